@@ -1,0 +1,321 @@
+//! Analysis: recording + stimulus -> [`Measurement`].
+//!
+//! Sweeps and noise are deconvolved ([`crate::dsp::deconvolve`]) into an
+//! impulse response, from which [`response`] reads the frequency response,
+//! THD and noise floor; the multitone goes through [`quick`]. [`seal`] turns
+//! the low end into seal metrics and a verdict; [`quality`] checks the
+//! recording first.
+
+pub mod quality;
+pub mod quick;
+pub mod response;
+pub mod seal;
+
+use crate::dsp::deconvolve::{fft_len, Inverse, InverseMethod};
+use crate::dsp::fft::FftCache;
+use crate::dsp::grid::Smoothing;
+use crate::signal::{Stimulus, StimulusKind};
+pub use quality::{QualityError, Warning};
+pub use seal::{SealConfig, SealMetrics, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A frequency response on a log grid.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FrequencyResponse {
+    /// Frequencies, Hz, ascending.
+    pub freq_hz: Vec<f64>,
+    /// Level, dB re unity gain (recording full scale per stimulus full scale).
+    pub db: Vec<f64>,
+    /// Phase with the latency removed, degrees (wrapped to +-180).
+    pub phase_deg: Option<Vec<f64>>,
+}
+
+impl FrequencyResponse {
+    /// `(freq_hz, db)` pairs.
+    pub fn points(&self) -> Vec<(f64, f64)> {
+        self.freq_hz.iter().cloned().zip(self.db.iter().cloned()).collect()
+    }
+}
+
+/// THD per frequency.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Thd {
+    /// Fundamental frequencies, Hz.
+    pub freq_hz: Vec<f64>,
+    /// THD in percent of the fundamental.
+    pub value: Vec<f64>,
+}
+
+/// A value per band.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bands {
+    /// Band centre frequencies, Hz.
+    pub centre_hz: Vec<f64>,
+    /// SNR per band, dB.
+    pub snr_db: Vec<f64>,
+}
+
+/// Analysis settings (documented defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisConfig {
+    /// Smoothing of the reported response (seal metrics always use 1/12).
+    pub smoothing: Smoothing,
+    /// Grid density, points per octave (default 48).
+    pub points_per_octave: u32,
+    /// Lowest reported frequency, Hz (default 10).
+    pub f_min_hz: f64,
+    /// Highest reported frequency, Hz (default 20 kHz, never above 0.45 fs).
+    pub f_max_hz: f64,
+    /// Length of the impulse-response window after the peak, s (default 0.5).
+    pub ir_window_s: f64,
+    /// Length of the window before the peak, s (default 0.005).
+    pub pre_window_s: f64,
+    /// Seal bands and thresholds.
+    pub seal: SealConfig,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        Self {
+            smoothing: Smoothing::None,
+            points_per_octave: 48,
+            f_min_hz: 10.0,
+            f_max_hz: 20_000.0,
+            ir_window_s: 0.5,
+            pre_window_s: 0.005,
+            seal: SealConfig::default(),
+        }
+    }
+}
+
+/// Why a recording cannot be analysed.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AnalysisError {
+    /// Rates differ.
+    #[error("the recording is at {recording} Hz but the reference is at {reference} Hz: record at the reference's rate (or resample it)")]
+    RateMismatch {
+        /// Recording rate.
+        recording: u32,
+        /// Reference rate.
+        reference: u32,
+    },
+    /// Recording shorter than the stimulus.
+    #[error("the recording ({recording_s:.3} s) is shorter than the stimulus ({stimulus_s:.3} s): the end of the signal is missing")]
+    TooShort {
+        /// Recording length, s.
+        recording_s: f64,
+        /// Stimulus length, s.
+        stimulus_s: f64,
+    },
+    /// Not enough multitone frames.
+    #[error("the recording is too short for the quick check: it needs at least {needed_s:.2} s of the multitone after it arrives")]
+    TooShortForQuick {
+        /// Seconds needed.
+        needed_s: f64,
+    },
+    /// Bad recording.
+    #[error(transparent)]
+    Quality(#[from] QualityError),
+    /// No response found.
+    #[error("no response found: the broadband SNR is {snr_db:.1} dB (the recording does not contain the stimulus, or the wrong channel was chosen)")]
+    NoResponse {
+        /// Broadband SNR, dB.
+        snr_db: f64,
+    },
+}
+
+/// The result of one measurement. This is the `--json` document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// tipfit version that made it.
+    pub tipfit_version: String,
+    /// Stimulus kind: `sweep`, `noise`, `multitone` or `external signal`.
+    pub method: String,
+    /// Sample rate, Hz.
+    pub sample_rate: u32,
+    /// Latency (impulse peak, or multitone arrival), s.
+    pub latency_s: f64,
+    /// Smoothing applied to `frequency_response`.
+    pub smoothing: String,
+    /// Frequency response (multitone: one point per tone).
+    pub frequency_response: FrequencyResponse,
+    /// Seal metrics and verdict.
+    pub seal: SealMetrics,
+    /// THD per frequency (sweeps only).
+    pub thd_percent: Thd,
+    /// Broadband SNR (sweep/noise) or median tone SNR (multitone), dB.
+    pub snr_db: f64,
+    /// SNR per octave band (multitone: per tone).
+    pub snr_bands: Bands,
+    /// Warnings, each saying what to do.
+    pub warnings: Vec<String>,
+}
+
+/// Analyses recordings, reusing FFT plans and stimulus inverses.
+#[derive(Debug, Default)]
+pub struct Analyzer {
+    fft: FftCache,
+    inverses: Mutex<HashMap<usize, std::sync::Arc<Inverse>>>,
+}
+
+/// SNR below which the whole measurement is refused, dB.
+pub const MIN_SNR_DB: f64 = 3.0;
+
+impl Analyzer {
+    /// A new analyzer with empty caches.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The FFT plan cache.
+    pub fn fft(&self) -> &FftCache {
+        &self.fft
+    }
+
+    /// The inverse of `stimulus` for recordings of `recording_len` samples
+    /// (cached by FFT length; one analyzer serves one stimulus).
+    pub fn inverse(&self, stimulus: &Stimulus, recording_len: usize) -> std::sync::Arc<Inverse> {
+        let n = fft_len(recording_len, stimulus.samples.len());
+        let mut cache = self.inverses.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(n)
+            .or_insert_with(|| std::sync::Arc::new(Inverse::new(stimulus, n, &self.fft)))
+            .clone()
+    }
+
+    /// Analyse one recorded channel against its stimulus.
+    pub fn analyse(
+        &self,
+        recording: &[f32],
+        rate: u32,
+        stimulus: &Stimulus,
+        reference: Option<&FrequencyResponse>,
+        cfg: &AnalysisConfig,
+    ) -> Result<Measurement, AnalysisError> {
+        if rate != stimulus.rate {
+            return Err(AnalysisError::RateMismatch {
+                recording: rate,
+                reference: stimulus.rate,
+            });
+        }
+        if recording.len() < stimulus.samples.len() {
+            return Err(AnalysisError::TooShort {
+                recording_s: recording.len() as f64 / rate as f64,
+                stimulus_s: stimulus.duration_s(),
+            });
+        }
+        let mut warnings = quality::check_recording(recording, rate)?;
+        let mean = recording.iter().map(|&v| v as f64).sum::<f64>() / recording.len() as f64;
+        let x: Vec<f64> = recording.iter().map(|&v| v as f64 - mean).collect();
+        let ref_points = reference.map(FrequencyResponse::points);
+        let mut m = match &stimulus.kind {
+            StimulusKind::Multitone(p) => {
+                let t = quick::analyse_tones(&x, stimulus, p, &self.fft)?;
+                let points = t.response.points();
+                let mut sorted = t.snr_db.clone();
+                sorted.sort_by(f64::total_cmp);
+                Measurement {
+                    tipfit_version: env!("CARGO_PKG_VERSION").into(),
+                    method: stimulus.kind.name().into(),
+                    sample_rate: rate,
+                    latency_s: t.onset_samples as f64 / rate as f64,
+                    smoothing: "none".into(),
+                    seal: seal::seal_metrics(&points, ref_points.as_deref(), &cfg.seal),
+                    frequency_response: t.response.clone(),
+                    thd_percent: Thd::default(),
+                    snr_db: sorted[sorted.len() / 2],
+                    snr_bands: Bands {
+                        centre_hz: t.response.freq_hz.clone(),
+                        snr_db: t.snr_db.clone(),
+                    },
+                    warnings: Vec::new(),
+                }
+            }
+            _ => self.analyse_impulse(&x, stimulus, ref_points.as_deref(), cfg, &mut warnings)?,
+        };
+        self.snr_warnings(&m, cfg, &mut warnings);
+        m.warnings = warnings.iter().map(ToString::to_string).collect();
+        Ok(m)
+    }
+
+    fn analyse_impulse(
+        &self,
+        x: &[f64],
+        stimulus: &Stimulus,
+        reference: Option<&[(f64, f64)]>,
+        cfg: &AnalysisConfig,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Measurement, AnalysisError> {
+        let inverse = self.inverse(stimulus, x.len());
+        let h = inverse.apply(x, &self.fft);
+        let sweep = match (&stimulus.kind, inverse.method) {
+            (StimulusKind::Sweep(p), InverseMethod::AnalyticSweep) => Some(p),
+            _ => None,
+        };
+        if sweep.is_none() {
+            warnings.push(Warning::NoThd);
+        }
+        let r = response::analyse_impulse(&h, x.len(), stimulus.rate, inverse.band_hz, sweep, cfg, &self.fft);
+        if r.snr_db < MIN_SNR_DB {
+            return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
+        }
+        let usable: Vec<(f64, f64)> = r
+            .seal_points
+            .iter()
+            .filter(|p| p.2 >= 6.0)
+            .map(|p| (p.0, p.1))
+            .collect();
+        let all: Vec<(f64, f64)> = r.seal_points.iter().map(|p| (p.0, p.1)).collect();
+        let mut seal = seal::seal_metrics(&all, reference, &cfg.seal);
+        // The leak fit only trusts points clear of the noise floor.
+        let fitted = seal::seal_metrics(&usable, reference, &cfg.seal);
+        seal.leak_fit = fitted.leak_fit;
+        seal.leak_corner_hz = fitted.leak_corner_hz;
+        Ok(Measurement {
+            tipfit_version: env!("CARGO_PKG_VERSION").into(),
+            method: stimulus.kind.name().into(),
+            sample_rate: stimulus.rate,
+            latency_s: r.latency_samples as f64 / stimulus.rate as f64,
+            smoothing: cfg.smoothing.to_string(),
+            frequency_response: r.response,
+            seal,
+            thd_percent: r.thd,
+            snr_db: r.snr_db,
+            snr_bands: r.snr_bands,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn snr_warnings(&self, m: &Measurement, cfg: &AnalysisConfig, warnings: &mut Vec<Warning>) {
+        if m.snr_db < 20.0 {
+            warnings.push(Warning::LowSnr { snr_db: m.snr_db });
+        }
+        let (lo, hi) = cfg.seal.bass_band_hz;
+        let bass: Vec<f64> = m
+            .snr_bands
+            .centre_hz
+            .iter()
+            .zip(&m.snr_bands.snr_db)
+            .filter(|(c, _)| **c >= lo * 0.7 && **c <= hi * 1.4)
+            .map(|(_, s)| *s)
+            .collect();
+        if let Some(min) = bass.iter().cloned().reduce(f64::min) {
+            if min < 10.0 {
+                warnings.push(Warning::LowBassSnr { snr_db: min });
+            }
+        }
+        let low: Vec<f64> = m
+            .snr_bands
+            .centre_hz
+            .iter()
+            .zip(&m.snr_bands.snr_db)
+            .filter(|(_, s)| **s < 10.0)
+            .map(|(c, _)| *c)
+            .collect();
+        if !low.is_empty() && m.method != "multitone" {
+            warnings.push(Warning::BandsAtNoiseFloor { centre_hz: low });
+        }
+    }
+}

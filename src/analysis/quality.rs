@@ -1,0 +1,179 @@
+//! Recording quality: silence, clipping, level, DC offset, and the warnings
+//! the rest of the analysis raises. A warning's text says what to do next.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Samples at or above this magnitude count as clipped.
+pub const CLIP_THRESHOLD: f32 = 0.999;
+/// A recording whose peak is below this (dBFS) is treated as silence.
+pub const SILENCE_DBFS: f64 = -100.0;
+/// A recording whose peak is below this (dBFS) gets a low-level warning.
+pub const LOW_LEVEL_DBFS: f64 = -50.0;
+/// A DC offset above this (fraction of full scale) gets a warning.
+pub const DC_WARN: f64 = 1e-3;
+/// More than this fraction of clipped samples (or any run of 3) is an error.
+pub const CLIP_ERROR_FRACTION: f64 = 1e-4;
+
+/// Something the user should know about a measurement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "warning", rename_all = "snake_case")]
+pub enum Warning {
+    /// A few isolated samples reached full scale.
+    FewClippedSamples {
+        /// How many.
+        count: usize,
+    },
+    /// The recording is quiet.
+    LowLevel {
+        /// Peak level, dBFS.
+        peak_dbfs: f64,
+    },
+    /// The recording has a DC offset (removed before analysis).
+    DcOffset {
+        /// Offset, fraction of full scale.
+        offset: f64,
+    },
+    /// Low SNR in the bass band: bass metrics are uncertain.
+    LowBassSnr {
+        /// SNR in the bass band, dB.
+        snr_db: f64,
+    },
+    /// Low broadband SNR.
+    LowSnr {
+        /// Broadband SNR, dB.
+        snr_db: f64,
+    },
+    /// Parts of the response are at the noise floor.
+    BandsAtNoiseFloor {
+        /// Octave band centres with SNR below 10 dB.
+        centre_hz: Vec<f64>,
+    },
+    /// THD could not be computed (not a tipfit sweep).
+    NoThd,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::FewClippedSamples { count } => write!(
+                f,
+                "{count} sample(s) reached full scale: lower the playback level or the input gain by a few dB"
+            ),
+            Warning::LowLevel { peak_dbfs } => write!(
+                f,
+                "the recording peaks at only {peak_dbfs:.1} dBFS: raise the input gain or the playback level"
+            ),
+            Warning::DcOffset { offset } => write!(
+                f,
+                "DC offset of {:.1} dBFS removed: check the microphone's power supply or coupling",
+                crate::dsp::db(*offset)
+            ),
+            Warning::LowBassSnr { snr_db } => write!(
+                f,
+                "SNR in the bass band is only {snr_db:.1} dB: bass level and leak corner are uncertain; measure in a quieter place or louder"
+            ),
+            Warning::LowSnr { snr_db } => write!(
+                f,
+                "broadband SNR is only {snr_db:.1} dB: raise the level or reduce background noise"
+            ),
+            Warning::BandsAtNoiseFloor { centre_hz } => {
+                let list: Vec<String> = centre_hz.iter().map(|c| format!("{c:.0}")).collect();
+                write!(
+                    f,
+                    "octave bands at {} Hz are within 10 dB of the noise floor: read them with care",
+                    list.join(", ")
+                )
+            }
+            Warning::NoThd => f.write_str(
+                "THD needs a tipfit sweep as reference (generate one with `tipfit signal sweep`)",
+            ),
+        }
+    }
+}
+
+/// Fatal problems with a recording.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QualityError {
+    /// No signal at all.
+    #[error("the recording is silent (peak {peak_dbfs:.1} dBFS): check the microphone, its channel and the input gain")]
+    Silent {
+        /// Peak level, dBFS.
+        peak_dbfs: f64,
+    },
+    /// Too much clipping.
+    #[error("the recording is clipped ({count} samples at full scale, the first at {first_s:.3} s): turn the level down and measure again")]
+    Clipped {
+        /// Clipped samples.
+        count: usize,
+        /// Time of the first, seconds.
+        first_s: f64,
+    },
+}
+
+/// Check a recording; returns warnings, or the error that makes analysis
+/// meaningless.
+pub fn check_recording(x: &[f32], rate: u32) -> Result<Vec<Warning>, QualityError> {
+    let mut warnings = Vec::new();
+    let peak = x.iter().fold(0f32, |m, v| m.max(v.abs())) as f64;
+    let peak_dbfs = crate::dsp::db(peak);
+    if peak_dbfs < SILENCE_DBFS {
+        return Err(QualityError::Silent { peak_dbfs });
+    }
+    let mut count = 0usize;
+    let mut run = 0usize;
+    let mut longest = 0usize;
+    let mut first = None;
+    for (i, v) in x.iter().enumerate() {
+        if v.abs() >= CLIP_THRESHOLD {
+            count += 1;
+            run += 1;
+            longest = longest.max(run);
+            first.get_or_insert(i);
+        } else {
+            run = 0;
+        }
+    }
+    if longest >= 3 || count as f64 > CLIP_ERROR_FRACTION * x.len() as f64 {
+        return Err(QualityError::Clipped {
+            count,
+            first_s: first.unwrap_or(0) as f64 / rate as f64,
+        });
+    }
+    if count > 0 {
+        warnings.push(Warning::FewClippedSamples { count });
+    }
+    if peak_dbfs < LOW_LEVEL_DBFS {
+        warnings.push(Warning::LowLevel { peak_dbfs });
+    }
+    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / x.len().max(1) as f64;
+    if mean.abs() > DC_WARN {
+        warnings.push(Warning::DcOffset { offset: mean.abs() });
+    }
+    Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silence_and_clipping_are_errors() {
+        assert!(matches!(check_recording(&[0.0; 1000], 48_000), Err(QualityError::Silent { .. })));
+        let mut x = vec![0.1f32; 1000];
+        x[500..504].fill(1.0);
+        let e = check_recording(&x, 1000).unwrap_err();
+        assert_eq!(e, QualityError::Clipped { count: 4, first_s: 0.5 });
+    }
+
+    #[test]
+    fn small_problems_are_warnings() {
+        let mut x: Vec<f32> = (0..100_000).map(|i| 0.0003 * ((i % 7) as f32 - 3.0) + 0.0015).collect();
+        let w = check_recording(&x, 48_000).unwrap();
+        assert!(w.iter().any(|w| matches!(w, Warning::LowLevel { .. })), "{w:?}");
+        assert!(w.iter().any(|w| matches!(w, Warning::DcOffset { .. })), "{w:?}");
+        x[10] = 1.0;
+        let w = check_recording(&x, 48_000).unwrap();
+        assert_eq!(w, vec![Warning::FewClippedSamples { count: 1 }, Warning::DcOffset { offset: w.last().map_or(0.0, |l| match l { Warning::DcOffset { offset } => *offset, _ => 0.0 }) }]);
+    }
+}

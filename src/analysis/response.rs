@@ -1,0 +1,203 @@
+//! From an impulse response to the frequency response, harmonic distortion
+//! and the noise floor.
+//!
+//! Windows (documented defaults): the linear response is taken from 5 ms
+//! before the impulse peak (half-Hann rise over the first 2 ms) to 500 ms
+//! after it (half-Hann fall over the last 100 ms). A sweep's harmonic `n`
+//! arrives `L ln n` before the linear response; its window is the same shape,
+//! cut short so it stays clear of harmonic `n - 1`. The noise floor is read
+//! from a window of the same shape placed after the linear response, where
+//! the deconvolved output holds only noise.
+
+use super::{AnalysisConfig, Bands, FrequencyResponse, Thd};
+use crate::dsp::fft::{good_size, FftCache};
+use crate::dsp::grid::{log_grid, Smoothing, SpectrumSampler};
+use crate::dsp::{db, power_db, Complex64};
+use crate::signal::SweepParams;
+
+/// Everything read from one impulse response.
+#[derive(Debug, Clone)]
+pub struct ImpulseResults {
+    /// Index of the impulse peak (latency) in samples.
+    pub latency_samples: usize,
+    /// Response on the display grid with the chosen smoothing.
+    pub response: FrequencyResponse,
+    /// Response on a 1/12-octave grid, 1/12-octave smoothed, for seal metrics,
+    /// with per-point SNR in dB.
+    pub seal_points: Vec<(f64, f64, f64)>,
+    /// THD per frequency (empty unless a tipfit sweep).
+    pub thd: Thd,
+    /// SNR per octave band.
+    pub snr_bands: Bands,
+    /// Broadband SNR, dB.
+    pub snr_db: f64,
+    /// SNR in the bass band, dB.
+    pub bass_snr_db: f64,
+}
+
+/// A window around index `centre` of the circular buffer `h`, rotated so the
+/// centre lands at index 0 of an `m`-point buffer.
+fn windowed(h: &[f64], centre: usize, pre: usize, post: usize, m: usize) -> Vec<f64> {
+    let n = h.len();
+    let mut out = vec![0.0; m];
+    let rise = (pre * 2 / 5).max(1);
+    let fall = (post / 5).max(1);
+    for i in 0..pre {
+        let w = if i < rise {
+            0.5 - 0.5 * (std::f64::consts::PI * i as f64 / rise as f64).cos()
+        } else {
+            1.0
+        };
+        let src = (centre + n - pre + i) % n;
+        out[m - pre + i] = h[src] * w;
+    }
+    for i in 0..post.min(m - pre) {
+        let w = if i >= post - fall {
+            0.5 + 0.5 * (std::f64::consts::PI * (i - (post - fall)) as f64 / fall as f64).cos()
+        } else {
+            1.0
+        };
+        out[i] = h[(centre + i) % n] * w;
+    }
+    out
+}
+
+/// Octave band centres 31.5 Hz ... 16 kHz (exact base-2 centres around 1 kHz).
+pub fn octave_centres(f_max_hz: f64) -> Vec<f64> {
+    (-5..=4)
+        .map(|k| 1000.0 * 2f64.powi(k))
+        .filter(|c| c * std::f64::consts::SQRT_2 <= f_max_hz * 1.001)
+        .collect()
+}
+
+fn band_power(spec: &[Complex64], bin_hz: f64, lo: f64, hi: f64) -> f64 {
+    let a = ((lo / bin_hz).ceil() as usize).min(spec.len());
+    let b = ((hi / bin_hz).floor() as usize + 1).min(spec.len());
+    spec[a..b.max(a)].iter().map(|c| c.norm_sqr()).sum()
+}
+
+/// Analyse the impulse response `h` (circular, from a linear deconvolution
+/// of a recording `recording_len` samples long).
+pub fn analyse_impulse(
+    h: &[f64],
+    recording_len: usize,
+    rate: u32,
+    band_hz: (f64, f64),
+    sweep: Option<&SweepParams>,
+    cfg: &AnalysisConfig,
+    fft: &FftCache,
+) -> ImpulseResults {
+    let fs = rate as f64;
+    let n = h.len();
+    let search = recording_len.min(n);
+    let tau = (0..search)
+        .max_by(|&a, &b| h[a].abs().total_cmp(&h[b].abs()))
+        .unwrap_or(0);
+    let pre = (cfg.pre_window_s * fs).round() as usize;
+    let post = (cfg.ir_window_s * fs).round() as usize;
+    let m = good_size(((pre + post) as f64).max(fs) as usize);
+    let bin_hz = fs / m as f64;
+    let lin = fft.spectrum(&windowed(h, tau, pre, post, m), m);
+    let lin_s = SpectrumSampler::new(&lin, bin_hz);
+
+    // Noise floor: same window shape after the linear response.
+    let noise_centre = tau + post + pre + (0.05 * fs) as usize;
+    let harmonic_zone = sweep.map_or(0, |p| (p.harmonic_advance_s(6) * fs) as usize);
+    let room = noise_centre + post < (n + tau).saturating_sub(harmonic_zone + pre);
+    let noise = room.then(|| fft.spectrum(&windowed(h, noise_centre, pre, post, m), m));
+
+    let f_lo = cfg.f_min_hz.max(band_hz.0);
+    let f_hi = cfg.f_max_hz.min(0.45 * fs).min(band_hz.1);
+    let grid = log_grid(f_lo, f_hi, cfg.points_per_octave);
+    let mut response = FrequencyResponse::default();
+    let mut phases = Vec::with_capacity(grid.len());
+    for &f in &grid {
+        let (mag, c) = lin_s.sample(f, cfg.smoothing);
+        response.freq_hz.push(f);
+        response.db.push(db(mag));
+        phases.push(c.arg().to_degrees());
+    }
+    response.phase_deg = Some(phases);
+
+    let noise_s = noise.as_ref().map(|nz| SpectrumSampler::new(nz, bin_hz));
+    let seal_points = log_grid(f_lo, f_hi.min(2000.0), 12)
+        .into_iter()
+        .map(|f| {
+            let (mag, _) = lin_s.sample(f, Smoothing::Octave(12));
+            let snr = noise_s
+                .as_ref()
+                .map_or(f64::INFINITY, |ns| db(mag) - db(ns.sample(f, Smoothing::Octave(12)).0));
+            (f, db(mag), snr)
+        })
+        .collect();
+
+    let snr_of = |lo: f64, hi: f64| -> f64 {
+        noise.as_ref().map_or(f64::NAN, |nz| {
+            power_db(band_power(&lin, bin_hz, lo, hi)) - power_db(band_power(nz, bin_hz, lo, hi))
+        })
+    };
+    let centres = octave_centres(f_hi);
+    let half = std::f64::consts::SQRT_2;
+    let snr_bands = Bands {
+        snr_db: centres.iter().map(|c| snr_of(c / half, c * half)).collect(),
+        centre_hz: centres,
+    };
+    let thd = sweep.map_or_else(Thd::default, |p| {
+        harmonic_distortion(h, tau, p, &lin_s, (pre, post, m), (f_lo, f_hi), fft)
+    });
+    ImpulseResults {
+        latency_samples: tau,
+        response,
+        seal_points,
+        thd,
+        snr_bands,
+        snr_db: snr_of(20f64.max(f_lo), f_hi),
+        bass_snr_db: snr_of(cfg.seal.bass_band_hz.0, cfg.seal.bass_band_hz.1),
+    }
+}
+
+/// THD from the harmonic impulse responses of a synchronized sweep:
+/// `THD(f) = sqrt(sum_n |H_n(n f)|^2) / |H_1(f)|`, n = 2..5, on a 1/12-octave
+/// grid, each term 1/12-octave smoothed, for `f` up to where the 2nd
+/// harmonic leaves the band.
+fn harmonic_distortion(
+    h: &[f64],
+    tau: usize,
+    p: &SweepParams,
+    lin: &SpectrumSampler,
+    (pre, post, m): (usize, usize, usize),
+    (f_lo, f_hi): (f64, f64),
+    fft: &FftCache,
+) -> Thd {
+    let fs = p.rate as f64;
+    let n = h.len();
+    let bin_hz = fs / m as f64;
+    let mut harmonics: Vec<(usize, Vec<Complex64>)> = Vec::new();
+    for order in 2..=5usize {
+        let advance = (p.harmonic_advance_s(order) * fs).round() as usize;
+        let gap = p.l_s() * (order as f64 / (order - 1) as f64).ln() * fs;
+        let post_n = post.min((gap as usize).saturating_sub(2 * pre));
+        if post_n < (0.02 * fs) as usize || advance >= n {
+            break;
+        }
+        let centre = (tau + n - advance) % n;
+        harmonics.push((order, fft.spectrum(&windowed(h, centre, pre, post_n, m), m)));
+    }
+    let samplers: Vec<(f64, SpectrumSampler)> = harmonics
+        .iter()
+        .map(|(order, spec)| (*order as f64, SpectrumSampler::new(spec, bin_hz)))
+        .collect();
+    let top = f_hi.min(p.end_hz);
+    let mut thd = Thd::default();
+    for f in log_grid(f_lo.max(20.0), top / 2.0, 12) {
+        let base = lin.sample(f, Smoothing::Octave(12)).0;
+        let sum: f64 = samplers
+            .iter()
+            .filter(|(order, _)| order * f <= top)
+            .map(|(order, s)| s.sample(order * f, Smoothing::Octave(12)).0.powi(2))
+            .sum();
+        thd.freq_hz.push(f);
+        thd.value.push(100.0 * sum.sqrt() / base.max(1e-30));
+    }
+    thd
+}

@@ -1,0 +1,303 @@
+//! Seal metrics from the low end of a response.
+//!
+//! - `bass_db`: mean level (dB) in the bass band minus mean level in the
+//!   reference band. Defaults: bass 20-100 Hz, reference 300-1000 Hz (the
+//!   multitone's tones sit in both).
+//! - `bass_loss_db`: with a reference response (the same IEM sealed, or the
+//!   best fit), how much lower the bass is than in the reference, both
+//!   aligned in the reference band. Positive = bass lost.
+//! - `leak_corner_hz`: the -3 dB frequency of the leak high-pass
+//!   (`acoustics::Leak`) fitted by least squares (in dB, free gain) to the
+//!   response from 10 Hz to the top of the reference band, relative to the
+//!   reference response when one is given, else assuming the sealed bass is
+//!   flat. `None` when the corner is below 15 Hz (sealed) or the fit is bad.
+//! - verdict from the bass deficit (`bass_loss_db`, or `-bass_db` without a
+//!   reference): good < 3 dB, fair < 8 dB, poor < 25 dB, no-seal otherwise.
+
+use crate::acoustics::Leak;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Bands and thresholds of the seal analysis (documented defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealConfig {
+    /// Bass band (low, high) in Hz.
+    pub bass_band_hz: (f64, f64),
+    /// Midrange reference band (low, high) in Hz.
+    pub reference_band_hz: (f64, f64),
+    /// Lowest frequency used by the leak fit, Hz.
+    pub fit_low_hz: f64,
+    /// Corners below this are reported as no corner, Hz.
+    pub min_corner_hz: f64,
+    /// Deficit below which the seal is good, dB.
+    pub good_below_db: f64,
+    /// Deficit below which the seal is fair, dB.
+    pub fair_below_db: f64,
+    /// Deficit below which the seal is poor (else no seal), dB.
+    pub poor_below_db: f64,
+}
+
+impl Default for SealConfig {
+    fn default() -> Self {
+        Self {
+            bass_band_hz: (20.0, 100.0),
+            reference_band_hz: (300.0, 1000.0),
+            fit_low_hz: 10.0,
+            min_corner_hz: 15.0,
+            good_below_db: 3.0,
+            fair_below_db: 8.0,
+            poor_below_db: 25.0,
+        }
+    }
+}
+
+/// Seal verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Bass within 3 dB of sealed.
+    Good,
+    /// Some bass lost.
+    Fair,
+    /// Clearly leaky.
+    Poor,
+    /// No seal at all.
+    NoSeal,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Good => "good",
+            Verdict::Fair => "fair",
+            Verdict::Poor => "poor",
+            Verdict::NoSeal => "no-seal",
+        })
+    }
+}
+
+/// The fitted leak.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeakFit {
+    /// Fitted leak resonance, Hz.
+    pub f0_hz: f64,
+    /// Fitted damping.
+    pub zeta: f64,
+    /// RMS residual of the fit, dB.
+    pub rms_error_db: f64,
+}
+
+/// Seal metrics of one measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealMetrics {
+    /// Bass band level relative to the reference band, dB.
+    pub bass_db: f64,
+    /// Bass lost against the reference response, dB (`None` without one).
+    pub bass_loss_db: Option<f64>,
+    /// Equivalent leak corner (-3 dB), Hz (`None`: sealed or not found).
+    pub leak_corner_hz: Option<f64>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The fitted leak model.
+    pub leak_fit: Option<LeakFit>,
+}
+
+/// Log-frequency interpolation of `(freq, db)` points at `f` (clamped at
+/// the ends).
+pub fn interpolate_db(freq_hz: &[f64], db: &[f64], f: f64) -> f64 {
+    match freq_hz.iter().position(|&x| x >= f) {
+        None => *db.last().unwrap_or(&0.0),
+        Some(0) => db[0],
+        Some(i) => {
+            let (f0, f1) = (freq_hz[i - 1].ln(), freq_hz[i].ln());
+            let t = (f.ln() - f0) / (f1 - f0);
+            db[i - 1] + t * (db[i] - db[i - 1])
+        }
+    }
+}
+
+fn band_mean(points: &[(f64, f64)], band: (f64, f64)) -> Option<f64> {
+    let v: Vec<f64> = points
+        .iter()
+        .filter(|(f, _)| *f >= band.0 * 0.999 && *f <= band.1 * 1.001)
+        .map(|p| p.1)
+        .collect();
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// Seal metrics from `(freq_hz, db)` points (log-spaced, ascending), with an
+/// optional reference response given the same way.
+pub fn seal_metrics(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>, cfg: &SealConfig) -> SealMetrics {
+    let bass = band_mean(points, cfg.bass_band_hz).unwrap_or(f64::NAN);
+    let mid = band_mean(points, cfg.reference_band_hz).unwrap_or(f64::NAN);
+    let bass_db = bass - mid;
+    let relative: Vec<(f64, f64)> = match reference {
+        Some(r) => {
+            let (rf, rd): (Vec<f64>, Vec<f64>) = r.iter().cloned().unzip();
+            points.iter().map(|&(f, d)| (f, d - interpolate_db(&rf, &rd, f))).collect()
+        }
+        None => points.to_vec(),
+    };
+    let bass_loss_db = reference.map(|_| {
+        let b = band_mean(&relative, cfg.bass_band_hz).unwrap_or(f64::NAN);
+        let m = band_mean(&relative, cfg.reference_band_hz).unwrap_or(f64::NAN);
+        m - b
+    });
+    let fit_points: Vec<(f64, f64)> = relative
+        .iter()
+        .cloned()
+        .filter(|(f, d)| *f >= cfg.fit_low_hz && *f <= cfg.reference_band_hz.1 * 1.001 && d.is_finite())
+        .collect();
+    let leak_fit = fit_leak(&fit_points);
+    let leak_corner_hz = leak_fit.as_ref().and_then(|fit| {
+        let corner = Leak { f0_hz: fit.f0_hz, zeta: fit.zeta }.corner_hz();
+        (corner >= cfg.min_corner_hz && fit.rms_error_db < 3.0).then_some(corner)
+    });
+    let deficit = bass_loss_db.unwrap_or(-bass_db);
+    let verdict = if !deficit.is_finite() {
+        Verdict::NoSeal
+    } else if deficit < cfg.good_below_db {
+        Verdict::Good
+    } else if deficit < cfg.fair_below_db {
+        Verdict::Fair
+    } else if deficit < cfg.poor_below_db {
+        Verdict::Poor
+    } else {
+        Verdict::NoSeal
+    };
+    SealMetrics {
+        bass_db,
+        bass_loss_db,
+        leak_corner_hz,
+        verdict,
+        leak_fit,
+    }
+}
+
+/// Sum of squared dB residuals of the leak model with the best gain.
+fn cost(points: &[(f64, f64)], ln_f0: f64, ln_zeta: f64) -> f64 {
+    let leak = Leak {
+        f0_hz: ln_f0.exp(),
+        zeta: ln_zeta.exp(),
+    };
+    let resid: Vec<f64> = points
+        .iter()
+        .map(|&(f, d)| d - crate::dsp::db(leak.bass_response(f).norm()))
+        .collect();
+    let g = resid.iter().sum::<f64>() / resid.len() as f64;
+    resid.iter().map(|r| (r - g) * (r - g)).sum()
+}
+
+/// Fit the leak model to `(freq_hz, db)` points: coarse grid over f0
+/// (1 Hz - 5 kHz) and zeta (0.05 - 20), then Nelder-Mead in log space.
+pub fn fit_leak(points: &[(f64, f64)]) -> Option<LeakFit> {
+    if points.len() < 4 {
+        return None;
+    }
+    let (f_lo, f_hi) = (1f64.ln(), 5000f64.ln());
+    let (z_lo, z_hi) = (0.05f64.ln(), 20f64.ln());
+    let mut best = (f64::INFINITY, 0.0, 0.0);
+    for i in 0..=74 {
+        let lf = f_lo + (f_hi - f_lo) * i as f64 / 74.0;
+        for j in 0..=15 {
+            let lz = z_lo + (z_hi - z_lo) * j as f64 / 15.0;
+            let c = cost(points, lf, lz);
+            if c < best.0 {
+                best = (c, lf, lz);
+            }
+        }
+    }
+    let (lf, lz) = nelder_mead(|p| cost(points, p[0], p[1].clamp(z_lo, z_hi)), [best.1, best.2], [0.1, 0.2]);
+    let lz = lz.clamp(z_lo, z_hi);
+    let rms = (cost(points, lf, lz) / points.len() as f64).sqrt();
+    Some(LeakFit {
+        f0_hz: lf.exp(),
+        zeta: lz.exp(),
+        rms_error_db: rms,
+    })
+}
+
+/// Minimal 2-D Nelder-Mead.
+fn nelder_mead(f: impl Fn([f64; 2]) -> f64, start: [f64; 2], step: [f64; 2]) -> (f64, f64) {
+    let mut s = [start, [start[0] + step[0], start[1]], [start[0], start[1] + step[1]]];
+    let mut v = s.map(&f);
+    for _ in 0..200 {
+        let mut idx = [0, 1, 2];
+        idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+        let (b, m, w) = (idx[0], idx[1], idx[2]);
+        if (v[w] - v[b]).abs() < 1e-10 * (1.0 + v[b].abs()) {
+            break;
+        }
+        let c = [(s[b][0] + s[m][0]) / 2.0, (s[b][1] + s[m][1]) / 2.0];
+        let at = |t: f64| [c[0] + t * (s[w][0] - c[0]), c[1] + t * (s[w][1] - c[1])];
+        let r = at(-1.0);
+        let fr = f(r);
+        if fr < v[b] {
+            let e = at(-2.0);
+            let fe = f(e);
+            (s[w], v[w]) = if fe < fr { (e, fe) } else { (r, fr) };
+        } else if fr < v[m] {
+            (s[w], v[w]) = (r, fr);
+        } else {
+            let k = at(0.5);
+            let fk = f(k);
+            if fk < v[w] {
+                (s[w], v[w]) = (k, fk);
+            } else {
+                for i in [m, w] {
+                    s[i] = [(s[i][0] + s[b][0]) / 2.0, (s[i][1] + s[b][1]) / 2.0];
+                    v[i] = f(s[i]);
+                }
+            }
+        }
+    }
+    let i = (0..3).min_by(|&a, &b| v[a].total_cmp(&v[b])).unwrap_or(0);
+    (s[i][0], s[i][1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model_points(leak: Leak, offset_db: f64) -> Vec<(f64, f64)> {
+        crate::dsp::grid::log_grid(10.0, 2000.0, 12)
+            .into_iter()
+            .map(|f| (f, offset_db + crate::dsp::db(leak.bass_response(f).norm())))
+            .collect()
+    }
+
+    #[test]
+    fn fit_recovers_an_exact_model() {
+        for (f0, zeta) in [(40.0, 0.6), (150.0, 0.3), (400.0, 1.5)] {
+            let leak = Leak { f0_hz: f0, zeta };
+            let m = seal_metrics(&model_points(leak, -7.0), None, &SealConfig::default());
+            let corner = m.leak_corner_hz.expect("a corner");
+            assert!((corner / leak.corner_hz() - 1.0).abs() < 0.01, "{corner} vs {}", leak.corner_hz());
+        }
+    }
+
+    #[test]
+    fn flat_response_is_sealed_and_good() {
+        let pts: Vec<(f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12).into_iter().map(|f| (f, 3.0)).collect();
+        let m = seal_metrics(&pts, None, &SealConfig::default());
+        assert_eq!(m.verdict, Verdict::Good);
+        assert_eq!(m.leak_corner_hz, None);
+        assert!(m.bass_db.abs() < 1e-9);
+    }
+
+    #[test]
+    fn verdict_thresholds_follow_the_deficit() {
+        let cfg = SealConfig::default();
+        let with_bass = |b: f64| -> Verdict {
+            let pts: Vec<(f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12)
+                .into_iter()
+                .map(|f| (f, if f <= 150.0 { b } else { 0.0 }))
+                .collect();
+            seal_metrics(&pts, None, &cfg).verdict
+        };
+        assert_eq!(with_bass(-2.0), Verdict::Good);
+        assert_eq!(with_bass(-5.0), Verdict::Fair);
+        assert_eq!(with_bass(-12.0), Verdict::Poor);
+        assert_eq!(with_bass(-30.0), Verdict::NoSeal);
+    }
+}

@@ -1,0 +1,315 @@
+//! WAV reading and writing (hound), with the stimulus description tipfit
+//! stores in a RIFF `LIST/INFO/ICMT` comment (`tipfit-stimulus:{json}`).
+//! Other programs ignore or keep that comment; tipfit reads it back to know
+//! a file is one of its sweeps.
+
+use crate::signal::StimulusKind;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// Sample format of a WAV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum SampleFormat {
+    /// 16-bit integer PCM.
+    I16,
+    /// 24-bit integer PCM.
+    I24,
+    /// 32-bit IEEE float.
+    #[default]
+    F32,
+}
+
+/// Decoded WAV contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WavData {
+    /// One vector per channel, full scale = 1.0.
+    pub channels: Vec<Vec<f32>>,
+    /// Sample rate in Hz.
+    pub rate: u32,
+    /// How the signal was made, when tipfit wrote the file.
+    pub stimulus: Option<StimulusKind>,
+}
+
+/// Errors reading or writing WAV files; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum WavError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is empty.
+    #[error("{path}: the file is empty (0 bytes), not a WAV file")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not a WAV file hound can decode.
+    #[error("{path}: not a readable WAV file ({reason})")]
+    NotWav {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// The data ends before the header says it should.
+    #[error("{path}: the file is truncated: the header promises {expected} samples, only {actual} are there")]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Samples the header announces.
+        expected: usize,
+        /// Samples actually read.
+        actual: usize,
+    },
+    /// No audio frames.
+    #[error("{path}: the file holds no audio (0 samples)")]
+    NoAudio {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Writing failed.
+    #[error("{path}: cannot write: {reason}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        reason: String,
+    },
+}
+
+/// Read a WAV file (8/16/24/32-bit integer or 32-bit float, any channels).
+pub fn read_wav(path: &Path) -> Result<WavData, WavError> {
+    let bytes = std::fs::read(path).map_err(|source| WavError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode_wav(&bytes, path)
+}
+
+/// Decode WAV bytes; `path` only names the source in errors.
+pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
+    let p = || path.to_path_buf();
+    if bytes.is_empty() {
+        return Err(WavError::Empty { path: p() });
+    }
+    let reader = hound::WavReader::new(Cursor::new(bytes)).map_err(|e| WavError::NotWav {
+        path: p(),
+        reason: e.to_string(),
+    })?;
+    let spec = reader.spec();
+    if spec.channels == 0 || spec.sample_rate == 0 {
+        return Err(WavError::NotWav {
+            path: p(),
+            reason: format!("{} channels at {} Hz", spec.channels, spec.sample_rate),
+        });
+    }
+    let expected = reader.len() as usize;
+    let interleaved = read_samples(reader, spec).map_err(|(actual, e)| match e {
+        Some(reason) => WavError::NotWav { path: p(), reason },
+        None => WavError::Truncated {
+            path: p(),
+            expected,
+            actual,
+        },
+    })?;
+    let nch = spec.channels as usize;
+    let frames = interleaved.len() / nch;
+    if frames == 0 {
+        return Err(WavError::NoAudio { path: p() });
+    }
+    let channels = (0..nch)
+        .map(|c| (0..frames).map(|i| interleaved[i * nch + c]).collect())
+        .collect();
+    Ok(WavData {
+        channels,
+        rate: spec.sample_rate,
+        stimulus: read_stimulus_comment(bytes),
+    })
+}
+
+/// Read all samples as f32; on failure the count read so far and, for
+/// errors other than running out of data, the reason.
+fn read_samples(
+    mut reader: hound::WavReader<Cursor<&[u8]>>,
+    spec: hound::WavSpec,
+) -> Result<Vec<f32>, (usize, Option<String>)> {
+    let mut out = Vec::with_capacity(reader.len() as usize);
+    let classify = |e: hound::Error| match e {
+        // hound reports a short read as an io error of kind Other.
+        hound::Error::IoError(ref io)
+            if io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string().contains("enough bytes") =>
+        {
+            None
+        }
+        other => Some(other.to_string()),
+    };
+    match spec.sample_format {
+        hound::SampleFormat::Float => {
+            if spec.bits_per_sample != 32 {
+                return Err((0, Some(format!("{}-bit float is not supported", spec.bits_per_sample))));
+            }
+            for s in reader.samples::<f32>() {
+                out.push(s.map_err(|e| (out.len(), classify(e)))?);
+            }
+        }
+        hound::SampleFormat::Int => {
+            let bits = spec.bits_per_sample;
+            if !(8..=32).contains(&bits) {
+                return Err((0, Some(format!("{bits}-bit integer samples are not supported"))));
+            }
+            let scale = 1.0 / (1u64 << (bits - 1)) as f64;
+            for s in reader.samples::<i32>() {
+                let v = s.map_err(|e| (out.len(), classify(e)))?;
+                out.push((v as f64 * scale) as f32);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Encode channels as WAV bytes, with `stimulus` stored as a comment.
+pub fn encode_wav(
+    channels: &[Vec<f32>],
+    rate: u32,
+    format: SampleFormat,
+    stimulus: Option<&StimulusKind>,
+) -> Result<Vec<u8>, String> {
+    let (bits, sample_format) = match format {
+        SampleFormat::I16 => (16, hound::SampleFormat::Int),
+        SampleFormat::I24 => (24, hound::SampleFormat::Int),
+        SampleFormat::F32 => (32, hound::SampleFormat::Float),
+    };
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: rate,
+        bits_per_sample: bits,
+        sample_format,
+    };
+    let frames = channels.first().map_or(0, Vec::len);
+    let mut bytes = Vec::new();
+    {
+        let mut w = hound::WavWriter::new(Cursor::new(&mut bytes), spec).map_err(|e| e.to_string())?;
+        for i in 0..frames {
+            for ch in channels {
+                let v = ch[i];
+                let r = match format {
+                    SampleFormat::F32 => w.write_sample(v),
+                    SampleFormat::I16 => w.write_sample(quantize(v, 16) as i16),
+                    SampleFormat::I24 => w.write_sample(quantize(v, 24)),
+                };
+                r.map_err(|e| e.to_string())?;
+            }
+        }
+        w.finalize().map_err(|e| e.to_string())?;
+    }
+    if let Some(kind) = stimulus {
+        append_comment(&mut bytes, kind);
+    }
+    Ok(bytes)
+}
+
+/// Write a WAV file atomically (see [`crate::formats::atomic_write`]).
+pub fn write_wav(
+    path: &Path,
+    channels: &[Vec<f32>],
+    rate: u32,
+    format: SampleFormat,
+    stimulus: Option<&StimulusKind>,
+) -> Result<(), WavError> {
+    let err = |reason: String| WavError::Write {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = encode_wav(channels, rate, format, stimulus).map_err(err)?;
+    super::atomic_write(path, &bytes).map_err(|e| err(e.to_string()))
+}
+
+/// Round to the nearest integer code, clamped to the format's range.
+fn quantize(v: f32, bits: u32) -> i32 {
+    let full = (1i64 << (bits - 1)) as f64;
+    (v as f64 * full).round().clamp(-full, full - 1.0) as i32
+}
+
+const COMMENT_PREFIX: &str = "tipfit-stimulus:";
+
+fn append_comment(bytes: &mut Vec<u8>, kind: &StimulusKind) {
+    let json = serde_json::to_string(kind).expect("stimulus kinds always serialize");
+    let mut text = format!("{COMMENT_PREFIX}{json}").into_bytes();
+    text.push(0);
+    if text.len() % 2 == 1 {
+        text.push(0);
+    }
+    let mut list = b"INFO".to_vec();
+    list.extend_from_slice(b"ICMT");
+    list.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    list.extend_from_slice(&text);
+    bytes.extend_from_slice(b"LIST");
+    bytes.extend_from_slice(&(list.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&list);
+    let riff_size = (bytes.len() - 8) as u32;
+    bytes[4..8].copy_from_slice(&riff_size.to_le_bytes());
+}
+
+/// Iterate over RIFF chunks `(id, body)` starting at `pos`, stopping at the
+/// first chunk that does not fit.
+fn chunks(bytes: &[u8], mut pos: usize) -> impl Iterator<Item = (&[u8], &[u8])> {
+    std::iter::from_fn(move || {
+        let header = bytes.get(pos..pos.checked_add(8)?)?;
+        let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let body = bytes.get(pos + 8..(pos + 8).checked_add(len)?)?;
+        pos += 8 + len + (len % 2);
+        Some((&header[..4], body))
+    })
+}
+
+fn read_stimulus_comment(bytes: &[u8]) -> Option<StimulusKind> {
+    if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let list = chunks(bytes, 12).find(|(id, body)| *id == b"LIST" && body.starts_with(b"INFO"))?;
+    let (_, text) = chunks(list.1, 4).find(|(id, _)| *id == b"ICMT")?;
+    let text = std::str::from_utf8(text).ok()?.trim_end_matches('\0');
+    serde_json::from_str(text.strip_prefix(COMMENT_PREFIX)?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::SweepParams;
+
+    #[test]
+    fn round_trip_keeps_samples_and_stimulus() {
+        let kind = StimulusKind::Sweep(SweepParams::default());
+        let ch = vec![vec![0.0f32, 0.5, -0.25, 0.999], vec![0.1, 0.2, 0.3, -1.0]];
+        for fmt in [SampleFormat::F32, SampleFormat::I24, SampleFormat::I16] {
+            let bytes = encode_wav(&ch, 48_000, fmt, Some(&kind)).unwrap();
+            let back = decode_wav(&bytes, Path::new("x.wav")).unwrap();
+            assert_eq!(back.rate, 48_000);
+            assert_eq!(back.stimulus.as_ref(), Some(&kind));
+            for (a, b) in ch.iter().flatten().zip(back.channels.iter().flatten()) {
+                assert!((a - b).abs() < 1e-4, "{fmt:?}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_file_is_reported_as_truncated() {
+        let ch = vec![vec![0.25f32; 1000]];
+        let bytes = encode_wav(&ch, 48_000, SampleFormat::F32, None).unwrap();
+        let e = decode_wav(&bytes[..bytes.len() - 400], Path::new("cut.wav")).unwrap_err();
+        assert!(matches!(e, WavError::Truncated { expected: 1000, .. }), "{e}");
+        assert!(e.to_string().starts_with("cut.wav: the file is truncated"));
+    }
+
+    #[test]
+    fn garbage_and_empty_files_are_named() {
+        let e = decode_wav(b"hello world, not audio", Path::new("a.txt")).unwrap_err();
+        assert!(e.to_string().starts_with("a.txt: not a readable WAV file"), "{e}");
+        let e = decode_wav(b"", Path::new("b.wav")).unwrap_err();
+        assert!(e.to_string().contains("empty"), "{e}");
+    }
+}

@@ -1,0 +1,17 @@
+//! tipfit: measure how well an ear tip seals and isolates.
+//!
+//! The data flow is `signal -> rig -> recording -> analysis`:
+//! a [`signal::Stimulus`] is played by a [`rig::Rig`] (the simulated ear in
+//! [`rig::sim`] or, later, a sound card), the resulting [`rig::Recording`] is
+//! turned into a frequency response, harmonic distortion, quality figures and
+//! seal metrics by [`analysis`].
+//!
+//! Numbers: audio samples travel as `f32`; every analysis sum and filter state
+//! is `f64`.
+
+pub mod acoustics;
+pub mod analysis;
+pub mod dsp;
+pub mod formats;
+pub mod rig;
+pub mod signal;

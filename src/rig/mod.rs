@@ -1,0 +1,29 @@
+//! Rigs play a stimulus and record what the microphone hears.
+//!
+//! | rig | what it is |
+//! |---|---|
+//! | [`sim::SimRig`] | a simulated ear or coupler with exact truth (the default) |
+//! | `device` (planned) | a sound card through cpal |
+
+pub mod sim;
+
+use crate::signal::Stimulus;
+
+/// What a rig recorded: samples always travel with their rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recording {
+    /// One vector per channel, full scale = 1.0.
+    pub channels: Vec<Vec<f32>>,
+    /// Sample rate in Hz.
+    pub rate: u32,
+}
+
+/// Something that plays a stimulus through an in-ear monitor and records it.
+pub trait Rig {
+    /// Play `stimulus` and return the recording (starting when playback
+    /// starts, long enough to hold the latency and the response's tail).
+    fn play_and_record(&mut self, stimulus: &Stimulus) -> anyhow::Result<Recording>;
+
+    /// A short description for results (`sim: silicone-s, seed 7`).
+    fn describe(&self) -> String;
+}
