@@ -213,7 +213,13 @@ impl Analyzer {
         let mut m = match &stimulus.kind {
             StimulusKind::Multitone(p) => {
                 let t = quick::analyse_tones(&x, stimulus, p, &self.fft)?;
-                let points = t.response.points();
+                let points: Vec<(f64, f64, f64)> = t
+                    .response
+                    .points()
+                    .into_iter()
+                    .zip(&t.snr_db)
+                    .map(|((f, d), s)| (f, d, *s))
+                    .collect();
                 let mut sorted = t.snr_db.clone();
                 sorted.sort_by(f64::total_cmp);
                 Measurement {
@@ -261,18 +267,7 @@ impl Analyzer {
         if r.snr_db < MIN_SNR_DB {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
         }
-        let usable: Vec<(f64, f64)> = r
-            .seal_points
-            .iter()
-            .filter(|p| p.2 >= 6.0)
-            .map(|p| (p.0, p.1))
-            .collect();
-        let all: Vec<(f64, f64)> = r.seal_points.iter().map(|p| (p.0, p.1)).collect();
-        let mut seal = seal::seal_metrics(&all, reference, &cfg.seal);
-        // The leak fit only trusts points clear of the noise floor.
-        let fitted = seal::seal_metrics(&usable, reference, &cfg.seal);
-        seal.leak_fit = fitted.leak_fit;
-        seal.leak_corner_hz = fitted.leak_corner_hz;
+        let seal = seal::seal_metrics(&r.seal_points, reference, &cfg.seal);
         Ok(Measurement {
             tipfit_version: env!("CARGO_PKG_VERSION").into(),
             method: stimulus.kind.name().into(),

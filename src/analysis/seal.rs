@@ -7,12 +7,18 @@
 //!   best fit), how much lower the bass is than in the reference, both
 //!   aligned in the reference band. Positive = bass lost.
 //! - `leak_corner_hz`: the -3 dB frequency of the leak high-pass
-//!   (`acoustics::Leak`) fitted by least squares (in dB, free gain) to the
-//!   response from 10 Hz to the top of the reference band, relative to the
-//!   reference response when one is given, else assuming the sealed bass is
-//!   flat. `None` when the corner is below 15 Hz (sealed) or the fit is bad.
+//!   (`acoustics::Leak`) fitted by least squares (in dB, free gain).
+//!   With a reference response the fit is to the ratio response/reference
+//!   from 10 Hz to 2 kHz, which cancels the IEM's own tuning. Without one it
+//!   assumes the sealed response is flat below 1 kHz and fits the response
+//!   itself in two passes: 10 Hz to 1 kHz, then 10 Hz to 8x the first
+//!   corner (at least 200 Hz), so the IEM's ear-gain rise above ~1 kHz
+//!   biases small corners as little as possible. `None` when the corner is
+//!   below 15 Hz (sealed) or the fit's RMS residual exceeds 3 dB.
 //! - verdict from the bass deficit (`bass_loss_db`, or `-bass_db` without a
-//!   reference): good < 3 dB, fair < 8 dB, poor < 25 dB, no-seal otherwise.
+//!   reference): good < 3 dB, fair < 8 dB, poor < 20 dB, no-seal otherwise.
+//!   When the bass band is at the noise floor the deficit is a lower bound
+//!   (`bass_floor_limited`), and the verdict is taken from that bound.
 
 use crate::acoustics::Leak;
 use serde::{Deserialize, Serialize};
@@ -27,6 +33,10 @@ pub struct SealConfig {
     pub reference_band_hz: (f64, f64),
     /// Lowest frequency used by the leak fit, Hz.
     pub fit_low_hz: f64,
+    /// Highest frequency of the leak fit without a reference, Hz.
+    pub fit_high_hz: f64,
+    /// Highest frequency of the leak fit against a reference, Hz.
+    pub fit_high_with_reference_hz: f64,
     /// Corners below this are reported as no corner, Hz.
     pub min_corner_hz: f64,
     /// Deficit below which the seal is good, dB.
@@ -43,10 +53,12 @@ impl Default for SealConfig {
             bass_band_hz: (20.0, 100.0),
             reference_band_hz: (300.0, 1000.0),
             fit_low_hz: 10.0,
+            fit_high_hz: 1000.0,
+            fit_high_with_reference_hz: 2000.0,
             min_corner_hz: 15.0,
             good_below_db: 3.0,
             fair_below_db: 8.0,
-            poor_below_db: 25.0,
+            poor_below_db: 20.0,
         }
     }
 }
@@ -92,6 +104,9 @@ pub struct LeakFit {
 pub struct SealMetrics {
     /// Bass band level relative to the reference band, dB.
     pub bass_db: f64,
+    /// True when the bass band is at the noise floor: the bass is at least
+    /// this low, maybe lower.
+    pub bass_floor_limited: bool,
     /// Bass lost against the reference response, dB (`None` without one).
     pub bass_loss_db: Option<f64>,
     /// Equivalent leak corner (-3 dB), Hz (`None`: sealed or not found).
@@ -125,33 +140,75 @@ fn band_mean(points: &[(f64, f64)], band: (f64, f64)) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
-/// Seal metrics from `(freq_hz, db)` points (log-spaced, ascending), with an
-/// optional reference response given the same way.
-pub fn seal_metrics(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>, cfg: &SealConfig) -> SealMetrics {
-    let bass = band_mean(points, cfg.bass_band_hz).unwrap_or(f64::NAN);
-    let mid = band_mean(points, cfg.reference_band_hz).unwrap_or(f64::NAN);
-    let bass_db = bass - mid;
-    let relative: Vec<(f64, f64)> = match reference {
+/// Seal metrics from `(freq_hz, db, snr_db)` points (log-spaced, ascending),
+/// with an optional reference response as `(freq_hz, db)`. Points less than
+/// 6 dB above the noise floor count in the band means (as bounds) but not in
+/// the leak fit.
+pub fn seal_metrics(points: &[(f64, f64, f64)], reference: Option<&[(f64, f64)]>, cfg: &SealConfig) -> SealMetrics {
+    let clean: Vec<(f64, f64)> = points.iter().filter(|p| p.2 >= 6.0).map(|p| (p.0, p.1)).collect();
+    let bass_snr: Vec<f64> = points
+        .iter()
+        .filter(|p| p.0 >= cfg.bass_band_hz.0 * 0.999 && p.0 <= cfg.bass_band_hz.1 * 1.001)
+        .map(|p| p.2)
+        .collect();
+    let floor_limited = bass_snr.iter().filter(|s| **s < 6.0).count() * 2 > bass_snr.len();
+    let all: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1)).collect();
+    let mut m = band_metrics(&all, reference, cfg);
+    m.bass_floor_limited = floor_limited;
+    let (fit, corner) = leak_corner(&relative_to(&clean, reference), reference.is_some(), cfg);
+    m.leak_fit = fit;
+    m.leak_corner_hz = corner;
+    m
+}
+
+fn relative_to(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>) -> Vec<(f64, f64)> {
+    match reference {
         Some(r) => {
             let (rf, rd): (Vec<f64>, Vec<f64>) = r.iter().cloned().unzip();
             points.iter().map(|&(f, d)| (f, d - interpolate_db(&rf, &rd, f))).collect()
         }
         None => points.to_vec(),
+    }
+}
+
+/// Fit the leak and report its corner, as documented above.
+fn leak_corner(relative: &[(f64, f64)], with_reference: bool, cfg: &SealConfig) -> (Option<LeakFit>, Option<f64>) {
+    let within = |hi: f64| -> Vec<(f64, f64)> {
+        relative
+            .iter()
+            .cloned()
+            .filter(|(f, d)| *f >= cfg.fit_low_hz && *f <= hi * 1.001 && d.is_finite())
+            .collect()
     };
+    let corner_of = |fit: &LeakFit| Leak { f0_hz: fit.f0_hz, zeta: fit.zeta }.corner_hz();
+    let mut fit = if with_reference {
+        fit_leak(&within(cfg.fit_high_with_reference_hz))
+    } else {
+        fit_leak(&within(cfg.fit_high_hz))
+    };
+    if let (false, Some(first)) = (with_reference, fit.as_ref()) {
+        let hi = (8.0 * corner_of(first)).clamp(200.0, cfg.fit_high_hz);
+        if hi < cfg.fit_high_hz {
+            fit = fit_leak(&within(hi)).or(fit);
+        }
+    }
+    let corner = fit
+        .as_ref()
+        .and_then(|f| (f.rms_error_db < 3.0).then(|| corner_of(f)))
+        .filter(|c| *c >= cfg.min_corner_hz);
+    (fit, corner)
+}
+
+/// Band means, bass loss and verdict (no fit).
+fn band_metrics(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>, cfg: &SealConfig) -> SealMetrics {
+    let bass = band_mean(points, cfg.bass_band_hz).unwrap_or(f64::NAN);
+    let mid = band_mean(points, cfg.reference_band_hz).unwrap_or(f64::NAN);
+    let bass_db = bass - mid;
+    let relative = relative_to(points, reference);
     let bass_loss_db = reference.map(|_| {
         let b = band_mean(&relative, cfg.bass_band_hz).unwrap_or(f64::NAN);
         let m = band_mean(&relative, cfg.reference_band_hz).unwrap_or(f64::NAN);
         m - b
-    });
-    let fit_points: Vec<(f64, f64)> = relative
-        .iter()
-        .cloned()
-        .filter(|(f, d)| *f >= cfg.fit_low_hz && *f <= cfg.reference_band_hz.1 * 1.001 && d.is_finite())
-        .collect();
-    let leak_fit = fit_leak(&fit_points);
-    let leak_corner_hz = leak_fit.as_ref().and_then(|fit| {
-        let corner = Leak { f0_hz: fit.f0_hz, zeta: fit.zeta }.corner_hz();
-        (corner >= cfg.min_corner_hz && fit.rms_error_db < 3.0).then_some(corner)
     });
     let deficit = bass_loss_db.unwrap_or(-bass_db);
     let verdict = if !deficit.is_finite() {
@@ -167,10 +224,11 @@ pub fn seal_metrics(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>, cfg
     };
     SealMetrics {
         bass_db,
+        bass_floor_limited: false,
         bass_loss_db,
-        leak_corner_hz,
+        leak_corner_hz: None,
         verdict,
-        leak_fit,
+        leak_fit: None,
     }
 }
 
@@ -259,10 +317,10 @@ fn nelder_mead(f: impl Fn([f64; 2]) -> f64, start: [f64; 2], step: [f64; 2]) -> 
 mod tests {
     use super::*;
 
-    fn model_points(leak: Leak, offset_db: f64) -> Vec<(f64, f64)> {
+    fn model_points(leak: Leak, offset_db: f64) -> Vec<(f64, f64, f64)> {
         crate::dsp::grid::log_grid(10.0, 2000.0, 12)
             .into_iter()
-            .map(|f| (f, offset_db + crate::dsp::db(leak.bass_response(f).norm())))
+            .map(|f| (f, offset_db + crate::dsp::db(leak.bass_response(f).norm()), 60.0))
             .collect()
     }
 
@@ -278,7 +336,7 @@ mod tests {
 
     #[test]
     fn flat_response_is_sealed_and_good() {
-        let pts: Vec<(f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12).into_iter().map(|f| (f, 3.0)).collect();
+        let pts: Vec<(f64, f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12).into_iter().map(|f| (f, 3.0, 60.0)).collect();
         let m = seal_metrics(&pts, None, &SealConfig::default());
         assert_eq!(m.verdict, Verdict::Good);
         assert_eq!(m.leak_corner_hz, None);
@@ -289,15 +347,16 @@ mod tests {
     fn verdict_thresholds_follow_the_deficit() {
         let cfg = SealConfig::default();
         let with_bass = |b: f64| -> Verdict {
-            let pts: Vec<(f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12)
+            let pts: Vec<(f64, f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12)
                 .into_iter()
-                .map(|f| (f, if f <= 150.0 { b } else { 0.0 }))
+                .map(|f| (f, if f <= 150.0 { b } else { 0.0 }, 60.0))
                 .collect();
             seal_metrics(&pts, None, &cfg).verdict
         };
         assert_eq!(with_bass(-2.0), Verdict::Good);
         assert_eq!(with_bass(-5.0), Verdict::Fair);
         assert_eq!(with_bass(-12.0), Verdict::Poor);
+        assert_eq!(with_bass(-19.0), Verdict::Poor);
         assert_eq!(with_bass(-30.0), Verdict::NoSeal);
     }
 }

@@ -26,7 +26,7 @@ pub enum TipPreset {
     Foam,
     /// Silicone, right size: good seal (leak f0 9 Hz).
     SiliconeM,
-    /// Silicone, too small: leaky (leak f0 250 Hz, spread +-25 %).
+    /// Silicone, too small: leaky (leak f0 180 Hz, spread +-20 %).
     SiliconeS,
     /// Double flange (leak f0 6 Hz).
     DoubleFlange,
@@ -34,7 +34,7 @@ pub enum TipPreset {
     TripleFlange,
     /// Custom mold (leak f0 2 Hz).
     CustomMold,
-    /// An earbud resting in the concha: no seal (leak f0 1.5 kHz).
+    /// An earbud resting in the concha: no seal (leak f0 2 kHz).
     Earbud,
 }
 
@@ -80,11 +80,11 @@ impl TipPreset {
         let (f0_hz, f0_log_sd, zeta) = match self {
             TipPreset::Foam => (3.0, 0.2, 2.0),
             TipPreset::SiliconeM => (9.0, 0.2, 0.7),
-            TipPreset::SiliconeS => (250.0, 0.25, 0.5),
+            TipPreset::SiliconeS => (180.0, 0.2, 0.5),
             TipPreset::DoubleFlange => (6.0, 0.2, 0.9),
             TipPreset::TripleFlange => (4.0, 0.2, 1.0),
             TipPreset::CustomMold => (2.0, 0.1, 1.0),
-            TipPreset::Earbud => (1500.0, 0.15, 0.35),
+            TipPreset::Earbud => (2000.0, 0.15, 0.3),
         };
         LeakStats {
             f0_hz,
@@ -229,7 +229,7 @@ impl Default for SimConfig {
             canal_volume_cm3: 1.26,
             gain_db: -6.0,
             latency: Latency::Samples(480),
-            noise: Some(NoiseLevel::BelowSignal(60.0)),
+            noise: Some(NoiseLevel::BelowSignal(70.0)),
             drift_ppm: 0.0,
             clip_level: 1.0,
             extra_record_s: 0.2,
