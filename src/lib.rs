@@ -15,3 +15,5 @@ pub mod dsp;
 pub mod formats;
 pub mod rig;
 pub mod signal;
+pub mod cli;
+pub mod commands;

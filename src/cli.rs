@@ -1,0 +1,262 @@
+//! Command-line definitions (clap derive only; no logic here).
+
+use crate::formats::wav::SampleFormat;
+use crate::rig::sim::TipPreset;
+use crate::signal::NoiseColour;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// tipfit: test how well an ear tip seals and isolates.
+///
+/// Plays a sweep, noise or multitone through an in-ear monitor, records it
+/// with a coupler or probe microphone, and turns the recording into a
+/// frequency response, distortion, SNR and a seal verdict (good / fair /
+/// poor / no-seal). With no hardware, everything runs on a simulated ear.
+#[derive(Debug, Parser)]
+#[command(name = "tipfit", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Examples:\n  \
+    tipfit measure --tip-preset silicone-s          # seal check on the simulated ear\n  \
+    tipfit signal sweep --out sweep.wav             # a sweep to play with any player\n  \
+    tipfit analyze rec.wav --reference sweep.wav    # analyse a recording made elsewhere")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// tipfit's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a test signal (sweep, noise or multitone) to a WAV file.
+    #[command(subcommand)]
+    Signal(SignalCommand),
+    /// Measure a seal on a rig (the simulated ear by default).
+    #[command(after_help = "Examples:\n  \
+        tipfit measure --tip-preset silicone-s\n  \
+        tipfit measure --tip-preset foam --seed 7 --json > foam.json\n  \
+        tipfit measure --tip-preset earbud --quick\n  \
+        tipfit measure --leak-f0 120 --leak-zeta 0.5 --save-recording rec.wav\n  \
+        tipfit measure --tip-preset silicone-s --reference-response sealed.json")]
+    Measure(MeasureArgs),
+    /// Analyse a recording made elsewhere against the signal that was played.
+    #[command(after_help = "Examples:\n  \
+        tipfit analyze rec.wav --reference signals/sweep-10-22k-48k-5s-f32.wav\n  \
+        tipfit analyze rec.wav --reference sweep.wav --channel 2 --smoothing 1/12 --json\n  \
+        tipfit analyze rec.wav --reference sweep.wav --export-txt fr.txt\n  \
+        tipfit analyze leaky.wav --reference sweep.wav --reference-response sealed.json\n\n\
+        The reference may be any sweep or noise (made by another program too): a tipfit sweep\n\
+        is recognised from its WAV comment and gets Novak's analytic inverse and THD; others\n\
+        are deconvolved by regularized spectral division.")]
+    Analyze(AnalyzeArgs),
+}
+
+/// Signal generators.
+#[derive(Debug, Subcommand)]
+pub enum SignalCommand {
+    /// Synchronized exponential sine sweep (Farina/Novak).
+    #[command(after_help = "Examples:\n  \
+        tipfit signal sweep --out sweep.wav\n  \
+        tipfit signal sweep --start 20 --end 20000 --duration 10 --rate 96000 --format i24 --out s.wav\n\n\
+        Fades: half-Hann over one period of the start frequency (at most 0.1 s) and 5 ms at the end.\n\
+        The duration is rounded so that start * L is whole (synchronized sweep).")]
+    Sweep(SweepArgs),
+    /// Pink or white noise, seeded (the same seed gives the same file).
+    #[command(after_help = "Examples:\n  \
+        tipfit signal noise --out pink.wav\n  \
+        tipfit signal noise --colour white --seed 3 --period 65536 --out white-periodic.wav")]
+    Noise(NoiseArgs),
+    /// Multitone for the quick seal check (log-spaced tones 20 Hz ... ~1.2 kHz).
+    #[command(after_help = "Examples:\n  \
+        tipfit signal multitone --out multitone.wav\n  \
+        tipfit signal multitone --duration 60 --level -20 --out long.wav   # loops seamlessly")]
+    Multitone(MultitoneArgs),
+}
+
+/// Where and how a signal is written.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output WAV file.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Sample format.
+    #[arg(long, value_enum, default_value_t = SampleFormat::F32)]
+    pub format: SampleFormat,
+    /// Sample rate in Hz.
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `tipfit signal sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Start frequency in Hz.
+    #[arg(long, default_value_t = 10.0)]
+    pub start: f64,
+    /// End frequency in Hz [default: 22000, or 0.46 x rate if lower].
+    #[arg(long)]
+    pub end: Option<f64>,
+    /// Sweep duration in seconds (before synchronization rounding).
+    #[arg(long, default_value_t = 5.0)]
+    pub duration: f64,
+    /// Peak level in dBFS.
+    #[arg(long, default_value_t = -12.0, allow_hyphen_values = true)]
+    pub level: f64,
+    /// Silence before the sweep, seconds.
+    #[arg(long, default_value_t = 0.1)]
+    pub lead: f64,
+    /// Silence after the sweep, seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub tail: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `tipfit signal noise`.
+#[derive(Debug, Args)]
+pub struct NoiseArgs {
+    /// Noise colour.
+    #[arg(long, value_enum, default_value_t = NoiseColour::Pink)]
+    pub colour: NoiseColour,
+    /// Duration in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// RMS level in dBFS.
+    #[arg(long, default_value_t = -20.0, allow_hyphen_values = true)]
+    pub level: f64,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Make it periodic with this period in samples (e.g. 65536).
+    #[arg(long)]
+    pub period: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `tipfit signal multitone`.
+#[derive(Debug, Args)]
+pub struct MultitoneArgs {
+    /// Lowest tone in Hz.
+    #[arg(long, default_value_t = 20.0)]
+    pub start: f64,
+    /// Ratio between neighbouring tones.
+    #[arg(long, default_value_t = 1.5)]
+    pub ratio: f64,
+    /// No tone above this frequency, Hz.
+    #[arg(long, default_value_t = 1200.0)]
+    pub max: f64,
+    /// Peak level in dBFS.
+    #[arg(long, default_value_t = -12.0, allow_hyphen_values = true)]
+    pub level: f64,
+    /// Duration in seconds (rounded up to whole 0.2 s frames).
+    #[arg(long, default_value_t = 5.0)]
+    pub duration: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// Which rig measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RigKind {
+    /// The simulated ear (no hardware needed).
+    Sim,
+}
+
+/// Analysis options shared by `measure` and `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Smoothing of the reported response: none, 1/48, 1/24, 1/12, 1/6, 1/3.
+    #[arg(long, default_value = "none")]
+    pub smoothing: crate::dsp::grid::Smoothing,
+    /// A reference response (tipfit JSON or REW text), e.g. the IEM sealed
+    /// with putty or the best fit: gives bass loss and a better leak corner.
+    #[arg(long, value_name = "FILE")]
+    pub reference_response: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the response as REW-style text (freq, dB, phase).
+    #[arg(long, value_name = "FILE")]
+    pub export_txt: Option<PathBuf>,
+    /// Overwrite output files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `tipfit measure`.
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// The rig.
+    #[arg(long, value_enum, default_value_t = RigKind::Sim)]
+    pub rig: RigKind,
+    /// Simulated tip (each seed is a new insertion).
+    #[arg(long, value_enum, default_value_t = TipPreset::SiliconeM, conflicts_with_all = ["leak_f0", "sealed"])]
+    pub tip_preset: TipPreset,
+    /// Explicit leak resonance in Hz instead of a preset.
+    #[arg(long, value_name = "HZ", requires = "leak_zeta")]
+    pub leak_f0: Option<f64>,
+    /// Damping of the explicit leak (0.3 resonant ... 2 resistive).
+    #[arg(long, value_name = "ZETA", requires = "leak_f0")]
+    pub leak_zeta: Option<f64>,
+    /// No leak at all (a perfect seal, e.g. to make a reference).
+    #[arg(long)]
+    pub sealed: bool,
+    /// Random seed: the insertion, latency and noise.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Quick check with the multitone (1 s of audio) instead of the sweep.
+    #[arg(long)]
+    pub quick: bool,
+    /// Save the raw recording to this WAV file (32-bit float).
+    #[arg(long, value_name = "FILE")]
+    pub save_recording: Option<PathBuf>,
+    /// Sample rate, Hz.
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    /// Sweep duration, s.
+    #[arg(long, default_value_t = 5.0)]
+    pub duration: f64,
+    /// Sim: background noise this many dB below the recorded signal.
+    #[arg(long, default_value_t = 70.0)]
+    pub snr: f64,
+    /// Sim: latency in seconds, or "random" (up to 1 s).
+    #[arg(long, default_value = "0.01")]
+    pub latency: String,
+    /// Sim: recorder clock error in ppm.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub drift_ppm: f64,
+    /// Sim: gain from stimulus to recording, dB (raise it to provoke clipping).
+    #[arg(long, default_value_t = -6.0, allow_hyphen_values = true)]
+    pub gain_db: f64,
+    /// Sim: driver distortion as "H2,H3" in % at full scale.
+    #[arg(long, default_value = "1,0.5")]
+    pub distortion: String,
+    /// Sim: bass shelf of the IEM below 120 Hz, dB.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub bass_shelf_db: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub analysis: AnalysisArgs,
+}
+
+/// `tipfit analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The recording (WAV).
+    pub recording: PathBuf,
+    /// The signal that was played (WAV): a tipfit sweep, another sweep, noise or the multitone.
+    #[arg(long, value_name = "STIMULUS.wav")]
+    pub reference: PathBuf,
+    /// Channel of the recording to analyse (1 = first/left).
+    #[arg(long, default_value_t = 1)]
+    pub channel: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub analysis: AnalysisArgs,
+}

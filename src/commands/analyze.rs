@@ -1,0 +1,54 @@
+//! `tipfit analyze`: a recording made elsewhere, against the played signal.
+
+use super::{check_output, emit, load_reference};
+use crate::analysis::{AnalysisConfig, Analyzer};
+use crate::cli::AnalyzeArgs;
+use crate::formats::wav::read_wav;
+use crate::signal::{Stimulus, StimulusKind};
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+pub fn run(a: AnalyzeArgs) -> Result<()> {
+    if let Some(path) = &a.analysis.export_txt {
+        check_output(path, a.analysis.force)?;
+    }
+    let rec = read_wav(&a.recording)?;
+    let stim = read_wav(&a.reference)?;
+    let reference = a.analysis.reference_response.as_deref().map(load_reference).transpose()?;
+    let channels = rec.channels.len();
+    if a.channel == 0 || a.channel > channels {
+        bail!(
+            "{}: has {channels} channel(s); --channel {} does not exist (use 1 to {channels})",
+            a.recording.display(),
+            a.channel
+        );
+    }
+    if rec.rate != stim.rate {
+        bail!(
+            "{}: recorded at {} Hz, but the reference {} is at {} Hz: record at the reference's rate",
+            a.recording.display(),
+            rec.rate,
+            a.reference.display(),
+            stim.rate
+        );
+    }
+    let stimulus = Stimulus {
+        samples: stim.channels[0].clone(),
+        rate: stim.rate,
+        kind: stim.stimulus.unwrap_or(StimulusKind::External),
+    };
+    let cfg = AnalysisConfig {
+        smoothing: a.analysis.smoothing,
+        ..AnalysisConfig::default()
+    };
+    let m = Analyzer::new()
+        .analyse(&rec.channels[a.channel - 1], rec.rate, &stimulus, reference.as_ref(), &cfg)
+        .with_context(|| format!("{} (channel {})", a.recording.display(), a.channel))?;
+    let extra = json!({
+        "recording": a.recording.display().to_string(),
+        "channel": a.channel,
+        "reference": a.reference.display().to_string(),
+    });
+    let source = format!("{} channel {}", a.recording.display(), a.channel);
+    emit(&m, extra, &a.analysis, &source)
+}

@@ -1,0 +1,120 @@
+//! `tipfit measure`: play a stimulus on a rig, analyse the recording.
+
+use super::{check_output, emit, load_reference};
+use crate::acoustics::Leak;
+use crate::analysis::{AnalysisConfig, Analyzer};
+use crate::cli::MeasureArgs;
+use crate::formats::wav::{write_wav, SampleFormat};
+use crate::rig::sim::{Driver, Fit, Latency, NoiseLevel, SimConfig, SimRig};
+use crate::rig::Rig;
+use crate::signal::{MultitoneParams, Stimulus, SweepParams};
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+/// Audio the quick check plays: one settling frame and four measured frames.
+pub const QUICK_DURATION_S: f64 = 1.0;
+
+pub fn run(a: MeasureArgs) -> Result<()> {
+    for path in [&a.save_recording, &a.analysis.export_txt].into_iter().flatten() {
+        check_output(path, a.analysis.force)?;
+    }
+    let reference = a.analysis.reference_response.as_deref().map(load_reference).transpose()?;
+    let config = sim_config(&a)?;
+    let mut rig = SimRig::new(config, a.seed);
+    let stimulus = stimulus(&a)?;
+    let recording = rig.play_and_record(&stimulus)?;
+    if let Some(path) = &a.save_recording {
+        write_wav(path, &recording.channels, recording.rate, SampleFormat::F32, None)?;
+        eprintln!("saved the recording to {}", path.display());
+    }
+    let cfg = AnalysisConfig {
+        smoothing: a.analysis.smoothing,
+        ..AnalysisConfig::default()
+    };
+    let m = Analyzer::new()
+        .analyse(&recording.channels[0], recording.rate, &stimulus, reference.as_ref(), &cfg)
+        .with_context(|| format!("{}: the measurement cannot be analysed", rig.describe()))?;
+    let leak = rig.leak();
+    let extra = json!({
+        "rig": {
+            "kind": "sim",
+            "description": rig.describe(),
+            "seed": a.seed,
+            "truth": {
+                "leak_f0_hz": leak.map(|l| l.f0_hz),
+                "leak_zeta": leak.map(|l| l.zeta),
+                "leak_corner_hz": leak.map(|l| l.corner_hz()),
+            }
+        }
+    });
+    emit(&m, extra, &a.analysis, &rig.describe())
+}
+
+fn stimulus(a: &MeasureArgs) -> Result<Stimulus> {
+    Ok(if a.quick {
+        MultitoneParams {
+            rate: a.rate,
+            duration_s: QUICK_DURATION_S,
+            ..MultitoneParams::default()
+        }
+        .generate()?
+    } else {
+        SweepParams {
+            duration_s: a.duration,
+            ..SweepParams::at_rate(a.rate)
+        }
+        .generate()?
+    })
+}
+
+fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
+    let fit = match (a.sealed, a.leak_f0, a.leak_zeta) {
+        (true, _, _) => Fit::Sealed,
+        (false, Some(f0), Some(zeta)) => {
+            if !(f0 > 0.0 && f0 < 20_000.0 && zeta > 0.0 && zeta < 100.0) {
+                bail!("--leak-f0 must be between 0 and 20000 Hz and --leak-zeta between 0 and 100 (got {f0} Hz, {zeta})");
+            }
+            Fit::Leak(Leak { f0_hz: f0, zeta })
+        }
+        _ => Fit::Preset(a.tip_preset),
+    };
+    let latency = match a.latency.trim() {
+        "random" => Latency::Random(1.0),
+        s => {
+            let secs: f64 = s
+                .parse()
+                .ok()
+                .filter(|v: &f64| (0.0..=10.0).contains(v))
+                .with_context(|| format!("--latency '{s}': give seconds from 0 to 10, or 'random'"))?;
+            Latency::Samples((secs * a.rate as f64).round() as usize)
+        }
+    };
+    let (h2, h3) = parse_pair(&a.distortion)
+        .filter(|(x, y)| (0.0..=30.0).contains(x) && (0.0..=30.0).contains(y))
+        .with_context(|| format!("--distortion '{}': give \"H2,H3\" in percent, each from 0 to 30", a.distortion))?;
+    if !(0.0..=200.0).contains(&a.snr) {
+        bail!("--snr {}: give 0 to 200 dB", a.snr);
+    }
+    if !(-100.0..=60.0).contains(&a.gain_db) || a.drift_ppm.abs() > 10_000.0 || a.bass_shelf_db.abs() > 30.0 {
+        bail!("--gain-db must be -100..60 dB, --drift-ppm within +-10000, --bass-shelf-db within +-30 dB");
+    }
+    Ok(SimConfig {
+        driver: Driver {
+            h2_percent: h2,
+            h3_percent: h3,
+            bass_shelf_db: a.bass_shelf_db,
+            ..Driver::default()
+        },
+        fit,
+        gain_db: a.gain_db,
+        latency,
+        noise: Some(NoiseLevel::BelowSignal(a.snr)),
+        drift_ppm: a.drift_ppm,
+        ..SimConfig::default()
+    })
+}
+
+fn parse_pair(s: &str) -> Option<(f64, f64)> {
+    let (a, b) = s.split_once(',')?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}

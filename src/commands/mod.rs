@@ -1,0 +1,87 @@
+//! What each command does: parse-validated options in, files and text out.
+
+mod analyze;
+mod measure;
+mod signal;
+mod summary;
+
+use crate::analysis::{FrequencyResponse, Measurement};
+use crate::cli::{AnalysisArgs, Cli, Command};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Signal(cmd) => signal::run(cmd),
+        Command::Measure(args) => measure::run(args),
+        Command::Analyze(args) => analyze::run(args),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Check, before any work, that `path` can be written: its folder exists
+/// and, unless `force`, the file does not.
+pub(crate) fn check_output(path: &Path, force: bool) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        bail!("{}: the folder {} does not exist", path.display(), dir.display());
+    }
+    if path.is_dir() {
+        bail!("{}: is a folder, not a file", path.display());
+    }
+    if path.exists() && !force {
+        bail!("{}: already exists; pass --force to overwrite it", path.display());
+    }
+    Ok(())
+}
+
+/// Load a reference response: tipfit JSON (`frequency_response`) or REW text.
+pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read the reference response", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim_start().starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not valid JSON", path.display()))?;
+        let fr = value
+            .get("frequency_response")
+            .with_context(|| format!("{}: has no \"frequency_response\" (is it a tipfit measurement?)", path.display()))?;
+        let fr: FrequencyResponse = serde_json::from_value(fr.clone())
+            .with_context(|| format!("{}: \"frequency_response\" is not freq_hz/db arrays", path.display()))?;
+        if fr.freq_hz.len() != fr.db.len() || fr.freq_hz.len() < 2 {
+            bail!("{}: \"frequency_response\" needs matching freq_hz and db arrays of 2 or more points", path.display());
+        }
+        if fr.freq_hz.windows(2).any(|w| !(w[1] > w[0])) || fr.db.iter().any(|d| !d.is_finite()) {
+            bail!("{}: \"frequency_response\" must have ascending frequencies and finite levels", path.display());
+        }
+        Ok(fr)
+    } else {
+        Ok(crate::formats::rew::parse(&text, path)?)
+    }
+}
+
+/// Write what the user asked for: JSON or summary on stdout, REW text.
+pub(crate) fn emit(m: &Measurement, extra: serde_json::Value, args: &AnalysisArgs, source: &str) -> Result<()> {
+    if let Some(path) = &args.export_txt {
+        let comments = vec![
+            format!("Frequency response exported by tipfit {}", m.tipfit_version),
+            format!("Source: {source}"),
+            format!("Smoothing: {}", m.smoothing),
+            "Level: dB re unity gain (recording / stimulus)".to_string(),
+        ];
+        let text = crate::formats::rew::render(&m.frequency_response, &comments);
+        crate::formats::atomic_write(path, text.as_bytes())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    if args.json {
+        let mut doc = serde_json::to_value(m)?;
+        if let (Some(obj), serde_json::Value::Object(more)) = (doc.as_object_mut(), extra) {
+            obj.extend(more);
+        }
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", summary::render(m, source, &extra));
+    }
+    Ok(())
+}
