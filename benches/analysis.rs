@@ -19,14 +19,21 @@ fn analysis(c: &mut Criterion) {
     let (rec, _) = rig.simulate(&stim);
     let x = &rec.channels[0];
     let analyzer = Analyzer::new();
-    let cfg = AnalysisConfig { smoothing: Smoothing::Octave(12), ..AnalysisConfig::default() };
+    let cfg = AnalysisConfig {
+        smoothing: Smoothing::Octave(12),
+        ..AnalysisConfig::default()
+    };
     // Warm the plan and inverse caches, as a session or monitor would.
     analyzer.analyse(x, rec.rate, &stim, None, &cfg).unwrap();
 
     let mut g = c.benchmark_group("sweep_5s_48k");
     g.sample_size(30);
     g.bench_function("analyse", |b| {
-        b.iter(|| analyzer.analyse(black_box(x), rec.rate, &stim, None, &cfg).unwrap())
+        b.iter(|| {
+            analyzer
+                .analyse(black_box(x), rec.rate, &stim, None, &cfg)
+                .unwrap()
+        })
     });
     // The FFTs of one analysis: forward and inverse at the deconvolution
     // length, and six short forward FFTs (linear window, four harmonics,
@@ -71,7 +78,13 @@ fn end_to_end(c: &mut Criterion) {
             let mut rig = SimRig::new(SimConfig::preset(TipPreset::SiliconeS), 1);
             let (rec, _) = rig.simulate(&stim);
             Analyzer::new()
-                .analyse(&rec.channels[0], rec.rate, &stim, None, &AnalysisConfig::default())
+                .analyse(
+                    &rec.channels[0],
+                    rec.rate,
+                    &stim,
+                    None,
+                    &AnalysisConfig::default(),
+                )
                 .unwrap()
         })
     });

@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn mass_dominated_leak_falls_12_db_per_octave() {
-        let leak = Leak { f0_hz: 4000.0, zeta: 0.0005 };
+        let leak = Leak {
+            f0_hz: 4000.0,
+            zeta: 0.0005,
+        };
         let a = leak.bass_response(100.0).norm();
         let b = leak.bass_response(200.0).norm();
         assert!((20.0 * (b / a).log10() - 12.0).abs() < 0.3);
@@ -127,7 +130,10 @@ mod tests {
 
     #[test]
     fn resistive_leak_falls_6_db_per_octave_below_rc_corner() {
-        let leak = Leak { f0_hz: 400.0, zeta: 50.0 };
+        let leak = Leak {
+            f0_hz: 400.0,
+            zeta: 50.0,
+        };
         let rc_corner = leak.f0_hz / (2.0 * leak.zeta);
         assert!((leak.corner_hz() / rc_corner - 1.0).abs() < 0.01);
         let a = leak.bass_response(rc_corner / 20.0).norm();

@@ -13,7 +13,12 @@ use std::path::PathBuf;
 /// frequency response, distortion, SNR and a seal verdict (good / fair /
 /// poor / no-seal). With no hardware, everything runs on a simulated ear.
 #[derive(Debug, Parser)]
-#[command(name = "tipfit", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "tipfit",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 #[command(after_help = "Examples:\n  \
     tipfit measure --tip-preset silicone-s          # seal check on the simulated ear\n  \
     tipfit signal sweep --out sweep.wav             # a sweep to play with any player\n  \
@@ -29,6 +34,11 @@ pub struct Cli {
 pub enum Command {
     /// Write a test signal (sweep, noise or multitone) to a WAV file.
     #[command(subcommand)]
+    #[command(after_help = "Examples:\n  \
+        tipfit signal sweep --out sweep.wav\n  \
+        tipfit signal noise --colour pink --duration 30 --out pink.wav\n  \
+        tipfit signal multitone --out multitone.wav\n\n\
+        Ready-made files are in signals/ (see signals/README.md).")]
     Signal(SignalCommand),
     /// Measure a seal on a rig (the simulated ear by default).
     #[command(after_help = "Examples:\n  \

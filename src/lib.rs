@@ -11,9 +11,9 @@
 
 pub mod acoustics;
 pub mod analysis;
+pub mod cli;
+pub mod commands;
 pub mod dsp;
 pub mod formats;
 pub mod rig;
 pub mod signal;
-pub mod cli;
-pub mod commands;

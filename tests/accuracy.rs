@@ -10,10 +10,20 @@ fn sweep() -> Stimulus {
     SweepParams::default().generate().unwrap()
 }
 
-fn measure(rig: &mut SimRig, stim: &Stimulus, reference: Option<&tipfit::analysis::FrequencyResponse>) -> (Measurement, usize) {
+fn measure(
+    rig: &mut SimRig,
+    stim: &Stimulus,
+    reference: Option<&tipfit::analysis::FrequencyResponse>,
+) -> (Measurement, usize) {
     let (rec, latency) = rig.simulate(stim);
     let m = Analyzer::new()
-        .analyse(&rec.channels[0], rec.rate, stim, reference, &AnalysisConfig::default())
+        .analyse(
+            &rec.channels[0],
+            rec.rate,
+            stim,
+            reference,
+            &AnalysisConfig::default(),
+        )
         .unwrap();
     (m, latency)
 }
@@ -47,10 +57,16 @@ fn response_within_0_2_db_of_truth_at_50_db_snr() {
     let mut rig = SimRig::new(cfg, 11);
     let (m, latency) = measure(&mut rig, &stim, None);
     let (f, err) = max_error_db(&m, &rig, 20.0, 16_000.0);
-    eprintln!("max error {err:.4} dB at {f:.1} Hz; latency {} vs {latency}", m.latency_s * 48_000.0);
+    eprintln!(
+        "max error {err:.4} dB at {f:.1} Hz; latency {} vs {latency}",
+        m.latency_s * 48_000.0
+    );
     assert!(err < 0.2, "max error {err} dB at {f} Hz");
     let found = (m.latency_s * 48_000.0).round() as i64;
-    assert!((found - latency as i64).abs() <= 1, "latency {found} vs {latency}");
+    assert!(
+        (found - latency as i64).abs() <= 1,
+        "latency {found} vs {latency}"
+    );
 }
 
 #[test]
@@ -71,7 +87,10 @@ fn response_within_0_5_db_up_to_10_khz_with_200_ppm_drift() {
 
 fn leak_with_corner(corner_hz: f64, zeta: f64) -> Leak {
     let unit = Leak { f0_hz: 1.0, zeta }.corner_hz();
-    Leak { f0_hz: corner_hz / unit, zeta }
+    Leak {
+        f0_hz: corner_hz / unit,
+        zeta,
+    }
 }
 
 /// Without a reference the fit assumes the sealed response is flat below
@@ -85,11 +104,24 @@ fn leak_corner_without_reference_within_10_percent_from_30_to_250_hz() {
     for zeta in [0.3, 0.5, 0.7] {
         for corner in [30.0, 60.0, 120.0, 250.0] {
             let leak = leak_with_corner(corner, zeta);
-            let mut rig = SimRig::new(SimConfig { fit: Fit::Leak(leak), ..SimConfig::default() }, 1);
+            let mut rig = SimRig::new(
+                SimConfig {
+                    fit: Fit::Leak(leak),
+                    ..SimConfig::default()
+                },
+                1,
+            );
             let (m, _) = measure(&mut rig, &stim, None);
             let found = m.seal.leak_corner_hz.expect("a corner");
-            eprintln!("zeta {zeta} corner {corner}: found {found:.2} ({:+.2} %) {:?}", 100.0 * (found / corner - 1.0), m.seal.verdict);
-            assert!((found / corner - 1.0).abs() < 0.10, "corner {corner} Hz, zeta {zeta}: found {found}");
+            eprintln!(
+                "zeta {zeta} corner {corner}: found {found:.2} ({:+.2} %) {:?}",
+                100.0 * (found / corner - 1.0),
+                m.seal.verdict
+            );
+            assert!(
+                (found / corner - 1.0).abs() < 0.10,
+                "corner {corner} Hz, zeta {zeta}: found {found}"
+            );
         }
     }
 }
@@ -99,16 +131,41 @@ fn leak_corner_without_reference_within_10_percent_from_30_to_250_hz() {
 #[test]
 fn leak_corner_within_10_percent_from_30_to_500_hz_against_sealed_reference() {
     let stim = sweep();
-    let driver = Driver { bass_shelf_db: 6.0, ..Driver::default() };
-    let sealed_cfg = SimConfig { driver: driver.clone(), fit: Fit::Sealed, ..SimConfig::default() };
+    let driver = Driver {
+        bass_shelf_db: 6.0,
+        ..Driver::default()
+    };
+    let sealed_cfg = SimConfig {
+        driver: driver.clone(),
+        fit: Fit::Sealed,
+        ..SimConfig::default()
+    };
     let (reference, _) = measure(&mut SimRig::new(sealed_cfg, 1), &stim, None);
-    for (zeta, corner) in [0.3, 0.5, 0.7, 2.0].into_iter().flat_map(|z| [30.0, 60.0, 120.0, 250.0, 500.0].map(|c| (z, c))) {
+    for (zeta, corner) in [0.3, 0.5, 0.7, 2.0]
+        .into_iter()
+        .flat_map(|z| [30.0, 60.0, 120.0, 250.0, 500.0].map(|c| (z, c)))
+    {
         let leak = leak_with_corner(corner, zeta);
-        let cfg = SimConfig { driver: driver.clone(), fit: Fit::Leak(leak), ..SimConfig::default() };
-        let (m, _) = measure(&mut SimRig::new(cfg, 2), &stim, Some(&reference.frequency_response));
+        let cfg = SimConfig {
+            driver: driver.clone(),
+            fit: Fit::Leak(leak),
+            ..SimConfig::default()
+        };
+        let (m, _) = measure(
+            &mut SimRig::new(cfg, 2),
+            &stim,
+            Some(&reference.frequency_response),
+        );
         let found = m.seal.leak_corner_hz.expect("a corner");
-        eprintln!("shelf+ref zeta {zeta} corner {corner}: found {found:.2} ({:+.2} %), loss {:?}", 100.0 * (found / corner - 1.0), m.seal.bass_loss_db);
-        assert!((found / corner - 1.0).abs() < 0.10, "corner {corner}: found {found}");
+        eprintln!(
+            "shelf+ref zeta {zeta} corner {corner}: found {found:.2} ({:+.2} %), loss {:?}",
+            100.0 * (found / corner - 1.0),
+            m.seal.bass_loss_db
+        );
+        assert!(
+            (found / corner - 1.0).abs() < 0.10,
+            "corner {corner}: found {found}"
+        );
         if corner >= 60.0 {
             assert!(m.seal.bass_loss_db.unwrap() > 0.0);
         }
@@ -129,7 +186,13 @@ fn sealed_presets_report_no_corner_and_good_earbud_no_seal() {
         for seed in 1..=5 {
             let mut rig = SimRig::new(SimConfig::preset(preset), seed);
             let (m, _) = measure(&mut rig, &stim, None);
-            eprintln!("{} seed {seed}: {:?} bass {:.2} corner {:?}", preset.name(), m.seal.verdict, m.seal.bass_db, m.seal.leak_corner_hz);
+            eprintln!(
+                "{} seed {seed}: {:?} bass {:.2} corner {:?}",
+                preset.name(),
+                m.seal.verdict,
+                m.seal.bass_db,
+                m.seal.leak_corner_hz
+            );
             assert_eq!(m.seal.verdict, verdict, "{} seed {seed}", preset.name());
             if verdict == Verdict::Good {
                 assert_eq!(m.seal.leak_corner_hz, None, "{} seed {seed}", preset.name());
@@ -142,19 +205,38 @@ fn sealed_presets_report_no_corner_and_good_earbud_no_seal() {
 fn thd_recovered_within_1_db_at_100_hz_and_1_khz() {
     let stim = sweep();
     let amplitude = tipfit::dsp::from_db(SweepParams::default().level_dbfs);
-    let driver = Driver { h2_percent: 3.0, h3_percent: 2.0, ..Driver::default() };
-    let cfg = SimConfig { driver, fit: Fit::Preset(TipPreset::Foam), ..SimConfig::default() };
+    let driver = Driver {
+        h2_percent: 3.0,
+        h3_percent: 2.0,
+        ..Driver::default()
+    };
+    let cfg = SimConfig {
+        driver,
+        fit: Fit::Preset(TipPreset::Foam),
+        ..SimConfig::default()
+    };
     let mut rig = SimRig::new(cfg, 3);
     let (m, _) = measure(&mut rig, &stim, None);
     for f in [100.0, 1000.0] {
         let i = (0..m.thd_percent.freq_hz.len())
-            .min_by(|&a, &b| (m.thd_percent.freq_hz[a] - f).abs().total_cmp(&(m.thd_percent.freq_hz[b] - f).abs()))
+            .min_by(|&a, &b| {
+                (m.thd_percent.freq_hz[a] - f)
+                    .abs()
+                    .total_cmp(&(m.thd_percent.freq_hz[b] - f).abs())
+            })
             .expect("THD values");
         let f = m.thd_percent.freq_hz[i];
         let truth = rig.truth_thd_percent(f, amplitude, 48_000);
         let err = 20.0 * (m.thd_percent.value[i] / truth).log10();
-        eprintln!("THD at {f}: {:.4} % vs truth {truth:.4} % ({err:+.3} dB)", m.thd_percent.value[i]);
-        assert!(err.abs() < 1.0, "THD at {f} Hz: {} vs {truth}", m.thd_percent.value[i]);
+        eprintln!(
+            "THD at {f}: {:.4} % vs truth {truth:.4} % ({err:+.3} dB)",
+            m.thd_percent.value[i]
+        );
+        assert!(
+            err.abs() < 1.0,
+            "THD at {f} Hz: {} vs {truth}",
+            m.thd_percent.value[i]
+        );
     }
 }
 
@@ -169,22 +251,43 @@ fn foreign_sweep(rate: u32) -> Stimulus {
     let mut samples = vec![0f32; (0.2 * fs) as usize];
     for i in 0..n {
         let t = i as f64 / fs;
-        let w = if i < 2000 { (i as f64 / 2000.0 * std::f64::consts::FRAC_PI_2).sin().powi(2) } else if n - i < 500 { ((n - i) as f64 / 500.0 * std::f64::consts::FRAC_PI_2).sin().powi(2) } else { 1.0 };
+        let w = if i < 2000 {
+            (i as f64 / 2000.0 * std::f64::consts::FRAC_PI_2)
+                .sin()
+                .powi(2)
+        } else if n - i < 500 {
+            ((n - i) as f64 / 500.0 * std::f64::consts::FRAC_PI_2)
+                .sin()
+                .powi(2)
+        } else {
+            1.0
+        };
         samples.push((0.3 * w * phase.sin()) as f32);
         phase += 2.0 * std::f64::consts::PI * f1 * (k * t).exp() / fs;
     }
-    samples.extend(std::iter::repeat(0.0).take((0.8 * fs) as usize));
-    Stimulus { samples, rate, kind: tipfit::signal::StimulusKind::External }
+    samples.extend(std::iter::repeat_n(0.0, (0.8 * fs) as usize));
+    Stimulus {
+        samples,
+        rate,
+        kind: tipfit::signal::StimulusKind::External,
+    }
 }
 
 #[test]
 fn foreign_sweep_reference_matches_truth_within_0_3_db() {
     let stim = foreign_sweep(48_000);
-    let cfg = SimConfig { noise: Some(NoiseLevel::BelowSignal(50.0)), fit: Fit::Preset(TipPreset::SiliconeM), ..SimConfig::default() };
+    let cfg = SimConfig {
+        noise: Some(NoiseLevel::BelowSignal(50.0)),
+        fit: Fit::Preset(TipPreset::SiliconeM),
+        ..SimConfig::default()
+    };
     let mut rig = SimRig::new(cfg, 4);
     let (m, latency) = measure(&mut rig, &stim, None);
     let (f, err) = max_error_db(&m, &rig, 20.0, 16_000.0);
-    eprintln!("foreign sweep: max error {err:.4} dB at {f:.1} Hz, latency {} vs {latency}", m.latency_s * 48_000.0);
+    eprintln!(
+        "foreign sweep: max error {err:.4} dB at {f:.1} Hz, latency {} vs {latency}",
+        m.latency_s * 48_000.0
+    );
     assert!(err < 0.3, "max error {err} dB at {f} Hz");
     assert!(m.thd_percent.value.is_empty());
 }
@@ -192,7 +295,12 @@ fn foreign_sweep_reference_matches_truth_within_0_3_db() {
 #[test]
 fn quick_check_agrees_with_sweep_for_every_preset() {
     let stim = sweep();
-    let tones = MultitoneParams { duration_s: 1.0, ..MultitoneParams::default() }.generate().unwrap();
+    let tones = MultitoneParams {
+        duration_s: 1.0,
+        ..MultitoneParams::default()
+    }
+    .generate()
+    .unwrap();
     for preset in TipPreset::ALL {
         for seed in 1..=3 {
             let mut rig = SimRig::new(SimConfig::preset(preset), seed);
@@ -203,21 +311,41 @@ fn quick_check_agrees_with_sweep_for_every_preset() {
                 preset.name(), full.seal.verdict, full.seal.bass_db, full.seal.leak_corner_hz,
                 quick.seal.verdict, quick.seal.bass_db, quick.seal.leak_corner_hz
             );
-            assert_eq!(full.seal.verdict, quick.seal.verdict, "{} seed {seed}", preset.name());
+            assert_eq!(
+                full.seal.verdict,
+                quick.seal.verdict,
+                "{} seed {seed}",
+                preset.name()
+            );
         }
     }
 }
 
 #[test]
 fn quick_bass_metric_repeats_within_0_3_db_at_40_db_snr() {
-    let tones = MultitoneParams { duration_s: 1.0, ..MultitoneParams::default() }.generate().unwrap();
+    let tones = MultitoneParams {
+        duration_s: 1.0,
+        ..MultitoneParams::default()
+    }
+    .generate()
+    .unwrap();
     for preset in [TipPreset::SiliconeM, TipPreset::SiliconeS] {
-        let cfg = SimConfig { noise: Some(NoiseLevel::BelowSignal(40.0)), ..SimConfig::preset(preset) };
+        let cfg = SimConfig {
+            noise: Some(NoiseLevel::BelowSignal(40.0)),
+            ..SimConfig::preset(preset)
+        };
         let mut rig = SimRig::new(cfg, 9);
-        let values: Vec<f64> = (0..20).map(|_| measure(&mut rig, &tones, None).0.seal.bass_db).collect();
+        let values: Vec<f64> = (0..20)
+            .map(|_| measure(&mut rig, &tones, None).0.seal.bass_db)
+            .collect();
         let mean = values.iter().sum::<f64>() / values.len() as f64;
-        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt();
-        eprintln!("{}: quick bass {mean:.2} dB, SD {sd:.4} dB over 20 noise seeds", preset.name());
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+            / (values.len() - 1) as f64)
+            .sqrt();
+        eprintln!(
+            "{}: quick bass {mean:.2} dB, SD {sd:.4} dB over 20 noise seeds",
+            preset.name()
+        );
         assert!(sd < 0.3, "SD {sd}");
         assert!(sd > 0.0, "noise seeds must differ");
     }

@@ -35,7 +35,11 @@ pub struct FrequencyResponse {
 impl FrequencyResponse {
     /// `(freq_hz, db)` pairs.
     pub fn points(&self) -> Vec<(f64, f64)> {
-        self.freq_hz.iter().cloned().zip(self.db.iter().cloned()).collect()
+        self.freq_hz
+            .iter()
+            .cloned()
+            .zip(self.db.iter().cloned())
+            .collect()
     }
 }
 
@@ -263,7 +267,15 @@ impl Analyzer {
         if sweep.is_none() {
             warnings.push(Warning::NoThd);
         }
-        let r = response::analyse_impulse(&h, x.len(), stimulus.rate, inverse.band_hz, sweep, cfg, &self.fft);
+        let r = response::analyse_impulse(
+            &h,
+            x.len(),
+            stimulus.rate,
+            inverse.band_hz,
+            sweep,
+            cfg,
+            &self.fft,
+        );
         if r.snr_db < MIN_SNR_DB {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
         }

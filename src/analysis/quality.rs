@@ -159,21 +159,49 @@ mod tests {
 
     #[test]
     fn silence_and_clipping_are_errors() {
-        assert!(matches!(check_recording(&[0.0; 1000], 48_000), Err(QualityError::Silent { .. })));
+        assert!(matches!(
+            check_recording(&[0.0; 1000], 48_000),
+            Err(QualityError::Silent { .. })
+        ));
         let mut x = vec![0.1f32; 1000];
         x[500..504].fill(1.0);
         let e = check_recording(&x, 1000).unwrap_err();
-        assert_eq!(e, QualityError::Clipped { count: 4, first_s: 0.5 });
+        assert_eq!(
+            e,
+            QualityError::Clipped {
+                count: 4,
+                first_s: 0.5
+            }
+        );
     }
 
     #[test]
     fn small_problems_are_warnings() {
-        let mut x: Vec<f32> = (0..100_000).map(|i| 0.0003 * ((i % 7) as f32 - 3.0) + 0.0015).collect();
+        let mut x: Vec<f32> = (0..100_000)
+            .map(|i| 0.0003 * ((i % 7) as f32 - 3.0) + 0.0015)
+            .collect();
         let w = check_recording(&x, 48_000).unwrap();
-        assert!(w.iter().any(|w| matches!(w, Warning::LowLevel { .. })), "{w:?}");
-        assert!(w.iter().any(|w| matches!(w, Warning::DcOffset { .. })), "{w:?}");
+        assert!(
+            w.iter().any(|w| matches!(w, Warning::LowLevel { .. })),
+            "{w:?}"
+        );
+        assert!(
+            w.iter().any(|w| matches!(w, Warning::DcOffset { .. })),
+            "{w:?}"
+        );
         x[10] = 1.0;
         let w = check_recording(&x, 48_000).unwrap();
-        assert_eq!(w, vec![Warning::FewClippedSamples { count: 1 }, Warning::DcOffset { offset: w.last().map_or(0.0, |l| match l { Warning::DcOffset { offset } => *offset, _ => 0.0 }) }]);
+        assert_eq!(
+            w,
+            vec![
+                Warning::FewClippedSamples { count: 1 },
+                Warning::DcOffset {
+                    offset: w.last().map_or(0.0, |l| match l {
+                        Warning::DcOffset { offset } => *offset,
+                        _ => 0.0,
+                    })
+                }
+            ]
+        );
     }
 }

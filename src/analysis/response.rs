@@ -124,9 +124,9 @@ pub fn analyse_impulse(
         .into_iter()
         .map(|f| {
             let (mag, _) = lin_s.sample(f, Smoothing::Octave(12));
-            let snr = noise_s
-                .as_ref()
-                .map_or(f64::INFINITY, |ns| db(mag) - db(ns.sample(f, Smoothing::Octave(12)).0));
+            let snr = noise_s.as_ref().map_or(f64::INFINITY, |ns| {
+                db(mag) - db(ns.sample(f, Smoothing::Octave(12)).0)
+            });
             (f, db(mag), snr)
         })
         .collect();
@@ -171,6 +171,9 @@ fn harmonic_distortion(
 ) -> Thd {
     let fs = p.rate as f64;
     let n = h.len();
+    // Harmonic windows are shorter than the linear one: a shorter FFT reads
+    // the same (continuous) spectrum of the windowed samples.
+    let m = good_size((pre + post).min(m));
     let bin_hz = fs / m as f64;
     let mut harmonics: Vec<(usize, Vec<Complex64>)> = Vec::new();
     for order in 2..=5usize {

@@ -144,8 +144,16 @@ fn band_mean(points: &[(f64, f64)], band: (f64, f64)) -> Option<f64> {
 /// with an optional reference response as `(freq_hz, db)`. Points less than
 /// 6 dB above the noise floor count in the band means (as bounds) but not in
 /// the leak fit.
-pub fn seal_metrics(points: &[(f64, f64, f64)], reference: Option<&[(f64, f64)]>, cfg: &SealConfig) -> SealMetrics {
-    let clean: Vec<(f64, f64)> = points.iter().filter(|p| p.2 >= 6.0).map(|p| (p.0, p.1)).collect();
+pub fn seal_metrics(
+    points: &[(f64, f64, f64)],
+    reference: Option<&[(f64, f64)]>,
+    cfg: &SealConfig,
+) -> SealMetrics {
+    let clean: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|p| p.2 >= 6.0)
+        .map(|p| (p.0, p.1))
+        .collect();
     let bass_snr: Vec<f64> = points
         .iter()
         .filter(|p| p.0 >= cfg.bass_band_hz.0 * 0.999 && p.0 <= cfg.bass_band_hz.1 * 1.001)
@@ -165,14 +173,21 @@ fn relative_to(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>) -> Vec<(
     match reference {
         Some(r) => {
             let (rf, rd): (Vec<f64>, Vec<f64>) = r.iter().cloned().unzip();
-            points.iter().map(|&(f, d)| (f, d - interpolate_db(&rf, &rd, f))).collect()
+            points
+                .iter()
+                .map(|&(f, d)| (f, d - interpolate_db(&rf, &rd, f)))
+                .collect()
         }
         None => points.to_vec(),
     }
 }
 
 /// Fit the leak and report its corner, as documented above.
-fn leak_corner(relative: &[(f64, f64)], with_reference: bool, cfg: &SealConfig) -> (Option<LeakFit>, Option<f64>) {
+fn leak_corner(
+    relative: &[(f64, f64)],
+    with_reference: bool,
+    cfg: &SealConfig,
+) -> (Option<LeakFit>, Option<f64>) {
     let within = |hi: f64| -> Vec<(f64, f64)> {
         relative
             .iter()
@@ -180,7 +195,13 @@ fn leak_corner(relative: &[(f64, f64)], with_reference: bool, cfg: &SealConfig) 
             .filter(|(f, d)| *f >= cfg.fit_low_hz && *f <= hi * 1.001 && d.is_finite())
             .collect()
     };
-    let corner_of = |fit: &LeakFit| Leak { f0_hz: fit.f0_hz, zeta: fit.zeta }.corner_hz();
+    let corner_of = |fit: &LeakFit| {
+        Leak {
+            f0_hz: fit.f0_hz,
+            zeta: fit.zeta,
+        }
+        .corner_hz()
+    };
     let mut fit = if with_reference {
         fit_leak(&within(cfg.fit_high_with_reference_hz))
     } else {
@@ -189,7 +210,7 @@ fn leak_corner(relative: &[(f64, f64)], with_reference: bool, cfg: &SealConfig) 
     if let (false, Some(first)) = (with_reference, fit.as_ref()) {
         let hi = (8.0 * corner_of(first)).clamp(200.0, cfg.fit_high_hz);
         if hi < cfg.fit_high_hz {
-            fit = fit_leak(&within(hi)).or(fit);
+            fit = refine(&within(hi), first).or(fit);
         }
     }
     let corner = fit
@@ -200,7 +221,11 @@ fn leak_corner(relative: &[(f64, f64)], with_reference: bool, cfg: &SealConfig) 
 }
 
 /// Band means, bass loss and verdict (no fit).
-fn band_metrics(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>, cfg: &SealConfig) -> SealMetrics {
+fn band_metrics(
+    points: &[(f64, f64)],
+    reference: Option<&[(f64, f64)]>,
+    cfg: &SealConfig,
+) -> SealMetrics {
     let bass = band_mean(points, cfg.bass_band_hz).unwrap_or(f64::NAN);
     let mid = band_mean(points, cfg.reference_band_hz).unwrap_or(f64::NAN);
     let bass_db = bass - mid;
@@ -233,51 +258,77 @@ fn band_metrics(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>, cfg: &S
 }
 
 /// Sum of squared dB residuals of the leak model with the best gain.
+/// `|H|^2 = (r^4 + 4 z^2 r^2) / ((1 - r^2)^2 + 4 z^2 r^2)` with `r = f / f0`
+/// (the magnitude of `Leak::bass_response`, in real arithmetic for speed).
 fn cost(points: &[(f64, f64)], ln_f0: f64, ln_zeta: f64) -> f64 {
-    let leak = Leak {
-        f0_hz: ln_f0.exp(),
-        zeta: ln_zeta.exp(),
-    };
-    let resid: Vec<f64> = points
-        .iter()
-        .map(|&(f, d)| d - crate::dsp::db(leak.bass_response(f).norm()))
-        .collect();
-    let g = resid.iter().sum::<f64>() / resid.len() as f64;
-    resid.iter().map(|r| (r - g) * (r - g)).sum()
+    let inv_f0 = (-ln_f0).exp();
+    let z2 = 4.0 * (2.0 * ln_zeta).exp();
+    let (mut sum, mut sum_sq) = (0.0, 0.0);
+    for &(f, d) in points {
+        let r2 = (f * inv_f0).powi(2);
+        let damp = z2 * r2;
+        let h2 = (r2 * r2 + damp) / ((1.0 - r2).powi(2) + damp);
+        let resid = d - 10.0 * h2.log10();
+        sum += resid;
+        sum_sq += resid * resid;
+    }
+    // Residual variance around the best gain (the mean residual).
+    sum_sq - sum * sum / points.len() as f64
 }
 
+const LN_F0_RANGE: (f64, f64) = (0.0, 8.517_193_191_416_238); // 1 Hz .. 5 kHz
+const LN_ZETA_RANGE: (f64, f64) = (-2.995_732_273_553_991, 2.995_732_273_553_991); // 0.05 .. 20
+
 /// Fit the leak model to `(freq_hz, db)` points: coarse grid over f0
-/// (1 Hz - 5 kHz) and zeta (0.05 - 20), then Nelder-Mead in log space.
+/// (1 Hz - 5 kHz, 1/4 octave) and zeta (0.05 - 20, 12 steps), then
+/// Nelder-Mead in log space.
 pub fn fit_leak(points: &[(f64, f64)]) -> Option<LeakFit> {
     if points.len() < 4 {
         return None;
     }
-    let (f_lo, f_hi) = (1f64.ln(), 5000f64.ln());
-    let (z_lo, z_hi) = (0.05f64.ln(), 20f64.ln());
+    let (f_lo, f_hi) = LN_F0_RANGE;
+    let (z_lo, z_hi) = LN_ZETA_RANGE;
     let mut best = (f64::INFINITY, 0.0, 0.0);
-    for i in 0..=74 {
-        let lf = f_lo + (f_hi - f_lo) * i as f64 / 74.0;
-        for j in 0..=15 {
-            let lz = z_lo + (z_hi - z_lo) * j as f64 / 15.0;
+    for i in 0..=49 {
+        let lf = f_lo + (f_hi - f_lo) * i as f64 / 49.0;
+        for j in 0..=11 {
+            let lz = z_lo + (z_hi - z_lo) * j as f64 / 11.0;
             let c = cost(points, lf, lz);
             if c < best.0 {
                 best = (c, lf, lz);
             }
         }
     }
-    let (lf, lz) = nelder_mead(|p| cost(points, p[0], p[1].clamp(z_lo, z_hi)), [best.1, best.2], [0.1, 0.2]);
+    Some(polish(points, best.1, best.2))
+}
+
+/// Refit `points` starting from an earlier fit (no grid search).
+fn refine(points: &[(f64, f64)], start: &LeakFit) -> Option<LeakFit> {
+    (points.len() >= 4).then(|| polish(points, start.f0_hz.ln(), start.zeta.ln()))
+}
+
+fn polish(points: &[(f64, f64)], lf: f64, lz: f64) -> LeakFit {
+    let (z_lo, z_hi) = LN_ZETA_RANGE;
+    let (lf, lz) = nelder_mead(
+        |p| cost(points, p[0], p[1].clamp(z_lo, z_hi)),
+        [lf, lz],
+        [0.1, 0.2],
+    );
     let lz = lz.clamp(z_lo, z_hi);
-    let rms = (cost(points, lf, lz) / points.len() as f64).sqrt();
-    Some(LeakFit {
+    LeakFit {
         f0_hz: lf.exp(),
         zeta: lz.exp(),
-        rms_error_db: rms,
-    })
+        rms_error_db: (cost(points, lf, lz).max(0.0) / points.len() as f64).sqrt(),
+    }
 }
 
 /// Minimal 2-D Nelder-Mead.
 fn nelder_mead(f: impl Fn([f64; 2]) -> f64, start: [f64; 2], step: [f64; 2]) -> (f64, f64) {
-    let mut s = [start, [start[0] + step[0], start[1]], [start[0], start[1] + step[1]]];
+    let mut s = [
+        start,
+        [start[0] + step[0], start[1]],
+        [start[0], start[1] + step[1]],
+    ];
     let mut v = s.map(&f);
     for _ in 0..200 {
         let mut idx = [0, 1, 2];
@@ -320,7 +371,13 @@ mod tests {
     fn model_points(leak: Leak, offset_db: f64) -> Vec<(f64, f64, f64)> {
         crate::dsp::grid::log_grid(10.0, 2000.0, 12)
             .into_iter()
-            .map(|f| (f, offset_db + crate::dsp::db(leak.bass_response(f).norm()), 60.0))
+            .map(|f| {
+                (
+                    f,
+                    offset_db + crate::dsp::db(leak.bass_response(f).norm()),
+                    60.0,
+                )
+            })
             .collect()
     }
 
@@ -330,13 +387,20 @@ mod tests {
             let leak = Leak { f0_hz: f0, zeta };
             let m = seal_metrics(&model_points(leak, -7.0), None, &SealConfig::default());
             let corner = m.leak_corner_hz.expect("a corner");
-            assert!((corner / leak.corner_hz() - 1.0).abs() < 0.01, "{corner} vs {}", leak.corner_hz());
+            assert!(
+                (corner / leak.corner_hz() - 1.0).abs() < 0.01,
+                "{corner} vs {}",
+                leak.corner_hz()
+            );
         }
     }
 
     #[test]
     fn flat_response_is_sealed_and_good() {
-        let pts: Vec<(f64, f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12).into_iter().map(|f| (f, 3.0, 60.0)).collect();
+        let pts: Vec<(f64, f64, f64)> = crate::dsp::grid::log_grid(10.0, 2000.0, 12)
+            .into_iter()
+            .map(|f| (f, 3.0, 60.0))
+            .collect();
         let m = seal_metrics(&pts, None, &SealConfig::default());
         assert_eq!(m.verdict, Verdict::Good);
         assert_eq!(m.leak_corner_hz, None);
@@ -358,5 +422,24 @@ mod tests {
         assert_eq!(with_bass(-12.0), Verdict::Poor);
         assert_eq!(with_bass(-19.0), Verdict::Poor);
         assert_eq!(with_bass(-30.0), Verdict::NoSeal);
+    }
+}
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+
+    #[test]
+    fn fast_cost_uses_the_same_magnitude_as_the_leak_model() {
+        let leak = Leak {
+            f0_hz: 137.0,
+            zeta: 0.42,
+        };
+        let pts: Vec<(f64, f64)> = [12.0, 50.0, 137.0, 600.0]
+            .iter()
+            .map(|&f| (f, crate::dsp::db(leak.bass_response(f).norm()) + 5.0))
+            .collect();
+        assert!(cost(&pts, leak.f0_hz.ln(), leak.zeta.ln()) < 1e-18);
+        assert!(cost(&pts, (leak.f0_hz * 1.1).ln(), leak.zeta.ln()) > 0.01);
     }
 }

@@ -14,7 +14,12 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     }
     let rec = read_wav(&a.recording)?;
     let stim = read_wav(&a.reference)?;
-    let reference = a.analysis.reference_response.as_deref().map(load_reference).transpose()?;
+    let reference = a
+        .analysis
+        .reference_response
+        .as_deref()
+        .map(load_reference)
+        .transpose()?;
     let channels = rec.channels.len();
     if a.channel == 0 || a.channel > channels {
         bail!(
@@ -32,6 +37,20 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
             stim.rate
         );
     }
+    let peak = stim.channels[0].iter().fold(0f32, |m, v| m.max(v.abs()));
+    if crate::dsp::db(peak as f64) < crate::analysis::quality::SILENCE_DBFS {
+        bail!(
+            "{}: the reference signal is silent: give the file that was played",
+            a.reference.display()
+        );
+    }
+    if stim.channels[0].len() < (stim.rate / 10) as usize {
+        bail!(
+            "{}: the reference is only {} samples long; a sweep or noise of at least 0.1 s is needed",
+            a.reference.display(),
+            stim.channels[0].len()
+        );
+    }
     let stimulus = Stimulus {
         samples: stim.channels[0].clone(),
         rate: stim.rate,
@@ -42,7 +61,13 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         ..AnalysisConfig::default()
     };
     let m = Analyzer::new()
-        .analyse(&rec.channels[a.channel - 1], rec.rate, &stimulus, reference.as_ref(), &cfg)
+        .analyse(
+            &rec.channels[a.channel - 1],
+            rec.rate,
+            &stimulus,
+            reference.as_ref(),
+            &cfg,
+        )
         .with_context(|| format!("{} (channel {})", a.recording.display(), a.channel))?;
     let extra = json!({
         "recording": a.recording.display().to_string(),

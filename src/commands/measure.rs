@@ -15,16 +15,30 @@ use serde_json::json;
 pub const QUICK_DURATION_S: f64 = 1.0;
 
 pub fn run(a: MeasureArgs) -> Result<()> {
-    for path in [&a.save_recording, &a.analysis.export_txt].into_iter().flatten() {
+    for path in [&a.save_recording, &a.analysis.export_txt]
+        .into_iter()
+        .flatten()
+    {
         check_output(path, a.analysis.force)?;
     }
-    let reference = a.analysis.reference_response.as_deref().map(load_reference).transpose()?;
+    let reference = a
+        .analysis
+        .reference_response
+        .as_deref()
+        .map(load_reference)
+        .transpose()?;
     let config = sim_config(&a)?;
     let mut rig = SimRig::new(config, a.seed);
     let stimulus = stimulus(&a)?;
     let recording = rig.play_and_record(&stimulus)?;
     if let Some(path) = &a.save_recording {
-        write_wav(path, &recording.channels, recording.rate, SampleFormat::F32, None)?;
+        write_wav(
+            path,
+            &recording.channels,
+            recording.rate,
+            SampleFormat::F32,
+            None,
+        )?;
         eprintln!("saved the recording to {}", path.display());
     }
     let cfg = AnalysisConfig {
@@ -32,7 +46,13 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         ..AnalysisConfig::default()
     };
     let m = Analyzer::new()
-        .analyse(&recording.channels[0], recording.rate, &stimulus, reference.as_ref(), &cfg)
+        .analyse(
+            &recording.channels[0],
+            recording.rate,
+            &stimulus,
+            reference.as_ref(),
+            &cfg,
+        )
         .with_context(|| format!("{}: the measurement cannot be analysed", rig.describe()))?;
     let leak = rig.leak();
     let extra = json!({
@@ -85,17 +105,27 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
                 .parse()
                 .ok()
                 .filter(|v: &f64| (0.0..=10.0).contains(v))
-                .with_context(|| format!("--latency '{s}': give seconds from 0 to 10, or 'random'"))?;
+                .with_context(|| {
+                    format!("--latency '{s}': give seconds from 0 to 10, or 'random'")
+                })?;
             Latency::Samples((secs * a.rate as f64).round() as usize)
         }
     };
     let (h2, h3) = parse_pair(&a.distortion)
         .filter(|(x, y)| (0.0..=30.0).contains(x) && (0.0..=30.0).contains(y))
-        .with_context(|| format!("--distortion '{}': give \"H2,H3\" in percent, each from 0 to 30", a.distortion))?;
+        .with_context(|| {
+            format!(
+                "--distortion '{}': give \"H2,H3\" in percent, each from 0 to 30",
+                a.distortion
+            )
+        })?;
     if !(0.0..=200.0).contains(&a.snr) {
         bail!("--snr {}: give 0 to 200 dB", a.snr);
     }
-    if !(-100.0..=60.0).contains(&a.gain_db) || a.drift_ppm.abs() > 10_000.0 || a.bass_shelf_db.abs() > 30.0 {
+    if !(-100.0..=60.0).contains(&a.gain_db)
+        || a.drift_ppm.abs() > 10_000.0
+        || a.bass_shelf_db.abs() > 30.0
+    {
         bail!("--gain-db must be -100..60 dB, --drift-ppm within +-10000, --bass-shelf-db within +-30 dB");
     }
     Ok(SimConfig {

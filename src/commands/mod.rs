@@ -24,36 +24,62 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// Check, before any work, that `path` can be written: its folder exists
 /// and, unless `force`, the file does not.
 pub(crate) fn check_output(path: &Path, force: bool) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if !dir.is_dir() {
-        bail!("{}: the folder {} does not exist", path.display(), dir.display());
+        bail!(
+            "{}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
     }
     if path.is_dir() {
         bail!("{}: is a folder, not a file", path.display());
     }
     if path.exists() && !force {
-        bail!("{}: already exists; pass --force to overwrite it", path.display());
+        bail!(
+            "{}: already exists; pass --force to overwrite it",
+            path.display()
+        );
     }
     Ok(())
 }
 
 /// Load a reference response: tipfit JSON (`frequency_response`) or REW text.
 pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read the reference response", path.display()))?;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{}: cannot read the reference response", path.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     if text.trim_start().starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{}: not valid JSON", path.display()))?;
-        let fr = value
-            .get("frequency_response")
-            .with_context(|| format!("{}: has no \"frequency_response\" (is it a tipfit measurement?)", path.display()))?;
-        let fr: FrequencyResponse = serde_json::from_value(fr.clone())
-            .with_context(|| format!("{}: \"frequency_response\" is not freq_hz/db arrays", path.display()))?;
+        let fr = value.get("frequency_response").with_context(|| {
+            format!(
+                "{}: has no \"frequency_response\" (is it a tipfit measurement?)",
+                path.display()
+            )
+        })?;
+        let fr: FrequencyResponse = serde_json::from_value(fr.clone()).with_context(|| {
+            format!(
+                "{}: \"frequency_response\" is not freq_hz/db arrays",
+                path.display()
+            )
+        })?;
         if fr.freq_hz.len() != fr.db.len() || fr.freq_hz.len() < 2 {
             bail!("{}: \"frequency_response\" needs matching freq_hz and db arrays of 2 or more points", path.display());
         }
-        if fr.freq_hz.windows(2).any(|w| !(w[1] > w[0])) || fr.db.iter().any(|d| !d.is_finite()) {
-            bail!("{}: \"frequency_response\" must have ascending frequencies and finite levels", path.display());
+        if fr
+            .freq_hz
+            .windows(2)
+            .any(|w| w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater))
+            || fr.db.iter().any(|d| !d.is_finite())
+        {
+            bail!(
+                "{}: \"frequency_response\" must have ascending frequencies and finite levels",
+                path.display()
+            );
         }
         Ok(fr)
     } else {
@@ -62,7 +88,12 @@ pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
 }
 
 /// Write what the user asked for: JSON or summary on stdout, REW text.
-pub(crate) fn emit(m: &Measurement, extra: serde_json::Value, args: &AnalysisArgs, source: &str) -> Result<()> {
+pub(crate) fn emit(
+    m: &Measurement,
+    extra: serde_json::Value,
+    args: &AnalysisArgs,
+    source: &str,
+) -> Result<()> {
     if let Some(path) = &args.export_txt {
         let comments = vec![
             format!("Frequency response exported by tipfit {}", m.tipfit_version),

@@ -58,7 +58,13 @@ fn multitone(a: &MultitoneArgs) -> Result<Stimulus> {
 }
 
 fn write(stimulus: &Stimulus, out: &OutputArgs) -> Result<()> {
-    write_wav(&out.out, &[stimulus.samples.clone()], stimulus.rate, out.format, Some(&stimulus.kind))?;
+    write_wav(
+        &out.out,
+        std::slice::from_ref(&stimulus.samples),
+        stimulus.rate,
+        out.format,
+        Some(&stimulus.kind),
+    )?;
     eprintln!(
         "wrote {} ({}, {:.2} s at {} Hz, {:?})",
         out.out.display(),

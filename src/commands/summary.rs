@@ -4,7 +4,8 @@ use crate::analysis::Measurement;
 use std::fmt::Write as _;
 
 fn nearest(freqs: &[f64], values: &[f64], f: f64) -> Option<(f64, f64)> {
-    let i = (0..freqs.len()).min_by(|&a, &b| (freqs[a] - f).abs().total_cmp(&(freqs[b] - f).abs()))?;
+    let i =
+        (0..freqs.len()).min_by(|&a, &b| (freqs[a] - f).abs().total_cmp(&(freqs[b] - f).abs()))?;
     ((freqs[i] / f).ln().abs() < 0.2).then(|| (freqs[i], values[i]))
 }
 
@@ -15,19 +16,36 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
     let _ = writeln!(out, "tipfit {} — {source}", m.method);
     let verdict = s.verdict.to_string().to_uppercase();
     let _ = writeln!(out, "  seal verdict   {verdict}");
-    let bound = if s.bass_floor_limited { " (at the noise floor: at most)" } else { "" };
-    let _ = writeln!(out, "  bass level     {:+.1} dB, 20-100 Hz vs 300-1000 Hz{bound}", s.bass_db);
+    let bound = if s.bass_floor_limited {
+        " (at the noise floor: at most)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "  bass level     {:+.1} dB, 20-100 Hz vs 300-1000 Hz{bound}",
+        s.bass_db
+    );
     match s.bass_loss_db {
         Some(l) => {
-            let _ = writeln!(out, "  bass loss      {l:.1} dB against the reference response");
+            let _ = writeln!(
+                out,
+                "  bass loss      {l:.1} dB against the reference response"
+            );
         }
         None => {
-            let _ = writeln!(out, "  bass loss      - (give --reference-response to compare with a sealed fit)");
+            let _ = writeln!(
+                out,
+                "  bass loss      - (give --reference-response to compare with a sealed fit)"
+            );
         }
     }
     match s.leak_corner_hz {
         Some(c) => {
-            let _ = writeln!(out, "  leak corner    {c:.0} Hz (-3 dB of the fitted leak high-pass)");
+            let _ = writeln!(
+                out,
+                "  leak corner    {c:.0} Hz (-3 dB of the fitted leak high-pass)"
+            );
         }
         None => {
             let _ = writeln!(out, "  leak corner    none found (sealed: below 15 Hz)");
@@ -43,7 +61,10 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
     if !thd.is_empty() {
         let _ = writeln!(out, "  THD            {}", thd.join(", "));
     }
-    if let Some(t) = extra.pointer("/rig/truth/leak_corner_hz").and_then(|v| v.as_f64()) {
+    if let Some(t) = extra
+        .pointer("/rig/truth/leak_corner_hz")
+        .and_then(|v| v.as_f64())
+    {
         let _ = writeln!(out, "  sim truth      leak corner {t:.0} Hz");
     }
     if m.warnings.is_empty() {

@@ -73,8 +73,16 @@ impl AnalogBiquad {
         let k2 = k * k;
         let [b2, b1, b0] = self.b;
         let [a2, a1, a0] = self.a;
-        let nb = [b2 * k2 + b1 * k + b0, 2.0 * (b0 - b2 * k2), b2 * k2 - b1 * k + b0];
-        let na = [a2 * k2 + a1 * k + a0, 2.0 * (a0 - a2 * k2), a2 * k2 - a1 * k + a0];
+        let nb = [
+            b2 * k2 + b1 * k + b0,
+            2.0 * (b0 - b2 * k2),
+            b2 * k2 - b1 * k + b0,
+        ];
+        let na = [
+            a2 * k2 + a1 * k + a0,
+            2.0 * (a0 - a2 * k2),
+            a2 * k2 - a1 * k + a0,
+        ];
         Biquad {
             b: [nb[0] / na[0], nb[1] / na[0], nb[2] / na[0]],
             a: [na[1] / na[0], na[2] / na[0]],

@@ -65,7 +65,10 @@ impl Inverse {
         let mut inv: Vec<Complex64> = (0..x.len())
             .map(|k| {
                 let f = k as f64 * fs / n as f64;
-                let shift = Complex64::from_polar(1.0, 2.0 * std::f64::consts::PI * k as f64 * lead / n as f64);
+                let shift = Complex64::from_polar(
+                    1.0,
+                    2.0 * std::f64::consts::PI * k as f64 * lead / n as f64,
+                );
                 p.analytic_inverse(f) * shift / (fs * amp)
             })
             .collect();
@@ -96,7 +99,11 @@ impl Inverse {
             })
             .collect();
         let bin_hz = fs / n as f64;
-        let lo = smoothed.iter().skip(1).position(|s| excited(*s)).map_or(0, |k| k + 1);
+        let lo = smoothed
+            .iter()
+            .skip(1)
+            .position(|s| excited(*s))
+            .map_or(0, |k| k + 1);
         let hi = smoothed.iter().rposition(|s| excited(*s)).unwrap_or(0);
         Self {
             n,
@@ -146,23 +153,34 @@ mod tests {
 
     #[test]
     fn sweep_deconvolved_by_itself_is_an_impulse_at_zero() {
-        let stim = SweepParams { duration_s: 1.0, ..SweepParams::default() }.generate().unwrap();
+        let stim = SweepParams {
+            duration_s: 1.0,
+            ..SweepParams::default()
+        }
+        .generate()
+        .unwrap();
         let h = self_deconvolution(&stim);
-        let (imax, vmax) = h
-            .iter()
-            .enumerate()
-            .fold((0, 0.0), |(i, m), (j, v)| if v.abs() > m { (j, v.abs()) } else { (i, m) });
+        let (imax, vmax) =
+            h.iter().enumerate().fold(
+                (0, 0.0),
+                |(i, m), (j, v)| if v.abs() > m { (j, v.abs()) } else { (i, m) },
+            );
         assert_eq!(imax, 0);
         assert!((vmax - 1.0).abs() < 0.1, "peak {vmax}");
     }
 
     #[test]
     fn noise_deconvolved_by_itself_is_an_impulse_at_zero() {
-        let stim = crate::signal::NoiseParams { duration_s: 0.5, ..Default::default() }
-            .generate()
-            .unwrap();
+        let stim = crate::signal::NoiseParams {
+            duration_s: 0.5,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap();
         let h = self_deconvolution(&stim);
-        let imax = (0..h.len()).max_by(|&a, &b| h[a].abs().total_cmp(&h[b].abs())).unwrap();
+        let imax = (0..h.len())
+            .max_by(|&a, &b| h[a].abs().total_cmp(&h[b].abs()))
+            .unwrap();
         assert_eq!(imax, 0);
     }
 }

@@ -56,7 +56,7 @@ impl FftCache {
         let plan = self.inverse(n);
         // The DC and Nyquist bins of a real signal are real; realfft checks.
         spectrum[0].im = 0.0;
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             if let Some(last) = spectrum.last_mut() {
                 last.im = 0.0;
             }
@@ -77,11 +77,11 @@ pub fn good_size(n: usize) -> usize {
     loop {
         let mut r = m;
         for p in [2, 3, 5] {
-            while r % p == 0 {
+            while r.is_multiple_of(p) {
                 r /= p;
             }
         }
-        if r == 1 && m % 2 == 0 {
+        if r == 1 && m.is_multiple_of(2) {
             return m;
         }
         m += 1;
@@ -101,10 +101,10 @@ mod tests {
     fn good_size_has_small_factors_and_is_even() {
         for n in [1, 7, 97, 1000, 263_001, 524_289] {
             let m = good_size(n);
-            assert!(m >= n && m % 2 == 0);
+            assert!(m >= n && m.is_multiple_of(2));
             let mut r = m;
             for p in [2, 3, 5] {
-                while r % p == 0 {
+                while r.is_multiple_of(p) {
                     r /= p;
                 }
             }

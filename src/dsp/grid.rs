@@ -121,7 +121,10 @@ impl<'a> SpectrumSampler<'a> {
     /// bin `k` covering `[k - 0.5, k + 0.5]`.
     fn integral<T>(prefix: &[T], lo: f64, hi: f64) -> T
     where
-        T: Copy + std::ops::Sub<Output = T> + std::ops::Mul<f64, Output = T> + std::ops::Add<Output = T>,
+        T: Copy
+            + std::ops::Sub<Output = T>
+            + std::ops::Mul<f64, Output = T>
+            + std::ops::Add<Output = T>,
     {
         let at = |x: f64| -> T {
             // prefix value at continuous position x (in bins, shifted by 0.5)
@@ -138,13 +141,19 @@ impl<'a> SpectrumSampler<'a> {
     /// value (for phase) is the plain average.
     pub fn sample(&self, freq_hz: f64, smoothing: Smoothing) -> (f64, Complex64) {
         let Smoothing::Octave(b) = smoothing else {
-            return (self.interpolate_magnitude(freq_hz), self.interpolate(freq_hz));
+            return (
+                self.interpolate_magnitude(freq_hz),
+                self.interpolate(freq_hz),
+            );
         };
         let half = 2f64.powf(1.0 / (2.0 * b as f64));
         let lo = freq_hz / half / self.bin_hz;
         let hi = freq_hz * half / self.bin_hz;
         if hi - lo < 1.5 {
-            return (self.interpolate_magnitude(freq_hz), self.interpolate(freq_hz));
+            return (
+                self.interpolate_magnitude(freq_hz),
+                self.interpolate(freq_hz),
+            );
         }
         let width = hi - lo;
         let p = Self::integral(&self.power_prefix, lo, hi) * (1.0 / width);

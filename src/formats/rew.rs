@@ -56,15 +56,24 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
                 header_seen = true;
                 continue;
             }
-            return Err(err(n, format!("expected numbers 'freq dB [phase]', found '{line}'")));
+            return Err(err(
+                n,
+                format!("expected numbers 'freq dB [phase]', found '{line}'"),
+            ));
         }
         if cols.len() < 2 {
-            return Err(err(n, "a data line needs at least frequency and level".into()));
+            return Err(err(
+                n,
+                "a data line needs at least frequency and level".into(),
+            ));
         }
         let value = |k: usize, what: &str| -> Result<f64, RewError> {
             match nums.get(k).copied().flatten() {
                 Some(v) if v.is_finite() => Ok(v),
-                _ => Err(err(n, format!("{what} '{}' is not a finite number", cols[k]))),
+                _ => Err(err(
+                    n,
+                    format!("{what} '{}' is not a finite number", cols[k]),
+                )),
             }
         };
         let f = value(0, "frequency")?;
@@ -74,7 +83,10 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
         }
         if let Some(&prev) = resp.freq_hz.last() {
             if f <= prev {
-                return Err(err(n, format!("frequency {f} Hz does not rise above the previous {prev} Hz")));
+                return Err(err(
+                    n,
+                    format!("frequency {f} Hz does not rise above the previous {prev} Hz"),
+                ));
             }
         }
         resp.freq_hz.push(f);
@@ -84,7 +96,13 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
         }
     }
     if resp.freq_hz.len() < 2 {
-        return Err(err(0, format!("holds {} data lines; a response needs at least 2", resp.freq_hz.len())));
+        return Err(err(
+            0,
+            format!(
+                "holds {} data lines; a response needs at least 2",
+                resp.freq_hz.len()
+            ),
+        ));
     }
     if phases.len() == resp.freq_hz.len() {
         resp.phase_deg = Some(phases);

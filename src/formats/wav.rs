@@ -34,7 +34,7 @@ pub struct WavData {
 #[derive(Debug, thiserror::Error)]
 pub enum WavError {
     /// The file could not be opened or read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         /// The file.
         path: PathBuf,
@@ -116,6 +116,15 @@ pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
             actual,
         },
     })?;
+    if let Some(i) = interleaved.iter().position(|v| !v.is_finite()) {
+        return Err(WavError::NotWav {
+            path: p(),
+            reason: format!(
+                "sample {} is not a finite number (NaN or infinity)",
+                i / spec.channels as usize
+            ),
+        });
+    }
     let nch = spec.channels as usize;
     let frames = interleaved.len() / nch;
     if frames == 0 {
@@ -141,7 +150,8 @@ fn read_samples(
     let classify = |e: hound::Error| match e {
         // hound reports a short read as an io error of kind Other.
         hound::Error::IoError(ref io)
-            if io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string().contains("enough bytes") =>
+            if io.kind() == std::io::ErrorKind::UnexpectedEof
+                || io.to_string().contains("enough bytes") =>
         {
             None
         }
@@ -150,7 +160,13 @@ fn read_samples(
     match spec.sample_format {
         hound::SampleFormat::Float => {
             if spec.bits_per_sample != 32 {
-                return Err((0, Some(format!("{}-bit float is not supported", spec.bits_per_sample))));
+                return Err((
+                    0,
+                    Some(format!(
+                        "{}-bit float is not supported",
+                        spec.bits_per_sample
+                    )),
+                ));
             }
             for s in reader.samples::<f32>() {
                 out.push(s.map_err(|e| (out.len(), classify(e)))?);
@@ -159,7 +175,10 @@ fn read_samples(
         hound::SampleFormat::Int => {
             let bits = spec.bits_per_sample;
             if !(8..=32).contains(&bits) {
-                return Err((0, Some(format!("{bits}-bit integer samples are not supported"))));
+                return Err((
+                    0,
+                    Some(format!("{bits}-bit integer samples are not supported")),
+                ));
             }
             let scale = 1.0 / (1u64 << (bits - 1)) as f64;
             for s in reader.samples::<i32>() {
@@ -192,7 +211,8 @@ pub fn encode_wav(
     let frames = channels.first().map_or(0, Vec::len);
     let mut bytes = Vec::new();
     {
-        let mut w = hound::WavWriter::new(Cursor::new(&mut bytes), spec).map_err(|e| e.to_string())?;
+        let mut w =
+            hound::WavWriter::new(Cursor::new(&mut bytes), spec).map_err(|e| e.to_string())?;
         for i in 0..frames {
             for ch in channels {
                 let v = ch[i];
@@ -301,14 +321,20 @@ mod tests {
         let ch = vec![vec![0.25f32; 1000]];
         let bytes = encode_wav(&ch, 48_000, SampleFormat::F32, None).unwrap();
         let e = decode_wav(&bytes[..bytes.len() - 400], Path::new("cut.wav")).unwrap_err();
-        assert!(matches!(e, WavError::Truncated { expected: 1000, .. }), "{e}");
+        assert!(
+            matches!(e, WavError::Truncated { expected: 1000, .. }),
+            "{e}"
+        );
         assert!(e.to_string().starts_with("cut.wav: the file is truncated"));
     }
 
     #[test]
     fn garbage_and_empty_files_are_named() {
         let e = decode_wav(b"hello world, not audio", Path::new("a.txt")).unwrap_err();
-        assert!(e.to_string().starts_with("a.txt: not a readable WAV file"), "{e}");
+        assert!(
+            e.to_string().starts_with("a.txt: not a readable WAV file"),
+            "{e}"
+        );
         let e = decode_wav(b"", Path::new("b.wav")).unwrap_err();
         assert!(e.to_string().contains("empty"), "{e}");
     }

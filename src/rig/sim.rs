@@ -157,7 +157,10 @@ impl Driver {
             AnalogBiquad::lowpass(self.high_cut_hz.min(0.45 * rate), 0.6),
         ];
         if self.bass_shelf_db != 0.0 {
-            v.push(AnalogBiquad::low_shelf(self.bass_shelf_hz, self.bass_shelf_db));
+            v.push(AnalogBiquad::low_shelf(
+                self.bass_shelf_hz,
+                self.bass_shelf_db,
+            ));
         }
         v.iter().map(|a| a.to_digital(rate)).collect()
     }
@@ -364,13 +367,21 @@ impl SimRig {
         (rec, latency)
     }
 
-    fn add_noise(&self, y: &mut [f64], stimulus: &Stimulus, latency: usize, level: NoiseLevel, seed: u64) {
+    fn add_noise(
+        &self,
+        y: &mut [f64],
+        stimulus: &Stimulus,
+        latency: usize,
+        level: NoiseLevel,
+        seed: u64,
+    ) {
         let rms_db = match level {
             NoiseLevel::Dbfs(db) => db,
             NoiseLevel::BelowSignal(snr) => {
                 let s = &stimulus.samples;
                 let first = s.iter().position(|v| *v != 0.0).unwrap_or(0) + latency;
-                let last = (s.iter().rposition(|v| *v != 0.0).unwrap_or(0) + latency).min(y.len() - 1);
+                let last =
+                    (s.iter().rposition(|v| *v != 0.0).unwrap_or(0) + latency).min(y.len() - 1);
                 let span = &y[first..=last.max(first)];
                 let rms = (span.iter().map(|v| v * v).sum::<f64>() / span.len() as f64).sqrt();
                 crate::dsp::db(rms) - snr
@@ -414,16 +425,27 @@ mod tests {
 
     #[test]
     fn preset_insertions_vary_but_repeat_with_the_seed() {
-        let a = SimRig::new(SimConfig::preset(TipPreset::SiliconeS), 1).leak().unwrap();
-        let b = SimRig::new(SimConfig::preset(TipPreset::SiliconeS), 1).leak().unwrap();
-        let c = SimRig::new(SimConfig::preset(TipPreset::SiliconeS), 2).leak().unwrap();
+        let a = SimRig::new(SimConfig::preset(TipPreset::SiliconeS), 1)
+            .leak()
+            .unwrap();
+        let b = SimRig::new(SimConfig::preset(TipPreset::SiliconeS), 1)
+            .leak()
+            .unwrap();
+        let c = SimRig::new(SimConfig::preset(TipPreset::SiliconeS), 2)
+            .leak()
+            .unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
 
     #[test]
     fn recording_holds_latency_stimulus_and_extra() {
-        let stim = SweepParams { duration_s: 0.5, ..SweepParams::default() }.generate().unwrap();
+        let stim = SweepParams {
+            duration_s: 0.5,
+            ..SweepParams::default()
+        }
+        .generate()
+        .unwrap();
         let mut rig = SimRig::new(SimConfig::default(), 3);
         let (rec, latency) = rig.simulate(&stim);
         assert_eq!(latency, 480);

@@ -68,7 +68,7 @@ impl Stimulus {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SignalError {
     /// A parameter is out of its valid range.
-    #[error("{name} = {value} is out of range: {expected}")]
+    #[error("--{name} {value} is out of range: {expected}")]
     OutOfRange {
         /// Parameter name as the user types it.
         name: &'static str,
@@ -80,7 +80,12 @@ pub enum SignalError {
 }
 
 /// Check `lo <= value <= hi`, naming the parameter in the error.
-pub(crate) fn check_range(name: &'static str, value: f64, lo: f64, hi: f64) -> Result<(), SignalError> {
+pub(crate) fn check_range(
+    name: &'static str,
+    value: f64,
+    lo: f64,
+    hi: f64,
+) -> Result<(), SignalError> {
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {

@@ -56,7 +56,12 @@ impl MultitoneParams {
     pub fn validate(&self) -> Result<(), SignalError> {
         check_rate(self.rate)?;
         check_range("resolution", self.resolution_hz, 0.5, 50.0)?;
-        check_range("start", self.start_hz, self.resolution_hz, self.rate as f64 / 4.0)?;
+        check_range(
+            "start",
+            self.start_hz,
+            self.resolution_hz,
+            self.rate as f64 / 4.0,
+        )?;
         check_range("ratio", self.ratio, 1.05, 4.0)?;
         check_range("max", self.max_hz, self.start_hz, self.rate as f64 * 0.45)?;
         check_range("level", self.level_dbfs, -120.0, 0.0)?;
@@ -96,7 +101,9 @@ impl MultitoneParams {
         let bins = self.tone_bins();
         let count = bins.len() as f64;
         let fft = FftCache::new();
-        let mut phases: Vec<f64> = (0..bins.len()).map(|k| PI * (k * k) as f64 / count).collect();
+        let mut phases: Vec<f64> = (0..bins.len())
+            .map(|k| PI * (k * k) as f64 / count)
+            .collect();
         let synth = |phases: &[f64]| -> Vec<f64> {
             let mut spec = vec![Complex64::new(0.0, 0.0); n / 2 + 1];
             for (&b, &ph) in bins.iter().zip(phases) {
@@ -124,7 +131,9 @@ impl MultitoneParams {
         let peak = frame.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let gain = from_db(self.level_dbfs) / peak;
         let frames = (self.duration_s * self.rate as f64 / n as f64).ceil() as usize;
-        let samples = (0..frames * n).map(|i| (frame[i % n] * gain) as f32).collect();
+        let samples = (0..frames * n)
+            .map(|i| (frame[i % n] * gain) as f32)
+            .collect();
         Ok(Stimulus {
             samples,
             rate: self.rate,

@@ -110,7 +110,11 @@ impl NoiseParams {
             None => self.block(total.max(2) + total % 2, false, &mut rng)[..total].to_vec(),
         };
         let rms = (x.iter().map(|v| v * v).sum::<f64>() / x.len().max(1) as f64).sqrt();
-        let gain = if rms > 0.0 { from_db(self.level_dbfs) / rms } else { 0.0 };
+        let gain = if rms > 0.0 {
+            from_db(self.level_dbfs) / rms
+        } else {
+            0.0
+        };
         let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs())) * gain;
         if peak >= 1.0 {
             return Err(SignalError::OutOfRange {
@@ -156,7 +160,9 @@ mod tests {
             ..NoiseParams::default()
         };
         let s = p.generate().unwrap();
-        let rms = (s.samples.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / s.samples.len() as f64).sqrt();
+        let rms = (s.samples.iter().map(|&v| (v as f64).powi(2)).sum::<f64>()
+            / s.samples.len() as f64)
+            .sqrt();
         assert!((crate::dsp::db(rms) - p.level_dbfs).abs() < 0.1);
         assert_eq!(s.samples[100], s.samples[100 + 4096]);
     }

@@ -189,6 +189,9 @@ mod tests {
             ..SweepParams::default()
         };
         let e = p.generate().unwrap_err();
-        assert!(e.to_string().starts_with("end = 30000"), "{e}");
+        assert!(
+            e.to_string().starts_with("--end 30000 is out of range"),
+            "{e}"
+        );
     }
 }
