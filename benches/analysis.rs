@@ -50,18 +50,25 @@ fn analysis(c: &mut Criterion) {
         let mut out = vec![0.0; n];
         let mut sbuf = vec![0.0; m];
         let mut sspec = short.make_output_vec();
+        let mut scratch = fwd.make_scratch_vec();
+        scratch.resize(scratch.len().max(inv.get_scratch_len()), Default::default());
+        let mut sscratch = short.make_scratch_vec();
         b.iter(|| {
             buf[..big.len()].copy_from_slice(&big);
             buf[big.len()..].fill(0.0);
-            fwd.process(&mut buf, &mut spec).unwrap();
+            fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch)
+                .unwrap();
             spec[0].im = 0.0;
             if let Some(last) = spec.last_mut() {
                 last.im = 0.0;
             }
-            inv.process(&mut spec, &mut out).unwrap();
+            inv.process_with_scratch(&mut spec, &mut out, &mut scratch)
+                .unwrap();
             for _ in 0..6 {
                 sbuf.copy_from_slice(&small);
-                short.process(&mut sbuf, &mut sspec).unwrap();
+                short
+                    .process_with_scratch(&mut sbuf, &mut sspec, &mut sscratch)
+                    .unwrap();
             }
             black_box(&out);
         })

@@ -350,3 +350,108 @@ fn quick_bass_metric_repeats_within_0_3_db_at_40_db_snr() {
         assert!(sd > 0.0, "noise seeds must differ");
     }
 }
+
+#[test]
+fn random_latency_up_to_1_s_is_found_within_one_sample() {
+    let stim = sweep();
+    for seed in 1..=6 {
+        let cfg = SimConfig {
+            latency: Latency::Random(1.0),
+            driver: Driver {
+                h2_percent: 1.0,
+                h3_percent: 0.5,
+                ..Driver::default()
+            },
+            ..SimConfig::preset(TipPreset::SiliconeM)
+        };
+        let mut rig = SimRig::new(cfg, seed);
+        let (m, latency) = measure(&mut rig, &stim, None);
+        let found = (m.latency_s * 48_000.0).round() as i64;
+        eprintln!("seed {seed}: latency {latency} found {found}");
+        assert!(
+            (found - latency as i64).abs() <= 1,
+            "seed {seed}: {found} vs {latency}"
+        );
+        let (f, err) = max_error_db(&m, &rig, 20.0, 16_000.0);
+        assert!(err < 0.2, "seed {seed}: {err} dB at {f} Hz");
+    }
+}
+
+#[test]
+fn pink_noise_excitation_matches_truth_within_0_3_db() {
+    let stim = tipfit::signal::NoiseParams {
+        duration_s: 5.0,
+        ..Default::default()
+    }
+    .generate()
+    .unwrap();
+    let cfg = SimConfig {
+        noise: Some(NoiseLevel::BelowSignal(50.0)),
+        ..SimConfig::preset(TipPreset::SiliconeS)
+    };
+    let mut rig = SimRig::new(cfg, 8);
+    let (m, latency) = measure(&mut rig, &stim, None);
+    let (f, err) = max_error_db(&m, &rig, 20.0, 16_000.0);
+    eprintln!("pink noise: max error {err:.4} dB at {f:.1} Hz");
+    assert!(err < 0.3, "{err} dB at {f} Hz");
+    assert!(((m.latency_s * 48_000.0).round() as i64 - latency as i64).abs() <= 1);
+    assert_eq!(m.method, "noise");
+}
+
+#[test]
+fn sweeps_at_44_1_and_96_khz_match_truth_within_0_2_db() {
+    for rate in [44_100, 96_000] {
+        let stim = SweepParams::at_rate(rate).generate().unwrap();
+        let cfg = SimConfig {
+            noise: Some(NoiseLevel::BelowSignal(50.0)),
+            ..SimConfig::preset(TipPreset::Foam)
+        };
+        let mut rig = SimRig::new(cfg, 2);
+        let (m, _) = measure(&mut rig, &stim, None);
+        assert_eq!(m.sample_rate, rate);
+        let (f, err) = max_error_db(&m, &rig, 20.0, 16_000.0);
+        eprintln!("{rate} Hz: max error {err:.4} dB at {f:.1} Hz");
+        assert!(err < 0.2, "{rate} Hz: {err} dB at {f} Hz");
+    }
+}
+
+#[test]
+fn clipping_recording_is_refused_not_analysed() {
+    let stim = sweep();
+    let cfg = SimConfig {
+        gain_db: 20.0,
+        ..SimConfig::preset(TipPreset::Foam)
+    };
+    let (rec, _) = SimRig::new(cfg, 1).simulate(&stim);
+    let e = Analyzer::new()
+        .analyse(
+            &rec.channels[0],
+            rec.rate,
+            &stim,
+            None,
+            &AnalysisConfig::default(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("clipped"), "{e}");
+}
+
+#[test]
+fn low_snr_warns_about_the_bass_and_noise_floor() {
+    let stim = sweep();
+    let cfg = SimConfig {
+        noise: Some(NoiseLevel::BelowSignal(15.0)),
+        ..SimConfig::preset(TipPreset::SiliconeS)
+    };
+    let (m, _) = measure(&mut SimRig::new(cfg, 1), &stim, None);
+    eprintln!("{:?}", m.warnings);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("bass band")),
+        "{:?}",
+        m.warnings
+    );
+    assert!(
+        m.warnings.iter().any(|w| w.contains("noise floor")),
+        "{:?}",
+        m.warnings
+    );
+}

@@ -11,7 +11,7 @@ pub mod quick;
 pub mod response;
 pub mod seal;
 
-use crate::dsp::deconvolve::{fft_len, Inverse, InverseMethod};
+use crate::dsp::deconvolve::{fft_len, Inverse, InverseMethod, Scratch};
 use crate::dsp::fft::FftCache;
 use crate::dsp::grid::Smoothing;
 use crate::signal::{Stimulus, StimulusKind};
@@ -162,6 +162,7 @@ pub struct Measurement {
 pub struct Analyzer {
     fft: FftCache,
     inverses: Mutex<HashMap<usize, std::sync::Arc<Inverse>>>,
+    scratch: Mutex<Scratch>,
 }
 
 /// SNR below which the whole measurement is refused, dB.
@@ -212,10 +213,11 @@ impl Analyzer {
         }
         let mut warnings = quality::check_recording(recording, rate)?;
         let mean = recording.iter().map(|&v| v as f64).sum::<f64>() / recording.len() as f64;
-        let x: Vec<f64> = recording.iter().map(|&v| v as f64 - mean).collect();
+        let x = recording.iter().map(|&v| v as f64 - mean);
         let ref_points = reference.map(FrequencyResponse::points);
         let mut m = match &stimulus.kind {
             StimulusKind::Multitone(p) => {
+                let x: Vec<f64> = x.collect();
                 let t = quick::analyse_tones(&x, stimulus, p, &self.fft)?;
                 let points: Vec<(f64, f64, f64)> = t
                     .response
@@ -243,7 +245,14 @@ impl Analyzer {
                     warnings: Vec::new(),
                 }
             }
-            _ => self.analyse_impulse(&x, stimulus, ref_points.as_deref(), cfg, &mut warnings)?,
+            _ => self.analyse_impulse(
+                x,
+                recording.len(),
+                stimulus,
+                ref_points.as_deref(),
+                cfg,
+                &mut warnings,
+            )?,
         };
         self.snr_warnings(&m, cfg, &mut warnings);
         m.warnings = warnings.iter().map(ToString::to_string).collect();
@@ -252,14 +261,16 @@ impl Analyzer {
 
     fn analyse_impulse(
         &self,
-        x: &[f64],
+        x: impl Iterator<Item = f64>,
+        len: usize,
         stimulus: &Stimulus,
         reference: Option<&[(f64, f64)]>,
         cfg: &AnalysisConfig,
         warnings: &mut Vec<Warning>,
     ) -> Result<Measurement, AnalysisError> {
-        let inverse = self.inverse(stimulus, x.len());
-        let h = inverse.apply(x, &self.fft);
+        let inverse = self.inverse(stimulus, len);
+        let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        let h = inverse.apply_with(x, &self.fft, &mut scratch);
         let sweep = match (&stimulus.kind, inverse.method) {
             (StimulusKind::Sweep(p), InverseMethod::AnalyticSweep) => Some(p),
             _ => None,
@@ -268,14 +279,15 @@ impl Analyzer {
             warnings.push(Warning::NoThd);
         }
         let r = response::analyse_impulse(
-            &h,
-            x.len(),
+            h,
+            len,
             stimulus.rate,
             inverse.band_hz,
             sweep,
             cfg,
             &self.fft,
         );
+        drop(scratch);
         if r.snr_db < MIN_SNR_DB {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
         }

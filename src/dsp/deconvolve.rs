@@ -115,12 +115,49 @@ impl Inverse {
 
     /// Impulse response (length `n`) of `recording` deconvolved by this inverse.
     pub fn apply(&self, recording: &[f64], fft: &FftCache) -> Vec<f64> {
-        let mut y = fft.spectrum(recording, self.n);
-        for (yk, ik) in y.iter_mut().zip(&self.spectrum) {
-            *yk *= ik;
-        }
-        fft.real_signal(&mut y, self.n)
+        let mut scratch = Scratch::default();
+        self.apply_with(recording.iter().copied(), fft, &mut scratch)
+            .to_vec()
     }
+
+    /// Like [`Inverse::apply`], reusing `scratch` so repeated analyses do
+    /// not allocate (and page-fault) tens of megabytes each time. Returns
+    /// the impulse response, which lives in `scratch`.
+    pub fn apply_with<'s>(
+        &self,
+        recording: impl Iterator<Item = f64>,
+        fft: &FftCache,
+        s: &'s mut Scratch,
+    ) -> &'s [f64] {
+        let (fwd, inv) = (fft.forward(self.n), fft.inverse(self.n));
+        s.time.clear();
+        s.time.extend(recording.take(self.n));
+        s.time.resize(self.n, 0.0);
+        s.spec.resize(self.n / 2 + 1, Complex64::new(0.0, 0.0));
+        let need = fwd.get_scratch_len().max(inv.get_scratch_len());
+        s.fft.resize(need, Complex64::new(0.0, 0.0));
+        fwd.process_with_scratch(&mut s.time, &mut s.spec, &mut s.fft)
+            .expect("buffer lengths come from the plan");
+        let scale = 1.0 / self.n as f64;
+        for (yk, ik) in s.spec.iter_mut().zip(&self.spectrum) {
+            *yk *= ik * scale;
+        }
+        s.spec[0].im = 0.0;
+        if let Some(last) = s.spec.last_mut() {
+            last.im = 0.0;
+        }
+        inv.process_with_scratch(&mut s.spec, &mut s.time, &mut s.fft)
+            .expect("buffer lengths come from the plan");
+        &s.time
+    }
+}
+
+/// Reusable buffers for [`Inverse::apply_with`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    time: Vec<f64>,
+    spec: Vec<Complex64>,
+    fft: Vec<Complex64>,
 }
 
 /// 1/3-octave moving average of a power spectrum (prefix sums).
