@@ -50,6 +50,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
             continue;
         }
         let cols = fields(line);
+        if cols.is_empty() {
+            continue; // only separators, e.g. ",,"
+        }
         let nums: Vec<Option<f64>> = cols.iter().map(|c| c.parse::<f64>().ok()).collect();
         if nums[0].is_none() {
             if resp.freq_hz.is_empty() && !header_seen {
@@ -145,6 +148,13 @@ mod tests {
         assert_eq!(r.freq_hz, vec![20.0, 40.0]);
         assert_eq!(r.db, vec![90.5, 91.0]);
         assert_eq!(r.phase_deg, Some(vec![-10.0, -5.5]));
+    }
+
+    #[test]
+    fn line_of_only_separators_is_skipped_regression_fuzz() {
+        // Found by tests/parsers.rs: a line like ",;" used to panic.
+        let r = parse("20\t1\n,;\n30\t2\n", Path::new("x.txt")).unwrap();
+        assert_eq!(r.freq_hz, vec![20.0, 30.0]);
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
         });
     }
     let expected = reader.len() as usize;
-    let interleaved = read_samples(reader, spec).map_err(|(actual, e)| match e {
+    let interleaved = read_samples(reader, spec, bytes.len()).map_err(|(actual, e)| match e {
         Some(reason) => WavError::NotWav { path: p(), reason },
         None => WavError::Truncated {
             path: p(),
@@ -145,8 +145,13 @@ pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
 fn read_samples(
     mut reader: hound::WavReader<Cursor<&[u8]>>,
     spec: hound::WavSpec,
+    file_len: usize,
 ) -> Result<Vec<f32>, (usize, Option<String>)> {
-    let mut out = Vec::with_capacity(reader.len() as usize);
+    // The header's length is not trusted for the allocation: a corrupt file
+    // may claim gigabytes.
+    let bytes_per_sample = (spec.bits_per_sample as usize).div_ceil(8).max(1);
+    let available = file_len / bytes_per_sample;
+    let mut out = Vec::with_capacity((reader.len() as usize).min(available));
     let classify = |e: hound::Error| match e {
         // hound reports a short read as an io error of kind Other.
         hound::Error::IoError(ref io)

@@ -1,0 +1,77 @@
+//! Property tests of the file parsers: whatever the bytes, they return a
+//! value or an error naming the file, never panic or allocate what a
+//! corrupt header claims.
+
+use proptest::prelude::*;
+use std::path::Path;
+use tipfit::analysis::FrequencyResponse;
+use tipfit::formats::{rew, wav};
+
+fn valid_wav() -> Vec<u8> {
+    let kind = tipfit::signal::StimulusKind::Sweep(tipfit::signal::SweepParams::default());
+    let ch = vec![(0..64)
+        .map(|i| (i as f32 / 64.0) - 0.5)
+        .collect::<Vec<f32>>()];
+    wav::encode_wav(&ch, 48_000, wav::SampleFormat::I24, Some(&kind)).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn wav_decoder_never_panics_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        if let Err(e) = wav::decode_wav(&bytes, Path::new("fuzz.wav")) {
+            prop_assert!(e.to_string().starts_with("fuzz.wav: "), "{}", e);
+        }
+    }
+
+    #[test]
+    fn wav_decoder_never_panics_on_mutated_wavs(
+        edits in proptest::collection::vec((0usize..400, any::<u8>()), 1..8),
+        cut in 0usize..400,
+    ) {
+        let mut bytes = valid_wav();
+        for (pos, val) in edits {
+            let i = pos % bytes.len();
+            bytes[i] = val;
+        }
+        bytes.truncate(bytes.len().saturating_sub(cut % 64));
+        if let Err(e) = wav::decode_wav(&bytes, Path::new("m.wav")) {
+            prop_assert!(e.to_string().starts_with("m.wav: "), "{}", e);
+        }
+    }
+
+    #[test]
+    fn rew_parser_never_panics(text in "[\\*#0-9eE\\.,;\\t \\-+a-zA-Z\\n]{0,300}") {
+        if let Err(e) = rew::parse(&text, Path::new("f.txt")) {
+            prop_assert!(e.to_string().starts_with("f.txt:"), "{}", e);
+        }
+    }
+
+    #[test]
+    fn rew_render_then_parse_round_trips(
+        levels in proptest::collection::vec((-150.0f64..150.0, -180.0f64..180.0), 2..50),
+    ) {
+        let r = FrequencyResponse {
+            freq_hz: (0..levels.len()).map(|i| 10.0 * 1.1f64.powi(i as i32)).collect(),
+            db: levels.iter().map(|l| (l.0 * 1000.0).round() / 1000.0).collect(),
+            phase_deg: Some(levels.iter().map(|l| (l.1 * 10_000.0).round() / 10_000.0).collect()),
+        };
+        let back = rew::parse(&rew::render(&r, &["c".into()]), Path::new("r.txt")).unwrap();
+        prop_assert_eq!(back.db, r.db);
+        prop_assert_eq!(back.phase_deg, r.phase_deg);
+        for (a, b) in back.freq_hz.iter().zip(&r.freq_hz) {
+            prop_assert!((a - b).abs() < 1e-5);
+        }
+    }
+}
+
+#[test]
+fn header_claiming_gigabytes_is_an_error_not_an_abort() {
+    let mut bytes = valid_wav();
+    // The data chunk's length field: find "data" and claim 0xFFFFFFF0 bytes.
+    let at = bytes.windows(4).position(|w| w == b"data").unwrap() + 4;
+    bytes[at..at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let e = wav::decode_wav(&bytes, Path::new("huge.wav")).unwrap_err();
+    assert!(e.to_string().starts_with("huge.wav: "), "{e}");
+}
