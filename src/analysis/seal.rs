@@ -14,7 +14,8 @@
 //!   itself in two passes: 10 Hz to 1 kHz, then 10 Hz to 8x the first
 //!   corner (at least 200 Hz), so the IEM's ear-gain rise above ~1 kHz
 //!   biases small corners as little as possible. `None` when the corner is
-//!   below 15 Hz (sealed) or the fit's RMS residual exceeds 3 dB.
+//!   below 15 Hz (sealed), above the fitted range (no seal at all: the
+//!   corner cannot be told), or the fit's RMS residual exceeds 3 dB.
 //! - verdict from the bass deficit (`bass_loss_db`, or `-bass_db` without a
 //!   reference): good < 3 dB, fair < 8 dB, poor < 20 dB, no-seal otherwise.
 //!   When the bass band is at the noise floor the deficit is a lower bound
@@ -202,11 +203,12 @@ fn leak_corner(
         }
         .corner_hz()
     };
-    let mut fit = if with_reference {
-        fit_leak(&within(cfg.fit_high_with_reference_hz))
+    let top = if with_reference {
+        cfg.fit_high_with_reference_hz
     } else {
-        fit_leak(&within(cfg.fit_high_hz))
+        cfg.fit_high_hz
     };
+    let mut fit = fit_leak(&within(top));
     if let (false, Some(first)) = (with_reference, fit.as_ref()) {
         let hi = (8.0 * corner_of(first)).clamp(200.0, cfg.fit_high_hz);
         if hi < cfg.fit_high_hz {
@@ -216,7 +218,7 @@ fn leak_corner(
     let corner = fit
         .as_ref()
         .and_then(|f| (f.rms_error_db < 3.0).then(|| corner_of(f)))
-        .filter(|c| *c >= cfg.min_corner_hz);
+        .filter(|c| *c >= cfg.min_corner_hz && *c <= top);
     (fit, corner)
 }
 

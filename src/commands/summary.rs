@@ -47,8 +47,14 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
                 "  leak corner    {c:.0} Hz (-3 dB of the fitted leak high-pass)"
             );
         }
+        None if s.verdict == crate::analysis::Verdict::Good => {
+            let _ = writeln!(out, "  leak corner    none (sealed: below 15 Hz)");
+        }
         None => {
-            let _ = writeln!(out, "  leak corner    none found (sealed: below 15 Hz)");
+            let _ = writeln!(
+                out,
+                "  leak corner    not found between 15 Hz and the top of the fit (1-2 kHz)"
+            );
         }
     }
     let _ = writeln!(out, "  latency        {:.2} ms", m.latency_s * 1000.0);
