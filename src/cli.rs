@@ -247,6 +247,10 @@ pub struct MeasureArgs {
     /// Sim: driver distortion as "H2,H3" in % at full scale.
     #[arg(long, default_value = "1,0.5")]
     pub distortion: String,
+    /// Sim: canal or coupler volume in cm^3 (a bigger volume lowers the level
+    /// everywhere; it does not look like a leak).
+    #[arg(long, default_value_t = 1.26)]
+    pub canal_volume: f64,
     /// Sim: bass shelf of the IEM below 120 Hz, dB.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub bass_shelf_db: f64,

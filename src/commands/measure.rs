@@ -122,6 +122,12 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
     if !(0.0..=200.0).contains(&a.snr) {
         bail!("--snr {}: give 0 to 200 dB", a.snr);
     }
+    if !(0.1..=20.0).contains(&a.canal_volume) {
+        bail!(
+            "--canal-volume {}: give 0.1 to 20 cm^3 (an adult canal is about 1.2)",
+            a.canal_volume
+        );
+    }
     if !(-100.0..=60.0).contains(&a.gain_db)
         || a.drift_ppm.abs() > 10_000.0
         || a.bass_shelf_db.abs() > 30.0
@@ -136,6 +142,7 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
             ..Driver::default()
         },
         fit,
+        canal_volume_cm3: a.canal_volume,
         gain_db: a.gain_db,
         latency,
         noise: Some(NoiseLevel::BelowSignal(a.snr)),
