@@ -1,7 +1,7 @@
 //! `tipfit analyze`: a recording made elsewhere, against the played signal.
 
-use super::{check_output, emit, load_reference};
-use crate::analysis::{AnalysisConfig, Analyzer};
+use super::{emit, prepare};
+use crate::analysis::Analyzer;
 use crate::cli::AnalyzeArgs;
 use crate::formats::wav::read_wav;
 use crate::signal::{Stimulus, StimulusKind};
@@ -9,17 +9,9 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 pub fn run(a: AnalyzeArgs) -> Result<()> {
-    if let Some(path) = &a.analysis.export_txt {
-        check_output(path, a.analysis.force)?;
-    }
+    let (reference, cfg) = prepare(&a.analysis, &[])?;
     let rec = read_wav(&a.recording)?;
     let stim = read_wav(&a.reference)?;
-    let reference = a
-        .analysis
-        .reference_response
-        .as_deref()
-        .map(load_reference)
-        .transpose()?;
     let channels = rec.channels.len();
     if a.channel == 0 || a.channel > channels {
         bail!(
@@ -55,10 +47,6 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         samples: stim.channels[0].clone(),
         rate: stim.rate,
         kind: stim.stimulus.unwrap_or(StimulusKind::External),
-    };
-    let cfg = AnalysisConfig {
-        smoothing: a.analysis.smoothing,
-        ..AnalysisConfig::default()
     };
     let m = Analyzer::new()
         .analyse(

@@ -1,8 +1,8 @@
 //! `tipfit measure`: play a stimulus on a rig, analyse the recording.
 
-use super::{check_output, emit, load_reference};
+use super::{emit, prepare};
 use crate::acoustics::Leak;
-use crate::analysis::{AnalysisConfig, Analyzer};
+use crate::analysis::Analyzer;
 use crate::cli::MeasureArgs;
 use crate::formats::wav::{write_wav, SampleFormat};
 use crate::rig::sim::{Driver, Fit, Latency, NoiseLevel, SimConfig, SimRig};
@@ -15,18 +15,8 @@ use serde_json::json;
 pub const QUICK_DURATION_S: f64 = 1.0;
 
 pub fn run(a: MeasureArgs) -> Result<()> {
-    for path in [&a.save_recording, &a.analysis.export_txt]
-        .into_iter()
-        .flatten()
-    {
-        check_output(path, a.analysis.force)?;
-    }
-    let reference = a
-        .analysis
-        .reference_response
-        .as_deref()
-        .map(load_reference)
-        .transpose()?;
+    let saved: Vec<&std::path::Path> = a.save_recording.iter().map(|p| p.as_path()).collect();
+    let (reference, cfg) = prepare(&a.analysis, &saved)?;
     let config = sim_config(&a)?;
     let mut rig = SimRig::new(config, a.seed);
     let stimulus = stimulus(&a)?;
@@ -41,10 +31,6 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         )?;
         eprintln!("saved the recording to {}", path.display());
     }
-    let cfg = AnalysisConfig {
-        smoothing: a.analysis.smoothing,
-        ..AnalysisConfig::default()
-    };
     let m = Analyzer::new()
         .analyse(
             &recording.channels[0],

@@ -5,7 +5,7 @@ mod measure;
 mod signal;
 mod summary;
 
-use crate::analysis::{FrequencyResponse, Measurement};
+use crate::analysis::{AnalysisConfig, FrequencyResponse, Measurement};
 use crate::cli::{AnalysisArgs, Cli, Command};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -45,6 +45,33 @@ pub(crate) fn check_output(path: &Path, force: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What `measure` and `analyze` take from their shared options, before any
+/// work: every output path checked (`extra_outputs` too), the reference
+/// response loaded, and the analysis settings.
+pub(crate) fn prepare(
+    args: &AnalysisArgs,
+    extra_outputs: &[&Path],
+) -> Result<(Option<FrequencyResponse>, AnalysisConfig)> {
+    for path in args
+        .export_txt
+        .iter()
+        .map(|p| p.as_path())
+        .chain(extra_outputs.iter().copied())
+    {
+        check_output(path, args.force)?;
+    }
+    let reference = args
+        .reference_response
+        .as_deref()
+        .map(load_reference)
+        .transpose()?;
+    let cfg = AnalysisConfig {
+        smoothing: args.smoothing,
+        ..AnalysisConfig::default()
+    };
+    Ok((reference, cfg))
 }
 
 /// Load a reference response: tipfit JSON (`frequency_response`) or REW text.
