@@ -188,6 +188,12 @@ pub struct AnalysisArgs {
     /// with putty or the best fit: gives bass loss and a better leak corner.
     #[arg(long, value_name = "FILE")]
     pub reference_response: Option<PathBuf>,
+    /// Bass band for the seal metrics, "LOW-HIGH" in Hz.
+    #[arg(long, default_value = "20-100", value_parser = parse_band)]
+    pub bass_band: (f64, f64),
+    /// Midrange reference band for the seal metrics, "LOW-HIGH" in Hz.
+    #[arg(long, default_value = "300-1000", value_parser = parse_band)]
+    pub reference_band: (f64, f64),
     /// Print one JSON document on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
@@ -197,6 +203,20 @@ pub struct AnalysisArgs {
     /// Overwrite output files that exist.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Parse a band "LOW-HIGH" in Hz (10 Hz to 20 kHz, LOW < HIGH).
+fn parse_band(s: &str) -> Result<(f64, f64), String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)))
+        .ok_or_else(|| format!("'{s}' is not a band: write LOW-HIGH in Hz, e.g. 20-100"))?;
+    if !((10.0..20_000.0).contains(&lo) && lo < hi && hi <= 20_000.0) {
+        return Err(format!(
+            "'{s}': the band must lie within 10 Hz to 20 kHz with LOW < HIGH"
+        ));
+    }
+    Ok((lo, hi))
 }
 
 /// `tipfit measure`.

@@ -825,3 +825,48 @@ fn help_of_signal_group_has_examples() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("Examples"), "{}", stdout(&out));
 }
+
+// ---------------------------------------------------------------- seal bands
+
+#[test]
+fn custom_seal_bands_are_used_and_echoed_in_json() {
+    let fx = Fixture::new();
+    let out = fx.ok(&[
+        "measure",
+        "--tip-preset",
+        "silicone-s",
+        "--bass-band",
+        "20-200",
+        "--reference-band",
+        "500-2000",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["seal"]["bass_band_hz"],
+        serde_json::json!([20.0, 200.0])
+    );
+    assert_eq!(
+        doc["seal"]["reference_band_hz"],
+        serde_json::json!([500.0, 2000.0])
+    );
+    let default = fx.ok(&["measure", "--tip-preset", "silicone-s", "--json"]);
+    let default: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    assert_ne!(doc["seal"]["bass_db"], default["seal"]["bass_db"]);
+}
+
+#[test]
+fn band_without_multitone_tone_is_an_error_naming_the_tones() {
+    let fx = Fixture::new();
+    let out = fx.run(&["measure", "--quick", "--bass-band", "22-28"]);
+    assert_one_error(&out, &["bass band 22-28 Hz", "20, 30, 45"]);
+}
+
+#[test]
+fn bad_bands_are_refused() {
+    let fx = Fixture::new();
+    let out = fx.run(&["measure", "--bass-band", "100-20"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = fx.run(&["measure", "--bass-band", "20-400"]);
+    assert_one_error(&out, &["--bass-band 20-400", "below --reference-band"]);
+}

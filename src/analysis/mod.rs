@@ -122,6 +122,18 @@ pub enum AnalysisError {
     /// Bad recording.
     #[error(transparent)]
     Quality(#[from] QualityError),
+    /// A seal band holds no measured point (e.g. no multitone tone in it).
+    #[error("no measured point in the {which} band {lo}-{hi} Hz: widen the band (the multitone's tones are at {tones})")]
+    EmptyBand {
+        /// Which band.
+        which: &'static str,
+        /// Low edge, Hz.
+        lo: f64,
+        /// High edge, Hz.
+        hi: f64,
+        /// The frequencies available.
+        tones: String,
+    },
     /// No response found.
     #[error("no response found: the broadband SNR is {snr_db:.1} dB (the recording does not contain the stimulus, or the wrong channel was chosen)")]
     NoResponse {
@@ -163,6 +175,26 @@ pub struct Analyzer {
     fft: FftCache,
     inverses: Mutex<HashMap<usize, std::sync::Arc<Inverse>>>,
     scratch: Mutex<Scratch>,
+}
+
+/// Both seal bands must hold measured points.
+fn check_bands(m: &Measurement, cfg: &AnalysisConfig) -> Result<(), AnalysisError> {
+    let f = &m.frequency_response.freq_hz;
+    for (which, (lo, hi)) in [
+        ("bass", cfg.seal.bass_band_hz),
+        ("reference", cfg.seal.reference_band_hz),
+    ] {
+        if !f.iter().any(|x| *x >= lo * 0.999 && *x <= hi * 1.001) {
+            let tones: Vec<String> = f.iter().map(|x| format!("{x:.0}")).collect();
+            return Err(AnalysisError::EmptyBand {
+                which,
+                lo,
+                hi,
+                tones: tones.join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// SNR below which the whole measurement is refused, dB.
@@ -254,6 +286,7 @@ impl Analyzer {
                 &mut warnings,
             )?,
         };
+        check_bands(&m, cfg)?;
         self.snr_warnings(&m, cfg, &mut warnings);
         m.warnings = warnings.iter().map(ToString::to_string).collect();
         Ok(m)

@@ -116,6 +116,10 @@ pub struct SealMetrics {
     pub verdict: Verdict,
     /// The fitted leak model.
     pub leak_fit: Option<LeakFit>,
+    /// Bass band used, [low, high] Hz.
+    pub bass_band_hz: (f64, f64),
+    /// Reference band used, [low, high] Hz.
+    pub reference_band_hz: (f64, f64),
 }
 
 /// Log-frequency interpolation of `(freq, db)` points at `f` (clamped at
@@ -256,6 +260,8 @@ fn band_metrics(
         leak_corner_hz: None,
         verdict,
         leak_fit: None,
+        bass_band_hz: cfg.bass_band_hz,
+        reference_band_hz: cfg.reference_band_hz,
     }
 }
 

@@ -67,10 +67,21 @@ pub(crate) fn prepare(
         .as_deref()
         .map(load_reference)
         .transpose()?;
-    let cfg = AnalysisConfig {
+    if args.bass_band.1 > args.reference_band.0 {
+        bail!(
+            "--bass-band {}-{} must lie below --reference-band {}-{}",
+            args.bass_band.0,
+            args.bass_band.1,
+            args.reference_band.0,
+            args.reference_band.1
+        );
+    }
+    let mut cfg = AnalysisConfig {
         smoothing: args.smoothing,
         ..AnalysisConfig::default()
     };
+    cfg.seal.bass_band_hz = args.bass_band;
+    cfg.seal.reference_band_hz = args.reference_band;
     Ok((reference, cfg))
 }
 

@@ -23,8 +23,8 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
     };
     let _ = writeln!(
         out,
-        "  bass level     {:+.1} dB, 20-100 Hz vs 300-1000 Hz{bound}",
-        s.bass_db
+        "  bass level     {:+.1} dB, {}-{} Hz vs {}-{} Hz{bound}",
+        s.bass_db, s.bass_band_hz.0, s.bass_band_hz.1, s.reference_band_hz.0, s.reference_band_hz.1
     );
     match s.bass_loss_db {
         Some(l) => {
