@@ -58,6 +58,61 @@ pub enum Command {
         is recognised from its WAV comment and gets Novak's analytic inverse and THD; others\n\
         are deconvolved by regularized spectral division.")]
     Analyze(AnalyzeArgs),
+    /// Passive isolation per band from recordings: open vs occluded, or an
+    /// outer and an inner microphone at once.
+    #[command(after_help = "Examples:\n  \
+        tipfit isolation --open open.wav --occluded foam.wav\n  \
+        tipfit isolation --dual mire.wav --inner-channel 1 --outer-channel 2 --json")]
+    Isolation(IsolationArgs),
+    /// Attenuation ratings (EPA NRR, ISO 4869-2 SNR/HML/APV, personal rating)
+    /// from a table of fits or from published mean and SD per band.
+    #[command(after_help = "Examples:\n  \
+        tipfit rating --fits fits.csv\n  \
+        tipfit rating --mean-sd label.csv --json")]
+    Rating(RatingArgs),
+}
+
+/// `tipfit isolation`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("method").required(true).args(["open", "dual"])))]
+pub struct IsolationArgs {
+    /// Recording with the ear open (insertion-loss method).
+    #[arg(long, value_name = "OPEN.wav", requires = "occluded")]
+    pub open: Option<PathBuf>,
+    /// Recording with the tip in, same source and level (insertion-loss method).
+    #[arg(long, value_name = "OCCLUDED.wav", requires = "open")]
+    pub occluded: Option<PathBuf>,
+    /// One recording with an outer and an inner microphone (noise-reduction method).
+    #[arg(long, value_name = "REC.wav", conflicts_with_all = ["open", "occluded"])]
+    pub dual: Option<PathBuf>,
+    /// Channel of the inner (in-ear) microphone in --dual (1 = first).
+    #[arg(long, default_value_t = 1)]
+    pub inner_channel: usize,
+    /// Channel of the outer microphone in --dual (1 = first).
+    #[arg(long, default_value_t = 2)]
+    pub outer_channel: usize,
+    /// Channel to use in --open/--occluded recordings (1 = first).
+    #[arg(long, default_value_t = 1)]
+    pub channel: usize,
+    /// Print one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tipfit rating`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("table").required(true).args(["fits", "mean_sd"])))]
+pub struct RatingArgs {
+    /// CSV of per-fit octave-band attenuations: header of band centres in Hz
+    /// (63 optional, 125 ... 8000), optional first column `fit`, one row per fit.
+    #[arg(long, value_name = "FITS.csv")]
+    pub fits: Option<PathBuf>,
+    /// CSV of published mean and SD per band: columns `freq_hz,mean_db,sd_db`.
+    #[arg(long, value_name = "MEAN_SD.csv")]
+    pub mean_sd: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Signal generators.

@@ -6,8 +6,10 @@
 //! the low end into seal metrics and a verdict; [`quality`] checks the
 //! recording first.
 
+pub mod listening;
 pub mod quality;
 pub mod quick;
+pub mod ratings;
 pub mod response;
 pub mod seal;
 

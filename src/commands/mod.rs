@@ -1,7 +1,9 @@
 //! What each command does: parse-validated options in, files and text out.
 
 mod analyze;
+mod isolation;
 mod measure;
+mod rating;
 mod signal;
 mod summary;
 
@@ -17,6 +19,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Signal(cmd) => signal::run(cmd),
         Command::Measure(args) => measure::run(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Isolation(args) => isolation::run(args),
+        Command::Rating(args) => rating::run(args),
     }?;
     Ok(ExitCode::SUCCESS)
 }

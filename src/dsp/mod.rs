@@ -6,6 +6,7 @@ pub mod biquad;
 pub mod deconvolve;
 pub mod fft;
 pub mod grid;
+pub mod weighting;
 pub mod resample;
 
 pub use rustfft::num_complex::Complex64;

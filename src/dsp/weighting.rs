@@ -1,0 +1,1 @@
+//! IEC 61672-1 frequency weightings (A and C).

@@ -1,0 +1,1 @@
+//! CSV band tables for ratings: per-fit attenuations and published mean/SD.
