@@ -6,6 +6,7 @@
 //! the low end into seal metrics and a verdict; [`quality`] checks the
 //! recording first.
 
+pub mod isolation;
 pub mod listening;
 pub mod quality;
 pub mod quick;

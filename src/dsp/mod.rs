@@ -2,12 +2,14 @@
 //! log-frequency grids and smoothing, biquad filters, resampling and the
 //! leak-model fit.
 
+pub mod bands;
 pub mod biquad;
 pub mod deconvolve;
 pub mod fft;
 pub mod grid;
-pub mod weighting;
 pub mod resample;
+pub mod weighting;
+pub mod welch;
 
 pub use rustfft::num_complex::Complex64;
 

@@ -222,6 +222,9 @@ pub struct SimConfig {
     pub clip_level: f64,
     /// Extra recording after the stimulus ends, seconds.
     pub extra_record_s: f64,
+    /// Transmission through the tip body (`None`: the preset's, or
+    /// silicone's for an explicit leak).
+    pub tip_body: Option<super::outside::TipBody>,
 }
 
 impl Default for SimConfig {
@@ -236,6 +239,7 @@ impl Default for SimConfig {
             drift_ppm: 0.0,
             clip_level: 1.0,
             extra_record_s: 0.2,
+            tip_body: None,
         }
     }
 }

@@ -1,0 +1,280 @@
+//! Outside noise on the simulated rig: a loudspeaker outside the ear, an
+//! optional outer reference microphone, and what reaches the inner mic.
+//!
+//! Paths from the outer mic (ear entrance) to the inner mic, summed as
+//! complex transfer functions (MEASUREMENT.md section 1):
+//! - the leak path, the low-pass `w0^2 / (s^2 + 2 zeta w0 s + w0^2)` of the
+//!   same leak that costs bass ([`crate::acoustics::Leak::leak_path`]);
+//! - the tip body: a material-dependent transmission `g / (1 + s / wb)`
+//!   (mass-law-like, 6 dB/octave more isolation above `fb`);
+//! - a bone-conduction-like flanking floor, a constant transmission that
+//!   caps isolation (foam plugs top out near 40-50 dB).
+//!
+//! With the ear open, the inner mic sees the open-ear gain (a canal
+//! resonance, +12 dB near 2.7 kHz). Insertion loss is open / occluded at
+//! the inner mic; noise reduction is outer / inner. They differ by the
+//! open-ear gain, which [`OutsideModel::open_ear`] gives exactly.
+
+use super::sim::TipPreset;
+use crate::acoustics::Leak;
+use crate::dsp::biquad::{chain_response, AnalogBiquad, Biquad};
+use crate::dsp::{from_db, Complex64};
+use serde::{Deserialize, Serialize};
+
+/// Transmission through the tip itself.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TipBody {
+    /// Low-frequency transmission through the tip, dB (negative).
+    pub transmission_db: f64,
+    /// Above this the body transmission falls 6 dB/octave, Hz.
+    pub corner_hz: f64,
+}
+
+impl TipPreset {
+    /// The tip material's body transmission (documented values: foam is
+    /// the most isolating, silicone the least of the sealing tips).
+    pub fn body(&self) -> TipBody {
+        let (transmission_db, corner_hz) = match self {
+            TipPreset::Foam => (-42.0, 500.0),
+            TipPreset::SiliconeM | TipPreset::SiliconeS => (-30.0, 800.0),
+            TipPreset::DoubleFlange => (-34.0, 600.0),
+            TipPreset::TripleFlange => (-38.0, 500.0),
+            TipPreset::CustomMold => (-36.0, 700.0),
+            TipPreset::Earbud => (-25.0, 2000.0),
+        };
+        TipBody {
+            transmission_db,
+            corner_hz,
+        }
+    }
+}
+
+/// Everything between the outside speaker and the two microphones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutsideModel {
+    /// The leak (`None`: sealed).
+    pub leak: Option<Leak>,
+    /// The tip body.
+    pub body: TipBody,
+    /// Flanking (bone-conduction-like) transmission, dB.
+    pub flanking_db: f64,
+    /// Open-ear resonance (centre Hz, Q, gain dB).
+    pub open_ear: (f64, f64, f64),
+    /// Loudspeaker band (2nd-order high-pass Hz, low-pass Hz).
+    pub speaker_band_hz: (f64, f64),
+}
+
+impl OutsideModel {
+    /// The model for a tip body and leak, with documented defaults:
+    /// flanking floor -48 dB, open-ear gain +12 dB at 2.7 kHz (Q 1.5),
+    /// speaker 30 Hz to 18 kHz.
+    pub fn new(body: TipBody, leak: Option<Leak>) -> Self {
+        Self {
+            leak,
+            body,
+            flanking_db: -48.0,
+            open_ear: (2700.0, 1.5, 12.0),
+            speaker_band_hz: (30.0, 18_000.0),
+        }
+    }
+
+    /// Digital filters at `rate`: (leak path, body path, open ear, speaker).
+    pub fn filters(&self, rate: f64) -> OutsideFilters {
+        let q = std::f64::consts::FRAC_1_SQRT_2;
+        let wb = 2.0 * std::f64::consts::PI * self.body.corner_hz;
+        let body = AnalogBiquad {
+            b: [0.0, 0.0, from_db(self.body.transmission_db) * wb],
+            a: [0.0, 1.0, wb],
+        };
+        OutsideFilters {
+            leak: self.leak.map(|l| l.leak_path().to_digital(rate)),
+            body: body.to_digital(rate),
+            flanking: from_db(self.flanking_db),
+            open_ear: AnalogBiquad::peaking(self.open_ear.0, self.open_ear.1, self.open_ear.2)
+                .to_digital(rate),
+            speaker: vec![
+                AnalogBiquad::highpass(self.speaker_band_hz.0, q).to_digital(rate),
+                AnalogBiquad::lowpass(self.speaker_band_hz.1.min(0.45 * rate), q).to_digital(rate),
+            ],
+        }
+    }
+}
+
+/// The digital filters of an [`OutsideModel`] at one rate.
+#[derive(Debug, Clone)]
+pub struct OutsideFilters {
+    /// Leak path into the canal.
+    pub leak: Option<Biquad>,
+    /// Body path (first order).
+    pub body: Biquad,
+    /// Flanking transmission (a constant).
+    pub flanking: f64,
+    /// Open-ear gain from the outer to the inner mic.
+    pub open_ear: Biquad,
+    /// Loudspeaker response.
+    pub speaker: Vec<Biquad>,
+}
+
+impl OutsideFilters {
+    /// Occluded transmission outer mic -> inner mic at `freq_hz` (exact).
+    pub fn occluded(&self, freq_hz: f64) -> Complex64 {
+        let leak = self
+            .leak
+            .map_or(Complex64::new(0.0, 0.0), |l| l.response(freq_hz));
+        leak + self.body.response(freq_hz) + self.flanking
+    }
+
+    /// Open-ear transmission outer mic -> inner mic at `freq_hz` (exact).
+    pub fn open(&self, freq_hz: f64) -> Complex64 {
+        self.open_ear.response(freq_hz)
+    }
+
+    /// Speaker response at `freq_hz`.
+    pub fn speaker(&self, freq_hz: f64) -> Complex64 {
+        chain_response(&self.speaker, freq_hz)
+    }
+
+    /// Apply the occluded transmission to the outer-mic signal.
+    pub fn apply_occluded(&self, outer: &[f64]) -> Vec<f64> {
+        let mut body = outer.to_vec();
+        self.body.process(&mut body);
+        let mut leak = outer.to_vec();
+        match self.leak {
+            Some(l) => l.process(&mut leak),
+            None => leak.fill(0.0),
+        }
+        (0..outer.len())
+            .map(|i| leak[i] + body[i] + self.flanking * outer[i])
+            .collect()
+    }
+
+    /// Apply the open-ear gain to the outer-mic signal.
+    pub fn apply_open(&self, outer: &[f64]) -> Vec<f64> {
+        let mut y = outer.to_vec();
+        self.open_ear.process(&mut y);
+        y
+    }
+}
+
+/// Outside noise for an isolation measurement on the simulated rig.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutsideNoise {
+    /// Pink-noise RMS level at the outer mic, dBFS.
+    pub level_dbfs: f64,
+    /// Seconds of noise.
+    pub duration_s: f64,
+    /// Seconds of silence (source off) first: the noise floor.
+    pub lead_s: f64,
+    /// Each mic's own noise floor (white), RMS dBFS.
+    pub floor_dbfs: f64,
+}
+
+impl Default for OutsideNoise {
+    fn default() -> Self {
+        Self {
+            level_dbfs: -20.0,
+            duration_s: 10.0,
+            lead_s: 0.5,
+            floor_dbfs: -100.0,
+        }
+    }
+}
+
+/// What the mics recorded for an isolation measurement (same source
+/// realization for the open and the occluded condition).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IsolationRecordings {
+    /// Sample rate, Hz.
+    pub rate: u32,
+    /// Inner mic, ear open.
+    pub open: Vec<f32>,
+    /// Inner mic, tip in.
+    pub occluded: Vec<f32>,
+    /// Outer mic, at the same time as `occluded`.
+    pub outer: Vec<f32>,
+}
+
+impl super::sim::SimRig {
+    /// The outside-noise model of this insertion.
+    pub fn outside_model(&self) -> OutsideModel {
+        let body = self
+            .config()
+            .tip_body
+            .unwrap_or_else(|| match self.config().fit {
+                super::sim::Fit::Preset(p) => p.body(),
+                _ => TipPreset::SiliconeM.body(),
+            });
+        OutsideModel::new(body, self.leak())
+    }
+
+    /// Play pink noise on the outside speaker; record the inner mic open
+    /// and occluded, and the outer mic.
+    pub fn record_isolation(&mut self, noise: &OutsideNoise, rate: u32) -> IsolationRecordings {
+        use crate::signal::{NoiseColour, NoiseParams};
+        let filters = self.outside_model().filters(rate as f64);
+        let seed = self.noise_seed;
+        self.noise_seed = self.noise_seed.wrapping_add(3);
+        let gen = |colour, duration_s: f64, seed| {
+            let p = NoiseParams {
+                colour,
+                duration_s,
+                rate,
+                level_dbfs: -20.0,
+                seed,
+                period: None,
+            };
+            p.generate().expect("valid noise parameters").samples_f64()
+        };
+        let lead = (noise.lead_s * rate as f64).round() as usize;
+        let mut outer = vec![0.0; lead];
+        let mut source = gen(NoiseColour::Pink, noise.duration_s, seed);
+        for bq in &filters.speaker {
+            bq.process(&mut source);
+        }
+        let level = (source.iter().map(|v| v * v).sum::<f64>() / source.len() as f64).sqrt();
+        let g = from_db(noise.level_dbfs) / level.max(1e-30);
+        outer.extend(source.iter().map(|v| v * g));
+        let open = filters.apply_open(&outer);
+        let occluded = filters.apply_occluded(&outer);
+        let total_s = outer.len() as f64 / rate as f64;
+        let floor_gain = from_db(noise.floor_dbfs + 20.0);
+        let with_floor = |x: &[f64], k: u64| -> Vec<f32> {
+            let floor = gen(NoiseColour::White, total_s, seed.wrapping_add(1000 + k));
+            x.iter()
+                .zip(&floor)
+                .map(|(s, f)| (s + floor_gain * f).clamp(-1.0, 1.0) as f32)
+                .collect()
+        };
+        IsolationRecordings {
+            rate,
+            open: with_floor(&open, 1),
+            occluded: with_floor(&occluded, 2),
+            outer: with_floor(&outer, 3),
+        }
+    }
+}
+
+/// Exact band isolation of `filters` for pink noise through the speaker:
+/// `10 lg(int w |R|^2 / int w |T|^2)` over the band, `w = |speaker|^2 / f`,
+/// with `R` the open ear (insertion loss) or 1 (noise reduction).
+pub fn truth_band_db(
+    filters: &OutsideFilters,
+    lower_hz: f64,
+    upper_hz: f64,
+    insertion_loss: bool,
+) -> f64 {
+    let steps = 400;
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 0..=steps {
+        let f = lower_hz + (upper_hz - lower_hz) * i as f64 / steps as f64;
+        let trapezoid = if i == 0 || i == steps { 0.5 } else { 1.0 };
+        let w = trapezoid * filters.speaker(f).norm_sqr() / f;
+        num += w * if insertion_loss {
+            filters.open(f).norm_sqr()
+        } else {
+            1.0
+        };
+        den += w * filters.occluded(f).norm_sqr();
+    }
+    10.0 * (num / den).log10()
+}
