@@ -301,6 +301,22 @@ pub struct MeasureArgs {
     /// Save the raw recording to this WAV file (32-bit float).
     #[arg(long, value_name = "FILE")]
     pub save_recording: Option<PathBuf>,
+    /// Also measure passive isolation: pink noise on an outside speaker,
+    /// insertion loss and noise reduction per band, and a safe-listening
+    /// estimate.
+    #[arg(long)]
+    pub isolation: bool,
+    /// With --isolation: save PREFIX-open.wav (inner mic, ear open) and
+    /// PREFIX-occluded.wav (channel 1 inner mic, channel 2 outer mic).
+    #[arg(long, value_name = "PREFIX", requires = "isolation")]
+    pub save_isolation: Option<PathBuf>,
+    /// Sim: outside noise level at the outer mic, dBFS RMS.
+    #[arg(long, default_value_t = -20.0, allow_hyphen_values = true)]
+    pub outside_level: f64,
+    /// Sim: each microphone's own noise floor, dBFS RMS (raise it to see
+    /// floor-limited bands).
+    #[arg(long, default_value_t = -100.0, allow_hyphen_values = true)]
+    pub mic_floor: f64,
     /// Sample rate, Hz.
     #[arg(long, default_value_t = 48_000)]
     pub rate: u32,

@@ -63,5 +63,5 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         "reference": a.reference.display().to_string(),
     });
     let source = format!("{} channel {}", a.recording.display(), a.channel);
-    emit(&m, extra, &a.analysis, &source)
+    emit(&m, extra, "", &a.analysis, &source)
 }

@@ -2,21 +2,37 @@
 
 use super::{emit, prepare};
 use crate::acoustics::Leak;
+use crate::analysis::isolation::{insertion_loss, noise_reduction};
 use crate::analysis::Analyzer;
 use crate::cli::MeasureArgs;
+use crate::dsp::bands::third_octaves;
+use crate::dsp::fft::FftCache;
 use crate::formats::wav::{write_wav, SampleFormat};
+use crate::rig::outside::{truth_band_db, OutsideNoise};
 use crate::rig::sim::{Driver, Fit, Latency, NoiseLevel, SimConfig, SimRig};
 use crate::rig::Rig;
 use crate::signal::{MultitoneParams, Stimulus, SweepParams};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
+use std::path::{Path, PathBuf};
 
 /// Audio the quick check plays: one settling frame and four measured frames.
 pub const QUICK_DURATION_S: f64 = 1.0;
 
 pub fn run(a: MeasureArgs) -> Result<()> {
-    let saved: Vec<&std::path::Path> = a.save_recording.iter().map(|p| p.as_path()).collect();
+    let isolation_files = a.save_isolation.as_deref().map(isolation_paths);
+    let saved: Vec<&Path> = a
+        .save_recording
+        .iter()
+        .map(|p| p.as_path())
+        .chain(
+            isolation_files
+                .iter()
+                .flat_map(|(o, c)| [o.as_path(), c.as_path()]),
+        )
+        .collect();
     let (reference, cfg) = prepare(&a.analysis, &saved)?;
+    let noise = outside_noise(&a)?;
     let config = sim_config(&a)?;
     let mut rig = SimRig::new(config, a.seed);
     let stimulus = stimulus(&a)?;
@@ -41,7 +57,7 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         )
         .with_context(|| format!("{}: the measurement cannot be analysed", rig.describe()))?;
     let leak = rig.leak();
-    let extra = json!({
+    let mut extra = json!({
         "rig": {
             "kind": "sim",
             "description": rig.describe(),
@@ -53,7 +69,106 @@ pub fn run(a: MeasureArgs) -> Result<()> {
             }
         }
     });
-    emit(&m, extra, &a.analysis, &rig.describe())
+    let mut text = String::new();
+    if let Some(noise) = noise {
+        let (doc, t) =
+            measure_isolation(&mut rig, &noise, recording.rate, isolation_files.as_ref())?;
+        extra["isolation"] = doc;
+        text = t;
+    }
+    emit(&m, extra, &text, &a.analysis, &rig.describe())
+}
+
+/// The two files `--save-isolation PREFIX` writes.
+fn isolation_paths(prefix: &Path) -> (PathBuf, PathBuf) {
+    let name = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (
+        prefix.with_file_name(format!("{name}-open.wav")),
+        prefix.with_file_name(format!("{name}-occluded.wav")),
+    )
+}
+
+fn outside_noise(a: &MeasureArgs) -> Result<Option<OutsideNoise>> {
+    if !a.isolation {
+        return Ok(None);
+    }
+    if !(-80.0..=-3.0).contains(&a.outside_level) || !(-200.0..=-10.0).contains(&a.mic_floor) {
+        bail!("--outside-level must be -80..-3 dBFS and --mic-floor -200..-10 dBFS");
+    }
+    Ok(Some(OutsideNoise {
+        level_dbfs: a.outside_level,
+        floor_dbfs: a.mic_floor,
+        ..OutsideNoise::default()
+    }))
+}
+
+/// Isolation on the sim: both methods, JSON and a compact octave table.
+fn measure_isolation(
+    rig: &mut SimRig,
+    noise: &OutsideNoise,
+    rate: u32,
+    save: Option<&(PathBuf, PathBuf)>,
+) -> Result<(serde_json::Value, String)> {
+    let rec = rig.record_isolation(noise, rate);
+    if let Some((open, occluded)) = save {
+        write_wav(
+            open,
+            std::slice::from_ref(&rec.open),
+            rate,
+            SampleFormat::F32,
+            None,
+        )?;
+        write_wav(
+            occluded,
+            &[rec.occluded.clone(), rec.outer.clone()],
+            rate,
+            SampleFormat::F32,
+            None,
+        )?;
+        eprintln!(
+            "saved {} and {} (channel 1 inner, 2 outer)",
+            open.display(),
+            occluded.display()
+        );
+    }
+    let f64s = |x: &[f32]| -> Vec<f64> { x.iter().map(|&v| v as f64).collect() };
+    let fft = FftCache::new();
+    let what = || format!("{}: isolation", rig.describe());
+    let il =
+        insertion_loss(&f64s(&rec.open), &f64s(&rec.occluded), rate, &fft).with_context(what)?;
+    let nr =
+        noise_reduction(&f64s(&rec.outer), &f64s(&rec.occluded), rate, &fft).with_context(what)?;
+    let filters = rig.outside_model().filters(rate as f64);
+    let truth: Vec<f64> = third_octaves(0.45 * rate as f64)
+        .iter()
+        .map(|b| truth_band_db(&filters, b.lower_hz, b.upper_hz, true))
+        .collect();
+    let mut text =
+        String::from("  isolation      octave band: insertion loss / noise reduction, dB\n");
+    for i in 0..il.octave.centre_hz.len() {
+        let mark =
+            |t: &crate::analysis::isolation::BandTable| if t.floor_limited[i] { ">=" } else { "" };
+        text += &format!(
+            "    {:>6} Hz  {}{:.1} / {}{:.1}\n",
+            il.octave.centre_hz[i],
+            mark(&il.octave),
+            il.octave.attenuation_db[i],
+            mark(&nr.octave),
+            nr.octave.attenuation_db[i]
+        );
+    }
+    for w in il.warnings.iter().chain(&nr.warnings) {
+        text += &format!("  warning: {w}\n");
+    }
+    let doc = json!({
+        "insertion_loss": il,
+        "noise_reduction": nr,
+        "truth_third_octave_insertion_loss_db": truth,
+    });
+    Ok((doc, text))
 }
 
 fn stimulus(a: &MeasureArgs) -> Result<Stimulus> {

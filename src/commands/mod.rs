@@ -133,6 +133,7 @@ pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
 pub(crate) fn emit(
     m: &Measurement,
     extra: serde_json::Value,
+    extra_text: &str,
     args: &AnalysisArgs,
     source: &str,
 ) -> Result<()> {
@@ -154,7 +155,7 @@ pub(crate) fn emit(
         }
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}", summary::render(m, source, &extra));
+        print!("{}{extra_text}", summary::render(m, source, &extra));
     }
     Ok(())
 }
