@@ -98,5 +98,29 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, analysis, end_to_end);
+fn isolation(c: &mut Criterion) {
+    use tipfit::analysis::isolation::{insertion_loss, noise_reduction};
+    use tipfit::rig::outside::OutsideNoise;
+    let mut rig = SimRig::new(SimConfig::preset(TipPreset::SiliconeM), 1);
+    let noise = OutsideNoise {
+        duration_s: 10.0,
+        lead_s: 0.5,
+        ..OutsideNoise::default()
+    };
+    let rec = rig.record_isolation(&noise, 48_000);
+    let f = |x: &[f32]| -> Vec<f64> { x.iter().map(|&v| v as f64).collect() };
+    let (open, occ, outer) = (f(&rec.open), f(&rec.occluded), f(&rec.outer));
+    let fft = FftCache::new();
+    let mut g = c.benchmark_group("isolation_10s_48k");
+    g.sample_size(20);
+    g.bench_function("insertion_loss", |b| {
+        b.iter(|| insertion_loss(black_box(&open), &occ, 48_000, &fft).unwrap())
+    });
+    g.bench_function("noise_reduction", |b| {
+        b.iter(|| noise_reduction(black_box(&outer), &occ, 48_000, &fft).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, analysis, end_to_end, isolation);
 criterion_main!(benches);
