@@ -94,9 +94,28 @@ pub struct IsolationArgs {
     /// Channel to use in --open/--occluded recordings (1 = first).
     #[arg(long, default_value_t = 1)]
     pub channel: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub ambient: AmbientArgs,
     /// Print one JSON document on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The ambient noise for the safe-listening estimate.
+#[derive(Debug, Args)]
+pub struct AmbientArgs {
+    /// Ambient noise preset: office, street, subway, airplane, or all.
+    #[arg(long, default_value = "all", value_name = "PRESET")]
+    pub ambient: String,
+    /// Use a recording of the ambient noise instead of a preset (needs
+    /// --ambient-calibration).
+    #[arg(long, value_name = "FILE.wav", requires = "ambient_calibration")]
+    pub ambient_wav: Option<PathBuf>,
+    /// dB SPL of a full-scale (0 dBFS RMS) signal in --ambient-wav, e.g.
+    /// 120 when a 94 dB calibrator records at -26 dBFS.
+    #[arg(long, value_name = "DB", allow_hyphen_values = true)]
+    pub ambient_calibration: Option<f64>,
 }
 
 /// `tipfit rating`.
@@ -310,6 +329,9 @@ pub struct MeasureArgs {
     /// PREFIX-occluded.wav (channel 1 inner mic, channel 2 outer mic).
     #[arg(long, value_name = "PREFIX", requires = "isolation")]
     pub save_isolation: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub ambient: AmbientArgs,
     /// Sim: outside noise level at the outer mic, dBFS RMS.
     #[arg(long, default_value_t = -20.0, allow_hyphen_values = true)]
     pub outside_level: f64,

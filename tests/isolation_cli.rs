@@ -219,3 +219,75 @@ fn isolation_needs_a_method() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn safe_listening_uses_presets_or_a_calibrated_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    recordings(dir.path());
+    let out = tipfit(dir.path())
+        .args([
+            "isolation",
+            "--open",
+            "p-open.wav",
+            "--occluded",
+            "p-occluded.wav",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = doc["safe_listening"].as_array().unwrap();
+    assert_eq!(all.len(), 4);
+    for s in all {
+        let (ambient, eardrum) = (
+            s["ambient_dba"].as_f64().unwrap(),
+            s["eardrum_dba"].as_f64().unwrap(),
+        );
+        assert!(
+            eardrum < ambient - 30.0,
+            "foam must take off more than 30 dBA: {s}"
+        );
+        assert_eq!(s["music_dba"].as_f64().unwrap(), eardrum + 10.0);
+    }
+    // A pink-noise "street" recording at -20 dBFS RMS, calibrated so 0 dBFS = 100 dB SPL.
+    tipfit(dir.path())
+        .args(["signal", "noise", "--out", "street.wav"])
+        .assert()
+        .success();
+    let out = tipfit(dir.path())
+        .args([
+            "isolation",
+            "--dual",
+            "p-occluded.wav",
+            "--ambient-wav",
+            "street.wav",
+            "--ambient-calibration",
+            "100",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &doc["safe_listening"][0];
+    let ambient = s["ambient_dba"].as_f64().unwrap();
+    assert!(
+        ambient > 70.0 && ambient < 80.0,
+        "80 dB SPL pink noise, A-weighted over 63-8000 Hz: {ambient}"
+    );
+    assert_eq!(s["preset"], "street.wav");
+    let out = tipfit(dir.path())
+        .args([
+            "isolation",
+            "--dual",
+            "p-occluded.wav",
+            "--ambient-wav",
+            "street.wav",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a recording needs its calibration"
+    );
+}

@@ -3,19 +3,101 @@
 use crate::analysis::isolation::{
     insertion_loss, noise_reduction, BandTable, Isolation, IsolationMethod,
 };
-use crate::cli::IsolationArgs;
+use crate::analysis::listening::{preset, safe_listening, PRESET_NAMES};
+use crate::cli::{AmbientArgs, IsolationArgs};
+use crate::dsp::bands::{octaves, OCTAVE_NOMINAL};
 use crate::dsp::fft::FftCache;
+use crate::dsp::power_db;
+use crate::dsp::welch::welch;
 use crate::formats::wav::{read_wav, WavData};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// Ambient spectra for the safe-listening estimate: the chosen presets, or
+/// a calibrated recording.
+pub(crate) fn ambients(a: &AmbientArgs) -> Result<Vec<(String, [f64; 8])>> {
+    if let (Some(path), Some(cal)) = (&a.ambient_wav, a.ambient_calibration) {
+        let w = read_wav(path)?;
+        let x: Vec<f64> = w.channels[0].iter().map(|&v| v as f64).collect();
+        let n = 1usize << ((w.rate as f64).log2().round() as u32);
+        if x.len() < 2 * n {
+            bail!(
+                "{}: at least {:.1} s of ambient noise is needed",
+                path.display(),
+                2.0 * n as f64 / w.rate as f64
+            );
+        }
+        let s = welch(&x, None, n, w.rate as f64, &FftCache::new());
+        let mut levels = [f64::NEG_INFINITY; 8];
+        for b in octaves(0.45 * w.rate as f64) {
+            let i = OCTAVE_NOMINAL
+                .iter()
+                .position(|c| *c == b.nominal_hz)
+                .unwrap_or(0);
+            levels[i] = power_db(s.band_sum(&s.sxx, b.lower_hz, b.upper_hz)) + cal;
+        }
+        return Ok(vec![(path.display().to_string(), levels)]);
+    }
+    let names: Vec<&str> = if a.ambient == "all" {
+        PRESET_NAMES.to_vec()
+    } else {
+        vec![a.ambient.as_str()]
+    };
+    names
+        .into_iter()
+        .map(|n| {
+            preset(n)
+                .map(|p| (p.name.to_string(), p.level_db_spl))
+                .with_context(|| {
+                    format!(
+                        "--ambient '{n}': use one of {}, or all",
+                        PRESET_NAMES.join(", ")
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Safe-listening estimates for `octave` attenuations (63 ... 8000 Hz; a
+/// band the rate does not reach counts as no attenuation; floor-limited
+/// bands use their lower bound, which errs on the safe side).
+pub(crate) fn safe_listening_report(
+    octave: &BandTable,
+    ambients: &[(String, [f64; 8])],
+) -> (serde_json::Value, String) {
+    let mut attenuation = [0.0; 8];
+    for (c, v) in octave.centre_hz.iter().zip(&octave.attenuation_db) {
+        if let Some(i) = OCTAVE_NOMINAL.iter().position(|n| n == c) {
+            attenuation[i] = *v;
+        }
+    }
+    let mut text = String::from("  safe listening (music 10 dB above the noise at the eardrum; NIOSH 85 dBA / 8 h, 3 dB exchange)\n");
+    let mut docs = Vec::new();
+    for (name, levels) in ambients {
+        let mut s = safe_listening(levels, &attenuation);
+        s.preset = Some(name.clone());
+        let time = if s.unlimited {
+            "no limit".to_string()
+        } else {
+            format!("{:.1} h a day", s.niosh_allowed_hours)
+        };
+        text += &format!(
+            "    {:<10} ambient {:5.1} dBA -> eardrum {:5.1} dBA, music {:5.1} dBA: {time}\n",
+            name, s.ambient_dba, s.eardrum_dba, s.music_dba
+        );
+        docs.push(serde_json::to_value(&s).unwrap_or_default());
+    }
+    (serde_json::Value::Array(docs), text)
+}
+
 /// Recordings whose lengths differ by more than this fraction are refused.
 pub const MAX_LENGTH_MISMATCH: f64 = 0.05;
 
 pub fn run(a: IsolationArgs) -> Result<()> {
     let fft = FftCache::new();
+    let ambient = ambients(&a.ambient)?;
     let (iso, inputs) = match (&a.open, &a.occluded, &a.dual) {
         (Some(open), Some(occluded), None) => {
             let (o, c) = (read_wav(open)?, read_wav(occluded)?);
@@ -53,12 +135,14 @@ pub fn run(a: IsolationArgs) -> Result<()> {
         }
         _ => bail!("give --open and --occluded, or --dual"),
     };
+    let (listening, text) = safe_listening_report(&iso.octave, &ambient);
     if a.json {
         let mut doc = serde_json::to_value(&iso)?;
+        doc["safe_listening"] = listening;
         doc["inputs"] = inputs;
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}", render(&iso));
+        print!("{}{text}", render(&iso));
     }
     Ok(())
 }

@@ -33,6 +33,11 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         .collect();
     let (reference, cfg) = prepare(&a.analysis, &saved)?;
     let noise = outside_noise(&a)?;
+    let ambient = if a.isolation {
+        super::isolation::ambients(&a.ambient)?
+    } else {
+        Vec::new()
+    };
     let config = sim_config(&a)?;
     let mut rig = SimRig::new(config, a.seed);
     let stimulus = stimulus(&a)?;
@@ -71,9 +76,15 @@ pub fn run(a: MeasureArgs) -> Result<()> {
     });
     let mut text = String::new();
     if let Some(noise) = noise {
-        let (doc, t) =
-            measure_isolation(&mut rig, &noise, recording.rate, isolation_files.as_ref())?;
-        extra["isolation"] = doc;
+        let (mut doc, t) = measure_isolation(
+            &mut rig,
+            &noise,
+            recording.rate,
+            isolation_files.as_ref(),
+            &ambient,
+        )?;
+        extra["isolation"] = doc["isolation"].take();
+        extra["safe_listening"] = doc["safe_listening"].take();
         text = t;
     }
     emit(&m, extra, &text, &a.analysis, &rig.describe())
@@ -111,6 +122,7 @@ fn measure_isolation(
     noise: &OutsideNoise,
     rate: u32,
     save: Option<&(PathBuf, PathBuf)>,
+    ambient: &[(String, [f64; 8])],
 ) -> Result<(serde_json::Value, String)> {
     let rec = rig.record_isolation(noise, rate);
     if let Some((open, occluded)) = save {
@@ -163,10 +175,15 @@ fn measure_isolation(
     for w in il.warnings.iter().chain(&nr.warnings) {
         text += &format!("  warning: {w}\n");
     }
+    let (listening, listening_text) = super::isolation::safe_listening_report(&il.octave, ambient);
+    text += &listening_text;
     let doc = json!({
-        "insertion_loss": il,
-        "noise_reduction": nr,
-        "truth_third_octave_insertion_loss_db": truth,
+        "isolation": {
+            "insertion_loss": il,
+            "noise_reduction": nr,
+            "truth_third_octave_insertion_loss_db": truth,
+        },
+        "safe_listening": listening,
     });
     Ok((doc, text))
 }
