@@ -332,6 +332,9 @@ pub struct MeasureArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub ambient: AmbientArgs,
+    /// Sim: what the outside speaker plays for --isolation.
+    #[arg(long, value_enum, default_value_t = crate::rig::outside::OutsideSignal::Pink)]
+    pub outside_signal: crate::rig::outside::OutsideSignal,
     /// Sim: outside noise level at the outer mic, dBFS RMS.
     #[arg(long, default_value_t = -20.0, allow_hyphen_values = true)]
     pub outside_level: f64,

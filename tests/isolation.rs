@@ -191,3 +191,53 @@ fn insertion_loss_and_noise_reduction_differ_by_the_open_ear_gain() {
     let coh = nr.third_octave.coherence.as_ref().unwrap();
     assert!(coh.iter().all(|c| *c > 0.9), "{coh:?}");
 }
+
+#[test]
+fn a_sweep_on_the_outside_speaker_gives_the_same_isolation() {
+    use tipfit::rig::outside::OutsideSignal;
+    let noise = OutsideNoise {
+        signal: OutsideSignal::Sweep,
+        duration_s: 6.0,
+        ..OutsideNoise::default()
+    };
+    let (rig, rec) = record(TipPreset::SiliconeM, 7, &noise);
+    let (il, nr) = both(&rec);
+    for (name, t, is_il) in [
+        ("IL", &il.third_octave, true),
+        ("NR", &nr.third_octave, false),
+    ] {
+        let (f, err, n) = worst(t, &rig, is_il);
+        eprintln!("sweep {name}: {n} bands, worst {err:.3} dB at {f} Hz");
+        assert!(
+            err < 1.0 && n >= 10,
+            "sweep {name}: {err} dB at {f} Hz over {n} bands"
+        );
+    }
+}
+
+#[test]
+fn h1_reads_through_an_uncorrelated_inner_floor() {
+    let noise = OutsideNoise {
+        floor_dbfs: -75.0,
+        ..OutsideNoise::default()
+    };
+    let (rig, rec) = record(TipPreset::TripleFlange, 4, &noise);
+    let (_, nr) = both(&rec);
+    let t = &nr.third_octave;
+    let h1 = t.h1_attenuation_db.as_ref().unwrap();
+    let filters = rig.outside_model().filters(RATE as f64);
+    let mut checked = 0;
+    for (i, b) in bands().iter().enumerate() {
+        let truth = truth_band_db(&filters, b.lower_hz, b.upper_hz, false);
+        if t.floor_limited[i] && truth < 60.0 {
+            // The power ratio is capped by the floor; H1 gets much closer.
+            assert!(
+                (h1[i] - truth).abs() < (t.attenuation_db[i] - truth).abs(),
+                "{} Hz",
+                b.nominal_hz
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "{checked}");
+}

@@ -41,6 +41,9 @@ pub struct BandTable {
     pub floor_dbfs: Option<Vec<f64>>,
     /// Coherence outer/inner per band (noise reduction only).
     pub coherence: Option<Vec<f64>>,
+    /// Attenuation from the H1 estimate `Sxy / Sxx` (noise reduction only):
+    /// leaves out inner-mic noise that is not coherent with the outer mic.
+    pub h1_attenuation_db: Option<Vec<f64>>,
 }
 
 /// Which quantity a result is.
@@ -101,7 +104,8 @@ fn segment_len(rate: u32) -> usize {
 }
 
 /// Length of the silent lead-in in samples: leading 50 ms blocks more than
-/// 20 dB below the loudest block of `reference`.
+/// 30 dB below the loudest block of `reference` (a sweep's quiet first
+/// octave, still within 30 dB, is not taken for silence).
 pub fn lead_in(reference: &[f64], rate: u32) -> usize {
     let block = (rate as usize / 20).max(1);
     let rms: Vec<f64> = reference
@@ -109,7 +113,10 @@ pub fn lead_in(reference: &[f64], rate: u32) -> usize {
         .map(|c| (c.iter().map(|v| v * v).sum::<f64>() / c.len() as f64).sqrt())
         .collect();
     let loud = rms.iter().cloned().fold(0.0, f64::max);
-    let quiet = rms.iter().take_while(|r| **r < loud * 0.1).count();
+    let quiet = rms
+        .iter()
+        .take_while(|r| **r < loud * crate::dsp::from_db(-30.0))
+        .count();
     quiet * block
 }
 
@@ -185,6 +192,7 @@ fn table(p: &Prepared, bands: &[Band], dual: bool) -> BandTable {
     let mut t = BandTable::default();
     let mut floors = Vec::new();
     let mut coherence = Vec::new();
+    let mut h1 = Vec::new();
     for b in bands {
         let r = p
             .reference
@@ -203,10 +211,12 @@ fn table(p: &Prepared, bands: &[Band], dual: bool) -> BandTable {
         floors.extend(floor_db);
         if dual {
             coherence.push(p.reference.band_coherence(b.lower_hz, b.upper_hz));
+            h1.push(-power_db(p.reference.band_h1_power(b.lower_hz, b.upper_hz)));
         }
     }
     t.floor_dbfs = p.floor.is_some().then_some(floors);
     t.coherence = dual.then_some(coherence);
+    t.h1_attenuation_db = dual.then_some(h1);
     t
 }
 

@@ -110,6 +110,7 @@ fn outside_noise(a: &MeasureArgs) -> Result<Option<OutsideNoise>> {
         bail!("--outside-level must be -80..-3 dBFS and --mic-floor -200..-10 dBFS");
     }
     Ok(Some(OutsideNoise {
+        signal: a.outside_signal,
         level_dbfs: a.outside_level,
         floor_dbfs: a.mic_floor,
         ..OutsideNoise::default()

@@ -47,6 +47,24 @@ impl Spectra {
         }
     }
 
+    /// `|H1|^2` over a band, with `H1 = Sxy / Sxx` per bin, weighted by x's
+    /// power: `sum_k |Sxy_k|^2 / Sxx_k / sum_k Sxx_k`. Unlike the ratio of
+    /// y's and x's powers it leaves out what in y is not coherent with x.
+    pub fn band_h1_power(&self, lo_hz: f64, hi_hz: f64) -> f64 {
+        let (mut coherent, mut input) = (0.0, 0.0);
+        for k in self.bins(lo_hz, hi_hz) {
+            if self.sxx[k] > 0.0 {
+                coherent += self.sxy[k].norm_sqr() / self.sxx[k];
+            }
+            input += self.sxx[k];
+        }
+        if input > 0.0 {
+            coherent / input
+        } else {
+            0.0
+        }
+    }
+
     fn bins(&self, lo_hz: f64, hi_hz: f64) -> std::ops::Range<usize> {
         let a = ((lo_hz / self.bin_hz).ceil() as usize).min(self.sxx.len());
         let b = ((hi_hz / self.bin_hz).floor() as usize + 1).min(self.sxx.len());

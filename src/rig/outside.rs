@@ -156,9 +156,22 @@ impl OutsideFilters {
     }
 }
 
+/// What the outside speaker plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OutsideSignal {
+    /// Seeded pink noise.
+    #[default]
+    Pink,
+    /// An exponential sweep (10 Hz to 22 kHz).
+    Sweep,
+}
+
 /// Outside noise for an isolation measurement on the simulated rig.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutsideNoise {
+    /// Pink noise or a sweep.
+    pub signal: OutsideSignal,
     /// Pink-noise RMS level at the outer mic, dBFS.
     pub level_dbfs: f64,
     /// Seconds of noise.
@@ -172,6 +185,7 @@ pub struct OutsideNoise {
 impl Default for OutsideNoise {
     fn default() -> Self {
         Self {
+            signal: OutsideSignal::Pink,
             level_dbfs: -20.0,
             duration_s: 10.0,
             lead_s: 0.5,
@@ -227,7 +241,18 @@ impl super::sim::SimRig {
         };
         let lead = (noise.lead_s * rate as f64).round() as usize;
         let mut outer = vec![0.0; lead];
-        let mut source = gen(NoiseColour::Pink, noise.duration_s, seed);
+        let mut source = match noise.signal {
+            OutsideSignal::Pink => gen(NoiseColour::Pink, noise.duration_s, seed),
+            OutsideSignal::Sweep => crate::signal::SweepParams {
+                duration_s: noise.duration_s,
+                lead_s: 0.0,
+                tail_s: 0.0,
+                ..crate::signal::SweepParams::at_rate(rate)
+            }
+            .generate()
+            .expect("valid sweep parameters")
+            .samples_f64(),
+        };
         for bq in &filters.speaker {
             bq.process(&mut source);
         }
