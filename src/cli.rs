@@ -47,7 +47,7 @@ pub enum Command {
         tipfit measure --tip-preset earbud --quick\n  \
         tipfit measure --leak-f0 120 --leak-zeta 0.5 --save-recording rec.wav\n  \
         tipfit measure --tip-preset silicone-s --reference-response sealed.json")]
-    Measure(MeasureArgs),
+    Measure(Box<MeasureArgs>),
     /// Analyse a recording made elsewhere against the signal that was played.
     #[command(after_help = "Examples:\n  \
         tipfit analyze rec.wav --reference signals/sweep-10-22k-48k-5s-f32.wav\n  \

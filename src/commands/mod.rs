@@ -17,7 +17,7 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Signal(cmd) => signal::run(cmd),
-        Command::Measure(args) => measure::run(args),
+        Command::Measure(args) => measure::run(*args),
         Command::Analyze(args) => analyze::run(args),
         Command::Isolation(args) => isolation::run(args),
         Command::Rating(args) => rating::run(args),
