@@ -1,6 +1,6 @@
 //! `tipfit analyze`: a recording made elsewhere, against the played signal.
 
-use super::{emit, prepare};
+use super::{channel, emit, prepare};
 use crate::analysis::Analyzer;
 use crate::cli::AnalyzeArgs;
 use crate::formats::wav::read_wav;
@@ -12,14 +12,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     let (reference, cfg) = prepare(&a.analysis, &[])?;
     let rec = read_wav(&a.recording)?;
     let stim = read_wav(&a.reference)?;
-    let channels = rec.channels.len();
-    if a.channel == 0 || a.channel > channels {
-        bail!(
-            "{}: has {channels} channel(s); --channel {} does not exist (use 1 to {channels})",
-            a.recording.display(),
-            a.channel
-        );
-    }
+    let samples = channel(&rec, &a.recording, a.channel, "--channel")?;
     if rec.rate != stim.rate {
         bail!(
             "{}: recorded at {} Hz, but the reference {} is at {} Hz: record at the reference's rate",
@@ -49,13 +42,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         kind: stim.stimulus.unwrap_or(StimulusKind::External),
     };
     let m = Analyzer::new()
-        .analyse(
-            &rec.channels[a.channel - 1],
-            rec.rate,
-            &stimulus,
-            reference.as_ref(),
-            &cfg,
-        )
+        .analyse(samples, rec.rate, &stimulus, reference.as_ref(), &cfg)
         .with_context(|| format!("{} (channel {})", a.recording.display(), a.channel))?;
     let extra = json!({
         "recording": a.recording.display().to_string(),

@@ -101,8 +101,8 @@ pub fn run(a: IsolationArgs) -> Result<()> {
     let (iso, inputs) = match (&a.open, &a.occluded, &a.dual) {
         (Some(open), Some(occluded), None) => {
             let (o, c) = (read_wav(open)?, read_wav(occluded)?);
-            let x = channel(&o, open, a.channel)?;
-            let y = channel(&c, occluded, a.channel)?;
+            let x = channel(&o, open, a.channel, "--channel")?;
+            let y = channel(&c, occluded, a.channel, "--channel")?;
             check_pair(open, &o, occluded, &c)?;
             let iso = insertion_loss(&x, &y, o.rate, &fft)
                 .with_context(|| format!("{} vs {}", open.display(), occluded.display()))?;
@@ -120,8 +120,8 @@ pub fn run(a: IsolationArgs) -> Result<()> {
                     a.inner_channel
                 );
             }
-            let inner = channel(&d, dual, a.inner_channel)?;
-            let outer = channel(&d, dual, a.outer_channel)?;
+            let inner = channel(&d, dual, a.inner_channel, "--inner-channel")?;
+            let outer = channel(&d, dual, a.outer_channel, "--outer-channel")?;
             let iso = noise_reduction(&outer, &inner, d.rate, &fft).with_context(|| {
                 format!(
                     "{} (inner channel {}, outer channel {})",
@@ -147,15 +147,11 @@ pub fn run(a: IsolationArgs) -> Result<()> {
     Ok(())
 }
 
-fn channel(w: &WavData, path: &Path, n: usize) -> Result<Vec<f64>> {
-    let count = w.channels.len();
-    if n == 0 || n > count {
-        bail!(
-            "{}: has {count} channel(s); channel {n} does not exist (use 1 to {count})",
-            path.display()
-        );
-    }
-    Ok(w.channels[n - 1].iter().map(|&v| v as f64).collect())
+fn channel(w: &WavData, path: &Path, n: usize, flag: &str) -> Result<Vec<f64>> {
+    Ok(super::channel(w, path, n, flag)?
+        .iter()
+        .map(|&v| v as f64)
+        .collect())
 }
 
 fn check_pair(a: &Path, wa: &WavData, b: &Path, wb: &WavData) -> Result<()> {

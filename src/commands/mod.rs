@@ -9,6 +9,7 @@ mod summary;
 
 use crate::analysis::{AnalysisConfig, FrequencyResponse, Measurement};
 use crate::cli::{AnalysisArgs, Cli, Command};
+use crate::formats::wav::WavData;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::ExitCode;
@@ -87,6 +88,19 @@ pub(crate) fn prepare(
     cfg.seal.bass_band_hz = args.bass_band;
     cfg.seal.reference_band_hz = args.reference_band;
     Ok((reference, cfg))
+}
+
+/// Channel `n` (1-based, given with `flag`) of a WAV read from `path`, or
+/// an error that says which channels exist.
+pub(crate) fn channel<'w>(w: &'w WavData, path: &Path, n: usize, flag: &str) -> Result<&'w [f32]> {
+    let count = w.channels.len();
+    if n == 0 || n > count {
+        bail!(
+            "{}: has {count} channel(s); {flag} {n} does not exist (use 1 to {count})",
+            path.display()
+        );
+    }
+    Ok(&w.channels[n - 1])
 }
 
 /// Load a reference response: tipfit JSON (`frequency_response`) or REW text.

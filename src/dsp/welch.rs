@@ -33,42 +33,42 @@ impl Spectra {
     /// with x, `sum_k gamma_k^2 Syy_k / sum_k Syy_k` with the per-bin
     /// magnitude-squared coherence `gamma_k^2 = |Sxy_k|^2 / (Sxx_k Syy_k)`.
     pub fn band_coherence(&self, lo_hz: f64, hi_hz: f64) -> f64 {
-        let (mut coherent, mut total) = (0.0, 0.0);
-        for k in self.bins(lo_hz, hi_hz) {
-            if self.sxx[k] > 0.0 {
-                coherent += self.sxy[k].norm_sqr() / self.sxx[k];
-            }
-            total += self.syy[k];
-        }
-        if total > 0.0 {
-            coherent / total
-        } else {
-            0.0
-        }
+        ratio(
+            self.coherent_power(lo_hz, hi_hz),
+            self.band_sum(&self.syy, lo_hz, hi_hz),
+        )
     }
 
     /// `|H1|^2` over a band, with `H1 = Sxy / Sxx` per bin, weighted by x's
     /// power: `sum_k |Sxy_k|^2 / Sxx_k / sum_k Sxx_k`. Unlike the ratio of
     /// y's and x's powers it leaves out what in y is not coherent with x.
     pub fn band_h1_power(&self, lo_hz: f64, hi_hz: f64) -> f64 {
-        let (mut coherent, mut input) = (0.0, 0.0);
-        for k in self.bins(lo_hz, hi_hz) {
-            if self.sxx[k] > 0.0 {
-                coherent += self.sxy[k].norm_sqr() / self.sxx[k];
-            }
-            input += self.sxx[k];
-        }
-        if input > 0.0 {
-            coherent / input
-        } else {
-            0.0
-        }
+        ratio(
+            self.coherent_power(lo_hz, hi_hz),
+            self.band_sum(&self.sxx, lo_hz, hi_hz),
+        )
+    }
+
+    /// The part of y's power coherent with x over a band: `sum_k |Sxy_k|^2 / Sxx_k`.
+    fn coherent_power(&self, lo_hz: f64, hi_hz: f64) -> f64 {
+        self.bins(lo_hz, hi_hz)
+            .filter(|&k| self.sxx[k] > 0.0)
+            .map(|k| self.sxy[k].norm_sqr() / self.sxx[k])
+            .sum()
     }
 
     fn bins(&self, lo_hz: f64, hi_hz: f64) -> std::ops::Range<usize> {
         let a = ((lo_hz / self.bin_hz).ceil() as usize).min(self.sxx.len());
         let b = ((hi_hz / self.bin_hz).floor() as usize + 1).min(self.sxx.len());
         a..b.max(a)
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
     }
 }
 
