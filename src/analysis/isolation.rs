@@ -17,7 +17,7 @@ use crate::dsp::bands::{octaves, third_octaves, Band};
 use crate::dsp::fft::FftCache;
 use crate::dsp::power_db;
 use crate::dsp::welch::{welch, Spectra};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A band within this many dB of the noise floor is floor-limited.
 pub const FLOOR_MARGIN_DB: f64 = 6.0;
@@ -27,7 +27,7 @@ pub const OUTER_QUIETER_LIMIT_DB: f64 = 3.0;
 pub const MIN_LEAD_S: f64 = 0.2;
 
 /// Attenuation per band.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BandTable {
     /// Nominal band centres, Hz.
     pub centre_hz: Vec<f64>,
@@ -47,7 +47,7 @@ pub struct BandTable {
 }
 
 /// Which quantity a result is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IsolationMethod {
     /// Open minus occluded at the inner mic.
@@ -57,7 +57,7 @@ pub enum IsolationMethod {
 }
 
 /// An isolation result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Isolation {
     /// Which quantity.
     pub method: IsolationMethod,

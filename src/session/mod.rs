@@ -1,0 +1,3 @@
+//! Sessions: several tips, several fits each, stored as they are measured.
+
+pub mod model;

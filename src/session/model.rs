@@ -1,0 +1,130 @@
+//! What a session folder holds (the stored data model).
+//!
+//! ```text
+//! SESSION/
+//!   session.json            SessionInfo (schema_version, rig, IEM, tips, ...)
+//!   session.lock            present while a process writes the session
+//!   fits/<tip>/fit-<n>.json FitRecord, written by temp file + rename
+//!   fits/<tip>/fit-<n>.wav  the raw seal recording of that fit
+//! ```
+
+use crate::analysis::isolation::Isolation;
+use crate::analysis::{FrequencyResponse, Measurement};
+use serde::{Deserialize, Serialize};
+
+/// The session format this tipfit writes; newer ones are refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One ear tip of a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TipSpec {
+    /// Display name, unique within the session (e.g. "Spinfit W1 M").
+    pub name: String,
+    /// Material (foam, silicone, ...).
+    #[serde(default)]
+    pub material: Option<String>,
+    /// Size (S, M, L, ...).
+    #[serde(default)]
+    pub size: Option<String>,
+    /// Brand.
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// On the sim rig: the preset that simulates this tip.
+    #[serde(default)]
+    pub preset: Option<crate::rig::sim::TipPreset>,
+}
+
+impl TipSpec {
+    /// The tip's folder name under `fits/`: lower-case letters, digits and dashes.
+    pub fn slug(&self) -> String {
+        let mut s: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        while s.contains("--") {
+            s = s.replace("--", "-");
+        }
+        let s = s.trim_matches('-').to_string();
+        if s.is_empty() {
+            "tip".into()
+        } else {
+            s
+        }
+    }
+}
+
+/// The session's description, `session.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Format version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// tipfit version that created it.
+    pub tipfit_version: String,
+    /// Creation time, RFC 3339 UTC.
+    pub created: String,
+    /// Rig description.
+    pub rig: String,
+    /// IEM name.
+    pub iem: String,
+    /// Ear: left, right or both.
+    pub ear: String,
+    /// Tips, in the order they are measured.
+    pub tips: Vec<TipSpec>,
+    /// Fits per tip.
+    pub fits_per_tip: usize,
+    /// Seal sweep per fit.
+    pub seal: bool,
+    /// Quick multitone check per fit.
+    pub quick: bool,
+    /// Isolation per fit.
+    pub isolation: bool,
+    /// Reference response (e.g. the IEM sealed with putty), if any.
+    #[serde(default)]
+    pub reference: Option<FrequencyResponse>,
+    /// Target curve, if any.
+    #[serde(default)]
+    pub target: Option<FrequencyResponse>,
+    /// Where the data came from when imported (file names).
+    #[serde(default)]
+    pub imported_from: Vec<String>,
+}
+
+/// One fit of one tip: `fits/<tip>/fit-<n>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitRecord {
+    /// Format version.
+    pub schema_version: u32,
+    /// Tip name (as in [`TipSpec::name`]).
+    pub tip: String,
+    /// Fit number, 1-based.
+    pub fit: usize,
+    /// Seal sweep result.
+    #[serde(default)]
+    pub seal: Option<Measurement>,
+    /// Quick multitone result.
+    #[serde(default)]
+    pub quick: Option<Measurement>,
+    /// Isolation (insertion loss).
+    #[serde(default)]
+    pub isolation: Option<Isolation>,
+    /// File name of the raw recording next to this file.
+    #[serde(default)]
+    pub recording: Option<String>,
+    /// Rig description of this fit (on the sim: the drawn leak).
+    #[serde(default)]
+    pub rig: Option<serde_json::Value>,
+}
+
+impl FitRecord {
+    /// The response used for comparison: the seal sweep's, else the quick check's.
+    pub fn response(&self) -> Option<&Measurement> {
+        self.seal.as_ref().or(self.quick.as_ref())
+    }
+}
