@@ -70,6 +70,149 @@ pub enum Command {
         tipfit rating --fits fits.csv\n  \
         tipfit rating --mean-sd label.csv --json")]
     Rating(RatingArgs),
+    /// Measure a session: several tips, several fits each, guided fit by fit.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Compare the tips of a session: mean, spread, ranking with ties, outliers.
+    #[command(after_help = "Examples:\n  \
+        tipfit compare sessions/aria\n  \
+        tipfit compare sessions/aria --json > comparison.json\n  \
+        tipfit compare sessions/aria --csv comparison.csv")]
+    Compare(CompareArgs),
+    /// Write a report of a session: PNG plots, HTML, CSV/JSON and per-tip exports.
+    #[command(after_help = "Examples:\n  \
+        tipfit report sessions/aria                      # writes reports/aria/\n  \
+        tipfit report sessions/aria --out reports/aria-v2 --size 1920x1200")]
+    Report(ReportArgs),
+    /// Bring REW/squig.link text exports or AutoEq CSVs into a session as tips and fits.
+    #[command(after_help = "Examples:\n  \
+        tipfit import \"Chu (Spring Tips) L.txt\" \"Chu (Final E Tips) L.txt\" --into sessions/chu\n  \
+        tipfit import fit1.txt fit2.txt fit3.txt --tip \"Spinfit W1 M\" --into sessions/chu\n  \
+        tipfit import aria.csv --into sessions/chu --iem \"Moondrop Aria\"\n\n\
+        Each file becomes one tip (named after the file) unless --tip puts them all on one tip\n\
+        as successive fits. The folder is created as a session when it does not exist.")]
+    Import(ImportArgs),
+    /// Run a simulated session (5 tips x 5 fits, seal and isolation) and write its report.
+    #[command(after_help = "Examples:\n  \
+        tipfit demo                       # writes reports/demo/ (open reports/demo/report.html)\n  \
+        tipfit demo --out /tmp/demo --fits 3")]
+    Demo(DemoArgs),
+}
+
+/// `tipfit session ...`.
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Start a session from a config file and measure it fit by fit.
+    #[command(after_help = "Examples:\n  \
+        tipfit session run examples/session.toml --out sessions/aria\n  \
+        tipfit session run examples/session.toml --out sessions/aria --yes   # unattended\n\n\
+        For each fit tipfit says what to do, measures, prints the verdict and asks:\n\
+        Enter = keep and go on, r = redo this fit, s = skip it, q = quit (resume later).\n\
+        Each fit is saved as soon as it is done; `tipfit session resume DIR` continues.")]
+    Run(SessionRunArgs),
+    /// Continue a session that was stopped (Ctrl-C, quit, crash).
+    #[command(after_help = "Examples:\n  \
+        tipfit session resume sessions/aria\n  \
+        tipfit session resume sessions/aria --yes")]
+    Resume(SessionResumeArgs),
+}
+
+/// `tipfit session run`.
+#[derive(Debug, Args)]
+pub struct SessionRunArgs {
+    /// The session config (TOML); see examples/session.toml.
+    pub config: PathBuf,
+    /// Session folder (new or empty) [default: sessions/<config name>-<date>].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Unattended: no questions (measure every fit once, keep it).
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `tipfit session resume`.
+#[derive(Debug, Args)]
+pub struct SessionResumeArgs {
+    /// The session folder.
+    pub dir: PathBuf,
+    /// Unattended: no questions.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `tipfit compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The session folder.
+    pub dir: PathBuf,
+    /// Print one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the per-tip table as CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub csv: Option<PathBuf>,
+    /// Overwrite the CSV file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `tipfit report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The session folder.
+    pub dir: PathBuf,
+    /// Report folder [default: reports/<session folder name>].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Picture size, WIDTHxHEIGHT in pixels.
+    #[arg(long, default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
+    /// Write into a folder that holds other files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parse "WIDTHxHEIGHT".
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)))
+        .ok_or_else(|| format!("'{s}' is not a size: write WIDTHxHEIGHT, e.g. 1600x1000"))?;
+    if !(640..=8000).contains(&w) || !(400..=8000).contains(&h) {
+        return Err(format!("'{s}': give 640-8000 x 400-8000 pixels"));
+    }
+    Ok((w, h))
+}
+
+/// `tipfit import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// REW/squig.link text exports (freq, dB[, phase]) or AutoEq CSVs (frequency,raw).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The session folder (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// Put every file on this tip, as successive fits.
+    #[arg(long, value_name = "NAME")]
+    pub tip: Option<String>,
+    /// IEM name for a new session [default: from the first file's name].
+    #[arg(long, value_name = "NAME")]
+    pub iem: Option<String>,
+}
+
+/// `tipfit demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output folder: the report, with the session in <OUT>/session.
+    #[arg(long, short, default_value = "reports/demo")]
+    pub out: PathBuf,
+    /// Fits per tip.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=20))]
+    pub fits: u64,
+    /// Session seed (the insertions drawn).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `tipfit isolation`.

@@ -14,7 +14,9 @@
 //!   differ by more than 2.5 dB there (IEC 60268-7 practice) is listed.
 //! - Outliers: a fit whose bass level or corner is more than 3.5 robust
 //!   z-scores from the tip's median (modified z = 0.6745 (x - median) / MAD;
-//!   Iglewicz & Hoaglin 1993) is reported, never dropped.
+//!   Iglewicz & Hoaglin 1993) and further from it than a practical minimum
+//!   (1 dB of bass, 0.15 decade of corner; corners below 15 Hz count as
+//!   15 Hz) is reported, never dropped.
 
 use crate::analysis::isolation::BandTable;
 use crate::analysis::ratings::{pink_a_attenuation_db, sample_sd, student_t_quantile};
@@ -97,8 +99,10 @@ pub struct OctaveStats {
 pub struct TipStats {
     /// Tip name.
     pub name: String,
-    /// Fits that could be read.
+    /// Fits measured and read.
     pub fits: usize,
+    /// Fits the user skipped.
+    pub skipped_fits: usize,
     /// Per-fit verdicts, in fit order.
     pub verdicts: Vec<Verdict>,
     /// The median verdict.
@@ -163,18 +167,79 @@ fn repeatability_grid() -> Vec<f64> {
     crate::dsp::grid::log_grid(20.0, 1000.0, 6)
 }
 
+/// Smallest deviation from the tip's median that can make an outlier:
+/// bass 1 dB, leak corner 0.15 decade (x1.4).
+pub const OUTLIER_MIN_DEV: (f64, f64) = (1.0, 0.15);
+/// Corners below this count as this for outliers (all are sealed), Hz.
+pub const OUTLIER_CORNER_FLOOR_HZ: f64 = 15.0;
+
+/// Corners are clamped to this range before statistics: below 0.5 Hz a
+/// sweep from 10 Hz cannot tell seals apart, above 24 kHz there is no seal.
+pub const CORNER_RANGE_HZ: (f64, f64) = (0.5, 24_000.0);
+
 fn corner_of(r: &FitRecord) -> Option<f64> {
     let fit = r.response()?.seal.leak_fit.as_ref()?;
-    Some(
-        crate::acoustics::Leak {
-            f0_hz: fit.f0_hz,
-            zeta: fit.zeta,
-        }
-        .corner_hz(),
-    )
+    let c = crate::acoustics::Leak {
+        f0_hz: fit.f0_hz,
+        zeta: fit.zeta,
+    }
+    .corner_hz();
+    if c.is_nan() {
+        return None;
+    }
+    Some(c.clamp(CORNER_RANGE_HZ.0, CORNER_RANGE_HZ.1))
 }
 
-fn isolation_rating(t: &BandTable) -> Option<f64> {
+/// Seal ranking: by the fitted leak corner (log10), lower first; tips
+/// without any fitted leak by bass deficit after them.
+fn seal_ranking(tips: &[TipStats], fits: &[FitRecord]) -> Ranking {
+    let items: Vec<(String, Stat)> = tips
+        .iter()
+        .filter_map(|t| {
+            let logs: Vec<f64> = fits
+                .iter()
+                .filter(|r| r.tip == t.name && !r.skipped)
+                .filter_map(corner_of)
+                .map(f64::log10)
+                .collect();
+            Some((t.name.clone(), Stat::of(&logs)?))
+        })
+        .collect();
+    let mut ranking = rank(
+        "log10 of the fitted leak corner in Hz (lower is a better seal)",
+        items,
+        true,
+    );
+    let ranked: Vec<String> = ranking.entries.iter().map(|e| e.tip.clone()).collect();
+    let rest: Vec<(String, Stat)> = tips
+        .iter()
+        .filter(|t| !ranked.contains(&t.name))
+        .filter_map(|t| {
+            let deficit = t.bass_loss_db.clone().or_else(|| {
+                t.bass_db.clone().map(|s| Stat {
+                    mean: -s.mean,
+                    ci95_low: -s.ci95_high,
+                    ci95_high: -s.ci95_low,
+                    ..s
+                })
+            })?;
+            Some((t.name.clone(), deficit))
+        })
+        .collect();
+    if !rest.is_empty() {
+        let offset = ranking.entries.len();
+        for mut e in rank("", rest, true).entries {
+            e.rank += offset;
+            e.tied_with_previous = e.tied_with_previous && e.rank > offset + 1;
+            ranking.by = "log10 of the fitted leak corner in Hz (lower is a better seal); tips without a fitted leak after them, by bass deficit in dB".into();
+            ranking.entries.push(e);
+        }
+    }
+    ranking
+}
+
+/// The attenuation of A-weighted pink noise from octave bands 125 Hz-8 kHz.
+pub fn isolation_rating(t: &BandTable) -> Option<f64> {
     let mut att = [0.0; 7];
     for (i, c) in [125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0]
         .iter()
@@ -186,7 +251,9 @@ fn isolation_rating(t: &BandTable) -> Option<f64> {
     Some(pink_a_attenuation_db(&att, None))
 }
 
-fn outliers(metric: &str, values: &[(usize, f64)]) -> Vec<Outlier> {
+/// Fits more than 3.5 robust z from the median and further than `min_dev`
+/// from it (so near-identical fits do not flag noise).
+fn outliers(metric: &str, values: &[(usize, f64)], min_dev: f64) -> Vec<Outlier> {
     let mut v: Vec<f64> = values.iter().map(|p| p.1).collect();
     if v.len() < 3 {
         return Vec::new();
@@ -200,7 +267,7 @@ fn outliers(metric: &str, values: &[(usize, f64)]) -> Vec<Outlier> {
     values
         .iter()
         .map(|&(fit, value)| (fit, value, 0.6745 * (value - centre) / mad))
-        .filter(|p| p.2.abs() > 3.5)
+        .filter(|p| p.2.abs() > 3.5 && (p.1 - centre).abs() > min_dev)
         .map(|(fit, value, robust_z)| Outlier {
             fit,
             metric: metric.into(),
@@ -303,6 +370,7 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord]) -> TipStats {
         .collect();
     let corners: Vec<(usize, f64)> = fits
         .iter()
+        .filter(|r| !r.skipped)
         .filter_map(|r| Some((r.fit, corner_of(r)?)))
         .collect();
     let mut verdicts: Vec<Verdict> = seal.iter().map(|(_, m)| m.seal.verdict).collect();
@@ -318,13 +386,21 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord]) -> TipStats {
         .collect();
     let ratings: Vec<f64> = tables.iter().filter_map(|t| isolation_rating(t)).collect();
     let (repeatability_max_sd_db, refit_pairs) = repeatability(fits);
-    let mut out = outliers("bass_db", &bass);
-    let log_corners: Vec<(usize, f64)> = corners.iter().map(|(f, c)| (*f, c.log10())).collect();
-    out.extend(outliers("log10_leak_corner_hz", &log_corners));
+    let mut out = outliers("bass_db", &bass, OUTLIER_MIN_DEV.0);
+    let log_corners: Vec<(usize, f64)> = corners
+        .iter()
+        .map(|(f, c)| (*f, c.max(OUTLIER_CORNER_FLOOR_HZ).log10()))
+        .collect();
+    out.extend(outliers(
+        "log10_leak_corner_hz",
+        &log_corners,
+        OUTLIER_MIN_DEV.1,
+    ));
     verdicts.shrink_to_fit();
     TipStats {
         name: name.into(),
         fits: fits.len(),
+        skipped_fits: 0,
         verdicts,
         verdict,
         bass_db: Stat::of(&bass.iter().map(|p| p.1).collect::<Vec<_>>()),
@@ -369,46 +445,76 @@ fn rank(by: &str, mut items: Vec<(String, Stat)>, lower_is_better: bool) -> Rank
     }
 }
 
+/// With `reference.measure = "best-fit"` (and no stored reference): the
+/// fits with their seal metrics recomputed against the fit with the most
+/// bass, and a note saying which fit that is.
+pub fn best_fit_reference(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+) -> Option<(Vec<FitRecord>, String)> {
+    let cfg = info.config.as_ref()?;
+    if cfg.reference.measure != crate::session::config::ReferenceKind::BestFit
+        || info.reference.is_some()
+    {
+        return None;
+    }
+    let best = fits
+        .iter()
+        .filter(|r| !r.skipped)
+        .filter_map(|r| Some((r, r.response()?)))
+        .filter(|(_, m)| m.seal.bass_db.is_finite())
+        .max_by(|a, b| a.1.seal.bass_db.total_cmp(&b.1.seal.bass_db))?;
+    let reference = best.1.frequency_response.points();
+    let seal_cfg = cfg.analysis().seal;
+    let note = format!(
+        "reference: the best fit, tip '{}' fit {} (bass {:+.1} dB re mids)",
+        best.0.tip, best.0.fit, best.1.seal.bass_db
+    );
+    let rebase = |m: &mut crate::analysis::Measurement| {
+        let points: Vec<(f64, f64, f64)> = m
+            .frequency_response
+            .points()
+            .into_iter()
+            .map(|(f, d)| (f, d, 100.0))
+            .collect();
+        m.seal = crate::analysis::seal::seal_metrics(&points, Some(&reference), &seal_cfg);
+    };
+    let out = fits
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.seal.iter_mut().chain(r.quick.iter_mut()).for_each(rebase);
+            r
+        })
+        .collect();
+    Some((out, note))
+}
+
 /// Compare the tips of a session from its fits.
-pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) -> Comparison {
+pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>) -> Comparison {
+    let rebased;
+    let fits = match best_fit_reference(info, fits) {
+        Some((r, note)) => {
+            warnings.push(note);
+            rebased = r;
+            &rebased[..]
+        }
+        None => fits,
+    };
     let tips: Vec<TipStats> = info
         .tips
         .iter()
         .map(|t| {
-            let mine: Vec<&FitRecord> = fits.iter().filter(|r| r.tip == t.name).collect();
-            tip_stats(&t.name, &mine)
+            let mine: Vec<&FitRecord> = fits
+                .iter()
+                .filter(|r| r.tip == t.name && !r.skipped)
+                .collect();
+            let mut s = tip_stats(&t.name, &mine);
+            s.skipped_fits = fits.iter().filter(|r| r.tip == t.name && r.skipped).count();
+            s
         })
         .collect();
-    let with_reference = tips.iter().any(|t| t.bass_loss_db.is_some());
-    let seal_ranking = if with_reference {
-        let items = tips
-            .iter()
-            .filter_map(|t| Some((t.name.clone(), t.bass_loss_db.clone()?)))
-            .collect();
-        rank(
-            "bass loss against the reference, dB (lower is better)",
-            items,
-            true,
-        )
-    } else {
-        let items = tips
-            .iter()
-            .filter_map(|t| {
-                let logs: Vec<f64> = fits
-                    .iter()
-                    .filter(|r| r.tip == t.name)
-                    .filter_map(corner_of)
-                    .map(f64::log10)
-                    .collect();
-                Some((t.name.clone(), Stat::of(&logs)?))
-            })
-            .collect();
-        rank(
-            "log10 of the fitted leak corner in Hz (lower is a better seal)",
-            items,
-            true,
-        )
-    };
+    let seal_ranking = seal_ranking(&tips, fits);
     let ratings: Vec<(String, Stat)> = tips
         .iter()
         .filter_map(|t| Some((t.name.clone(), t.isolation_rating_db.clone()?)))
@@ -427,6 +533,192 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         isolation_ranking,
         warnings,
     }
+}
+
+/// `mean ± sd` with `digits` decimals, or `-`.
+fn pm(s: &Option<Stat>, digits: usize) -> String {
+    match s {
+        Some(s) => format!("{:.digits$} ± {:.digits$}", s.mean, s.sd),
+        None => "-".into(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.filter(|x| x.is_finite())
+        .map_or(String::new(), |x| format!("{x:.digits$}"))
+}
+
+/// Ranks of `tip` in a ranking (`"2="` when tied).
+fn rank_of(r: Option<&Ranking>, tip: &str) -> String {
+    let Some(r) = r else { return String::new() };
+    let Some(e) = r.entries.iter().find(|e| e.tip == tip) else {
+        return String::new();
+    };
+    let tied = r.entries.iter().filter(|x| x.rank == e.rank).count() > 1;
+    format!("{}{}", e.rank, if tied { "=" } else { "" })
+}
+
+/// The per-tip table as CSV (one row per tip; means, SDs and 95 % intervals).
+pub fn to_csv(c: &Comparison) -> String {
+    let mut s = String::from(
+        "tip,fits,skipped,verdict,seal_rank,isolation_rank,\
+         bass_db_mean,bass_db_sd,bass_loss_db_mean,bass_loss_db_sd,bass_loss_db_ci95_low,bass_loss_db_ci95_high,\
+         leak_corner_hz_mean,leak_corner_hz_sd,leak_corner_hz_ci95_low,leak_corner_hz_ci95_high,\
+         isolation_db_mean,isolation_db_sd,isolation_db_ci95_low,isolation_db_ci95_high,\
+         repeatability_max_sd_db,refit_pairs,outlier_fits",
+    );
+    for (_, c125) in [
+        (0, 125),
+        (1, 250),
+        (2, 500),
+        (3, 1000),
+        (4, 2000),
+        (5, 4000),
+        (6, 8000),
+    ] {
+        s += &format!(",isolation_{c125}hz_db");
+    }
+    s.push('\n');
+    for t in &c.tips {
+        let st = |x: &Option<Stat>, d| {
+            x.as_ref().map_or(",,,".to_string(), |x| {
+                format!(
+                    "{},{},{},{}",
+                    opt(Some(x.mean), d),
+                    opt(Some(x.sd), d),
+                    opt(Some(x.ci95_low), d),
+                    opt(Some(x.ci95_high), d)
+                )
+            })
+        };
+        let two = |x: &Option<Stat>, d| {
+            x.as_ref().map_or(",".to_string(), |x| {
+                format!("{},{}", opt(Some(x.mean), d), opt(Some(x.sd), d))
+            })
+        };
+        let pairs: Vec<String> = t
+            .refit_pairs
+            .iter()
+            .map(|(a, b)| format!("{a}-{b}"))
+            .collect();
+        let mut outl: Vec<String> = t.outliers.iter().map(|o| o.fit.to_string()).collect();
+        outl.dedup();
+        s += &format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&t.name),
+            t.fits,
+            t.skipped_fits,
+            t.verdict,
+            rank_of(Some(&c.seal_ranking), &t.name),
+            rank_of(c.isolation_ranking.as_ref(), &t.name),
+            two(&t.bass_db, 2),
+            st(&t.bass_loss_db, 2),
+            st(&t.leak_corner_hz, 1),
+            st(&t.isolation_rating_db, 1),
+            opt(t.repeatability_max_sd_db, 2),
+            pairs.join(" "),
+            outl.join(" "),
+        );
+        for band in [125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0] {
+            let v = t.isolation_octave.as_ref().and_then(|o| {
+                let i = o.centre_hz.iter().position(|c| *c == band)?;
+                Some(o.mean_db[i])
+            });
+            s += &format!(",{}", opt(v, 1));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The terminal table.
+pub fn render_table(c: &Comparison) -> String {
+    let mut s = format!("{}: {} tips\n\n", c.iem, c.tips.len());
+    let has_loss = c.tips.iter().any(|t| t.bass_loss_db.is_some());
+    s += &format!(
+        "  {:<22} {:>4} {:<8} {:>5} {:>16} {:>18} {:>5} {:>15} {:>5} {:>7}\n",
+        "tip",
+        "fits",
+        "verdict",
+        "seal",
+        if has_loss { "bass loss dB" } else { "bass dB" },
+        "leak corner Hz",
+        "iso",
+        "isolation dB",
+        "rep",
+        "outliers"
+    );
+    for t in &c.tips {
+        let corner = match &t.leak_corner_hz {
+            Some(x) if x.mean < 15.0 => format!("<15 ({:.1})", x.mean),
+            Some(x) => format!(
+                "{:.0} [{:.0}-{:.0}]",
+                x.mean,
+                x.ci95_low.max(0.0),
+                x.ci95_high
+            ),
+            None => "-".into(),
+        };
+        let name: String = t.name.chars().take(22).collect();
+        let outl: std::collections::BTreeSet<usize> = t.outliers.iter().map(|o| o.fit).collect();
+        s += &format!(
+            "  {:<22} {:>4} {:<8} {:>5} {:>16} {:>18} {:>5} {:>15} {:>5} {:>7}\n",
+            name,
+            t.fits,
+            t.verdict.to_string(),
+            rank_of(Some(&c.seal_ranking), &t.name),
+            pm(
+                if has_loss {
+                    &t.bass_loss_db
+                } else {
+                    &t.bass_db
+                },
+                1
+            ),
+            corner,
+            rank_of(c.isolation_ranking.as_ref(), &t.name),
+            pm(&t.isolation_rating_db, 1),
+            t.repeatability_max_sd_db
+                .map_or("-".into(), |v| format!("{v:.1}")),
+            if outl.is_empty() {
+                "-".to_string()
+            } else {
+                outl.iter()
+                    .map(|f| format!("#{f}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+        );
+    }
+    s += "\n  seal: rank by the fitted leak corner (lower is better), iso: rank by isolation;\n  \
+          \"=\" marks a tie (the difference is inside the 95 % uncertainty). Values are mean ± SD over fits;\n  \
+          isolation: attenuation of A-weighted pink noise; rep: largest fit-to-fit SD 20 Hz-1 kHz, dB.\n";
+    for t in &c.tips {
+        for (a, b) in &t.refit_pairs {
+            s += &format!(
+                "  {}: fits {a} and {b} differ by more than 2.5 dB below 1 kHz (refit advised)\n",
+                t.name
+            );
+        }
+        for o in &t.outliers {
+            s += &format!(
+                "  {}: fit {} is an outlier in {} ({:.2}, robust z {:+.1}); kept in the statistics\n",
+                t.name, o.fit, o.metric, o.value, o.robust_z
+            );
+        }
+    }
+    for w in &c.warnings {
+        s += &format!("  warning: {w}\n");
+    }
+    s
 }
 
 #[cfg(test)]
@@ -450,7 +742,8 @@ mod tests {
             .enumerate()
             .map(|(i, x)| (i + 1, *x))
             .collect();
-        let o = outliers("bass_db", &v);
+        let o = outliers("bass_db", &v, 1.0);
+        assert!(outliers("bass_db", &v, 20.0).is_empty());
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].fit, 5);
     }

@@ -7,6 +7,9 @@
 //! most 1 s of audio. Each tone's level is `|Y / X|` at its bin; the noise at
 //! a tone is read from the neighbouring non-tone bins.
 
+/// Audio the quick check plays: one settling frame and four measured frames, s.
+pub const QUICK_DURATION_S: f64 = 1.0;
+
 use super::{AnalysisError, FrequencyResponse};
 use crate::dsp::fft::FftCache;
 use crate::dsp::{db, power_db, Complex64};

@@ -16,8 +16,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
-/// Audio the quick check plays: one settling frame and four measured frames.
-pub const QUICK_DURATION_S: f64 = 1.0;
+use crate::analysis::quick::QUICK_DURATION_S;
 
 pub fn run(a: MeasureArgs) -> Result<()> {
     let isolation_files = a.save_isolation.as_deref().map(isolation_paths);

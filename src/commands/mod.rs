@@ -1,9 +1,14 @@
 //! What each command does: parse-validated options in, files and text out.
 
 mod analyze;
+mod compare;
+mod demo;
+mod import;
 mod isolation;
 mod measure;
 mod rating;
+mod report;
+mod session;
 mod signal;
 mod summary;
 
@@ -22,6 +27,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args),
         Command::Isolation(args) => isolation::run(args),
         Command::Rating(args) => rating::run(args),
+        Command::Session(cmd) => session::run(cmd),
+        Command::Compare(args) => compare::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Demo(args) => demo::run(args),
     }?;
     Ok(ExitCode::SUCCESS)
 }

@@ -301,6 +301,44 @@ fn read_stimulus_comment(bytes: &[u8]) -> Option<StimulusKind> {
     serde_json::from_str(text.strip_prefix(COMMENT_PREFIX)?).ok()
 }
 
+/// Check a WAV file without decoding its samples: the header reads and the
+/// file holds all the data the header announces. For a quick look at many
+/// files (e.g. every fit of a session).
+pub fn check_wav(path: &Path) -> Result<(), WavError> {
+    let p = || path.to_path_buf();
+    let file = std::fs::File::open(path).map_err(|source| WavError::Io { path: p(), source })?;
+    let size = file
+        .metadata()
+        .map_err(|source| WavError::Io { path: p(), source })?
+        .len();
+    if size == 0 {
+        return Err(WavError::Empty { path: p() });
+    }
+    let reader =
+        hound::WavReader::new(std::io::BufReader::new(file)).map_err(|e| WavError::NotWav {
+            path: p(),
+            reason: e.to_string(),
+        })?;
+    let spec = reader.spec();
+    let expected = reader.len() as usize;
+    if expected == 0 {
+        return Err(WavError::NoAudio { path: p() });
+    }
+    let bytes_per_sample = (spec.bits_per_sample as u64).div_ceil(8).max(1);
+    let mut inner = reader.into_inner();
+    let data_start = std::io::Seek::stream_position(&mut inner)
+        .map_err(|source| WavError::Io { path: p(), source })?;
+    let actual = (size.saturating_sub(data_start) / bytes_per_sample) as usize;
+    if actual < expected {
+        return Err(WavError::Truncated {
+            path: p(),
+            expected,
+            actual,
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// One ear tip of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TipSpec {
     /// Display name, unique within the session (e.g. "Spinfit W1 M").
     pub name: String,
@@ -94,6 +95,10 @@ pub struct SessionInfo {
     /// Where the data came from when imported (file names).
     #[serde(default)]
     pub imported_from: Vec<String>,
+    /// The config the session was started with (`None` for imported
+    /// sessions); `resume` continues with it.
+    #[serde(default)]
+    pub config: Option<super::config::SessionConfig>,
 }
 
 /// One fit of one tip: `fits/<tip>/fit-<n>.json`.
@@ -120,6 +125,19 @@ pub struct FitRecord {
     /// Rig description of this fit (on the sim: the drawn leak).
     #[serde(default)]
     pub rig: Option<serde_json::Value>,
+    /// The user skipped this fit: it holds no measurement.
+    #[serde(default)]
+    pub skipped: bool,
+    /// How many times the fit was measured (redo counts).
+    #[serde(default = "one")]
+    pub attempts: usize,
+    /// Where the fit came from when imported (file name).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl FitRecord {

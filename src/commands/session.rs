@@ -1,0 +1,129 @@
+//! `tipfit session run | resume`.
+
+use crate::cli::{SessionCommand, SessionResumeArgs, SessionRunArgs};
+use crate::session::config::{ReferenceKind, SessionConfig};
+use crate::session::measure::FitMeasurer;
+use crate::session::model::{SessionInfo, SCHEMA_VERSION};
+use crate::session::run::{self, Outcome, TerminalUi};
+use crate::session::store::{self, Store};
+use anyhow::{bail, Result};
+use std::path::{Path, PathBuf};
+
+pub fn run(cmd: SessionCommand) -> Result<()> {
+    match cmd {
+        SessionCommand::Run(a) => start(a),
+        SessionCommand::Resume(a) => resume(a),
+    }
+}
+
+/// Now as RFC 3339 UTC (seconds).
+pub(crate) fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// `sessions/<config name>-<YYYYMMDD-HHMMSS>`.
+fn default_out(config: &Path) -> PathBuf {
+    let stem = config
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "session".into());
+    let stamp: String = now_rfc3339()
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect::<String>()
+        .replace('T', "-");
+    PathBuf::from("sessions").join(format!("{stem}-{stamp}"))
+}
+
+/// The description of a new session from its config (reference and target
+/// files loaded).
+pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
+    let reference = match (cfg.reference.measure, &cfg.reference.file) {
+        (ReferenceKind::File, Some(path)) => Some(super::load_reference(path)?),
+        _ => None,
+    };
+    let target = cfg
+        .target
+        .as_deref()
+        .map(super::load_reference)
+        .transpose()?;
+    Ok(SessionInfo {
+        schema_version: SCHEMA_VERSION,
+        tipfit_version: env!("CARGO_PKG_VERSION").into(),
+        created: now_rfc3339(),
+        rig: "sim".into(),
+        iem: cfg.iem.clone(),
+        ear: format!("{:?}", cfg.ear).to_lowercase(),
+        tips: cfg.tips.clone(),
+        fits_per_tip: cfg.fits_per_tip,
+        seal: cfg.measurements.seal,
+        quick: cfg.measurements.quick,
+        isolation: cfg.measurements.isolation,
+        reference,
+        target,
+        imported_from: Vec::new(),
+        config: Some(cfg.clone()),
+    })
+}
+
+fn start(a: SessionRunArgs) -> Result<()> {
+    let cfg = SessionConfig::load(&a.config)?;
+    let info = new_info(&cfg)?;
+    let out = a.out.clone().unwrap_or_else(|| default_out(&a.config));
+    let store = Store::create(&out, &info)?;
+    eprintln!(
+        "session {}: {} tips x {} fits of {} (Ctrl-C or q stops; `tipfit session resume {}` continues)",
+        out.display(),
+        info.tips.len(),
+        info.fits_per_tip,
+        info.iem,
+        out.display()
+    );
+    measure(store, info, &cfg, a.yes)
+}
+
+fn resume(a: SessionResumeArgs) -> Result<()> {
+    let (store, info) = Store::open(&a.dir)?;
+    let Some(cfg) = info.config.clone() else {
+        bail!(
+            "{}: this session was imported, not measured: there is nothing to resume",
+            a.dir.display()
+        );
+    };
+    measure(store, info, &cfg, a.yes)
+}
+
+/// Run the fits still missing and say how it ended.
+pub(crate) fn measure(
+    store: Store,
+    mut info: SessionInfo,
+    cfg: &SessionConfig,
+    yes: bool,
+) -> Result<()> {
+    let measurer = FitMeasurer::new(cfg)?;
+    let total = info.tips.len() * info.fits_per_tip;
+    let done = run::done_fits(store.dir(), &info);
+    if done == total {
+        eprintln!("{}: every fit is already measured", store.dir().display());
+    } else if done > 0 {
+        eprintln!("resuming: {done} of {total} fits already measured");
+    }
+    let mut ui = TerminalUi::new(total, done, yes);
+    let outcome = run::run(&store, &mut info, &measurer, &mut ui);
+    ui.finish();
+    let dir = store.dir().display().to_string();
+    match outcome? {
+        Outcome::Complete => {
+            let loaded = store::load(store.dir())?;
+            eprintln!(
+                "session complete: {} fits in {dir}\n  compare: tipfit compare {dir}\n  report:  tipfit report {dir}",
+                loaded.measured().len()
+            );
+        }
+        Outcome::Stopped => {
+            let done = run::done_fits(store.dir(), &info);
+            eprintln!("stopped with {done} of {total} fits saved; continue with: tipfit session resume {dir}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,421 @@
+//! The session config file (TOML): what to measure, on which rig, with
+//! which tips. `examples/session.toml` is the commented example; every key
+//! has a documented default except `iem` and the tips.
+//!
+//! Parsing refuses unknown keys (a typo is an error, not a silent default)
+//! and names the line, column and key of the problem.
+
+use super::model::TipSpec;
+use crate::analysis::{AnalysisConfig, SealConfig};
+use crate::dsp::grid::Smoothing;
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A parsed session config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// The IEM measured.
+    pub iem: String,
+    /// Ear: left, right or both (recorded with the results).
+    #[serde(default = "default_ear")]
+    pub ear: Ear,
+    /// The rig: "sim" (the simulated ear).
+    #[serde(default)]
+    pub rig: RigChoice,
+    /// Fits per tip (1 to 50).
+    #[serde(default = "default_fits")]
+    pub fits_per_tip: usize,
+    /// Which measurements each fit gets.
+    #[serde(default)]
+    pub measurements: Measurements,
+    /// Signal parameters.
+    #[serde(default)]
+    pub signal: SignalConfig,
+    /// Verdict thresholds and bands.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    /// Reference response.
+    #[serde(default)]
+    pub reference: ReferenceConfig,
+    /// Optional target curve (REW text or AutoEq CSV), relative to the
+    /// config file's folder.
+    #[serde(default)]
+    pub target: Option<PathBuf>,
+    /// Simulated-rig settings.
+    #[serde(default)]
+    pub sim: SimSettings,
+    /// The tips, in the order they are measured.
+    #[serde(rename = "tip", default)]
+    pub tips: Vec<TipSpec>,
+}
+
+/// Which ear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ear {
+    /// Left ear (or the left coupler).
+    Left,
+    /// Right ear.
+    Right,
+    /// Both (one measurement per fit, the label says both).
+    Both,
+}
+
+/// Which rig.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RigChoice {
+    /// The simulated ear: each fit draws a new random insertion of the
+    /// tip's `preset`.
+    #[default]
+    Sim,
+}
+
+/// Which measurements each fit gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Measurements {
+    /// Seal sweep (frequency response, seal metrics).
+    pub seal: bool,
+    /// Quick multitone check (1 s).
+    pub quick: bool,
+    /// Passive isolation (insertion loss per band).
+    pub isolation: bool,
+}
+
+impl Default for Measurements {
+    fn default() -> Self {
+        Self {
+            seal: true,
+            quick: false,
+            isolation: true,
+        }
+    }
+}
+
+/// Signal parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignalConfig {
+    /// Sample rate, Hz.
+    pub rate: u32,
+    /// Sweep duration, s.
+    pub sweep_duration_s: f64,
+    /// Sweep peak level, dBFS.
+    pub sweep_level_dbfs: f64,
+    /// Smoothing of the stored responses: none, 1/48, 1/24, 1/12, 1/6, 1/3.
+    pub smoothing: String,
+    /// Outside noise duration for isolation, s.
+    pub isolation_duration_s: f64,
+    /// Outside noise level at the outer mic, dBFS RMS.
+    pub isolation_level_dbfs: f64,
+}
+
+impl Default for SignalConfig {
+    fn default() -> Self {
+        Self {
+            rate: 48_000,
+            sweep_duration_s: 3.0,
+            sweep_level_dbfs: -12.0,
+            smoothing: "none".into(),
+            isolation_duration_s: 3.0,
+            isolation_level_dbfs: -20.0,
+        }
+    }
+}
+
+/// Thresholds and bands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// Bass band, Hz.
+    pub bass_band_hz: [f64; 2],
+    /// Midrange reference band, Hz.
+    pub reference_band_hz: [f64; 2],
+    /// Bass deficit below which a seal is good, dB.
+    pub good_below_db: f64,
+    /// ... fair, dB.
+    pub fair_below_db: f64,
+    /// ... poor (else no seal), dB.
+    pub poor_below_db: f64,
+    /// Two fits differing by more than this in a band below 1 kHz suggest a
+    /// refit, dB.
+    pub refit_db: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        let s = SealConfig::default();
+        Self {
+            bass_band_hz: [s.bass_band_hz.0, s.bass_band_hz.1],
+            reference_band_hz: [s.reference_band_hz.0, s.reference_band_hz.1],
+            good_below_db: s.good_below_db,
+            fair_below_db: s.fair_below_db,
+            poor_below_db: s.poor_below_db,
+            refit_db: 2.5,
+        }
+    }
+}
+
+/// Reference response for bass loss and the leak fit.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReferenceConfig {
+    /// How the reference is obtained.
+    pub measure: ReferenceKind,
+    /// With `measure = "file"`: a tipfit JSON or REW text response, relative
+    /// to the config file's folder.
+    pub file: Option<PathBuf>,
+}
+
+/// How the reference is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferenceKind {
+    /// No reference: seal metrics from the response alone.
+    #[default]
+    None,
+    /// Measure the IEM sealed (putty, or a coupler without leak) first.
+    Sealed,
+    /// Load `file`.
+    File,
+    /// After the session, compare against the fit with the most bass.
+    BestFit,
+}
+
+/// Simulated-rig settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimSettings {
+    /// Session seed: fit k of tip t draws its insertion from it.
+    pub seed: u64,
+    /// Background noise below the signal, dB.
+    pub snr_db: f64,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            snr_db: 70.0,
+        }
+    }
+}
+
+fn default_ear() -> Ear {
+    Ear::Left
+}
+
+fn default_fits() -> usize {
+    5
+}
+
+impl SessionConfig {
+    /// Read and check a config file.
+    pub fn load(path: &Path) -> Result<SessionConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the session config", path.display()))?;
+        let mut cfg =
+            Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let rebase = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        if let Some(t) = cfg.target.as_mut() {
+            rebase(t);
+        }
+        if let Some(f) = cfg.reference.file.as_mut() {
+            rebase(f);
+        }
+        Ok(cfg)
+    }
+
+    /// Parse and check config text.
+    pub fn parse(text: &str) -> Result<SessionConfig> {
+        let cfg: SessionConfig = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("invalid session config: {}", e.to_string().trim_end()))?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.iem.trim().is_empty() {
+            bail!("key `iem`: give the IEM's name");
+        }
+        if self.tips.is_empty() {
+            bail!("no tips: add at least one [[tip]] table with a `name`");
+        }
+        if !(1..=50).contains(&self.fits_per_tip) {
+            bail!("key `fits_per_tip` = {}: give 1 to 50", self.fits_per_tip);
+        }
+        let m = &self.measurements;
+        if !(m.seal || m.quick || m.isolation) {
+            bail!("[measurements]: turn on at least one of seal, quick, isolation");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, t) in self.tips.iter().enumerate() {
+            if t.name.trim().is_empty() {
+                bail!("[[tip]] number {}: `name` is empty", i + 1);
+            }
+            if !seen.insert(t.slug()) {
+                bail!(
+                    "[[tip]] '{}': another tip has the same name (or the same folder name '{}')",
+                    t.name,
+                    t.slug()
+                );
+            }
+            if self.rig == RigChoice::Sim && t.preset.is_none() {
+                bail!(
+                    "[[tip]] '{}': on the sim rig each tip needs `preset` (one of {})",
+                    t.name,
+                    crate::rig::sim::TipPreset::ALL.map(|p| p.name()).join(", ")
+                );
+            }
+        }
+        self.check_signal()?;
+        match (self.reference.measure, &self.reference.file) {
+            (ReferenceKind::File, None) => {
+                bail!("[reference] measure = \"file\" needs `file = \"...\"`")
+            }
+            (k, Some(_)) if k != ReferenceKind::File => {
+                bail!("[reference] `file` is given but `measure` is not \"file\"")
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check_signal(&self) -> Result<()> {
+        let s = &self.signal;
+        if !(8_000..=192_000).contains(&s.rate) {
+            bail!("[signal] rate = {}: give 8000 to 192000 Hz", s.rate);
+        }
+        if !(0.5..=30.0).contains(&s.sweep_duration_s) {
+            bail!(
+                "[signal] sweep_duration_s = {}: give 0.5 to 30 s",
+                s.sweep_duration_s
+            );
+        }
+        if !(-60.0..=0.0).contains(&s.sweep_level_dbfs) {
+            bail!(
+                "[signal] sweep_level_dbfs = {}: give -60 to 0",
+                s.sweep_level_dbfs
+            );
+        }
+        if !(1.0..=60.0).contains(&s.isolation_duration_s) {
+            bail!(
+                "[signal] isolation_duration_s = {}: give 1 to 60 s",
+                s.isolation_duration_s
+            );
+        }
+        if !(-80.0..=-3.0).contains(&s.isolation_level_dbfs) {
+            bail!(
+                "[signal] isolation_level_dbfs = {}: give -80 to -3",
+                s.isolation_level_dbfs
+            );
+        }
+        s.smoothing
+            .parse::<Smoothing>()
+            .map_err(|e| anyhow::anyhow!("[signal] smoothing: {e}"))?;
+        let t = &self.thresholds;
+        let band_ok = |b: [f64; 2]| b[0] >= 10.0 && b[0] < b[1] && b[1] <= 20_000.0;
+        if !band_ok(t.bass_band_hz) || !band_ok(t.reference_band_hz) {
+            bail!("[thresholds] bands must be [LOW, HIGH] within 10-20000 Hz with LOW < HIGH");
+        }
+        if t.bass_band_hz[1] > t.reference_band_hz[0] {
+            bail!("[thresholds] bass_band_hz must lie below reference_band_hz");
+        }
+        if !(0.0 < t.good_below_db
+            && t.good_below_db < t.fair_below_db
+            && t.fair_below_db < t.poor_below_db)
+        {
+            bail!("[thresholds] need 0 < good_below_db < fair_below_db < poor_below_db");
+        }
+        if !(t.refit_db > 0.0 && t.refit_db < 40.0) {
+            bail!(
+                "[thresholds] refit_db = {}: give a value between 0 and 40 dB",
+                t.refit_db
+            );
+        }
+        Ok(())
+    }
+
+    /// The analysis settings this config asks for.
+    pub fn analysis(&self) -> AnalysisConfig {
+        let t = &self.thresholds;
+        let mut cfg = AnalysisConfig {
+            smoothing: self.signal.smoothing.parse().unwrap_or_default(),
+            ..AnalysisConfig::default()
+        };
+        cfg.seal.bass_band_hz = (t.bass_band_hz[0], t.bass_band_hz[1]);
+        cfg.seal.reference_band_hz = (t.reference_band_hz[0], t.reference_band_hz[1]);
+        cfg.seal.good_below_db = t.good_below_db;
+        cfg.seal.fair_below_db = t.fair_below_db;
+        cfg.seal.poor_below_db = t.poor_below_db;
+        cfg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+iem = "Test IEM"
+[[tip]]
+name = "Foam M"
+preset = "foam"
+"#;
+
+    #[test]
+    fn minimal_config_takes_the_documented_defaults() {
+        let c = SessionConfig::parse(MINIMAL).unwrap();
+        assert_eq!(c.fits_per_tip, 5);
+        assert_eq!(c.ear, Ear::Left);
+        assert!(c.measurements.seal && c.measurements.isolation && !c.measurements.quick);
+        assert_eq!(c.signal.rate, 48_000);
+        assert_eq!(c.thresholds.refit_db, 2.5);
+        assert_eq!(c.reference.measure, ReferenceKind::None);
+    }
+
+    #[test]
+    fn a_typo_names_line_and_key() {
+        let e = SessionConfig::parse(&format!("{MINIMAL}fits_per_tp = 3\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 6") && e.contains("fits_per_tp"), "{e}");
+    }
+
+    #[test]
+    fn unknown_preset_lists_the_known_ones() {
+        let e = SessionConfig::parse(&MINIMAL.replace("\"foam\"", "\"gel\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 5") && e.contains("gel") && e.contains("silicone-m"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key() {
+        for (extra, key) in [
+            ("fits_per_tip = 0\n", "fits_per_tip"),
+            ("[signal]\nrate = 1000\n", "rate"),
+            ("[thresholds]\ngood_below_db = 9\n", "good_below_db"),
+            ("[reference]\nmeasure = \"file\"\n", "file"),
+        ] {
+            let text = if extra.starts_with('[') {
+                format!("{MINIMAL}{extra}")
+            } else {
+                format!("{extra}{MINIMAL}")
+            };
+            let e = SessionConfig::parse(&text).unwrap_err().to_string();
+            assert!(e.contains(key), "{extra}: {e}");
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! Session folders on disk.
+//!
+//! Every file is written by write-to-temp, fsync and rename
+//! ([`crate::formats::atomic_write`]), so a crash leaves the old file or the
+//! new one, never half of one. A fit's WAV is written before its JSON: the
+//! JSON is the mark that the fit is done, and a fit without one is measured
+//! again on resume. `session.lock` (holding the writer's process id) keeps a
+//! second process from writing the same session; a lock left by a process
+//! that no longer runs (a crash, `kill -9`) is taken over.
+
+use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
+use crate::formats::atomic_write;
+use crate::formats::wav::{check_wav, encode_wav, SampleFormat};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+/// The session description.
+pub const SESSION_FILE: &str = "session.json";
+/// The writer's lock.
+pub const LOCK_FILE: &str = "session.lock";
+/// Folder of the fits.
+pub const FITS_DIR: &str = "fits";
+
+/// `fits/<tip>/fit-<n>.json`.
+pub fn fit_json_path(dir: &Path, tip: &TipSpec, fit: usize) -> PathBuf {
+    dir.join(FITS_DIR)
+        .join(tip.slug())
+        .join(format!("fit-{fit}.json"))
+}
+
+/// `fits/<tip>/fit-<n>.wav`.
+pub fn fit_wav_path(dir: &Path, tip: &TipSpec, fit: usize) -> PathBuf {
+    fit_json_path(dir, tip, fit).with_extension("wav")
+}
+
+/// The lock of a session being written; removed when dropped.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Take the lock of the session in `dir`.
+    pub fn acquire(dir: &Path) -> Result<Lock> {
+        let path = dir.join(LOCK_FILE);
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    writeln!(f, "{}", std::process::id())
+                        .with_context(|| format!("{}: cannot write", path.display()))?;
+                    return Ok(Lock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let pid = holder.trim().parse::<u32>().ok();
+                    if pid.is_some_and(process_runs) {
+                        bail!(
+                            "{}: the session is being written by another tipfit (process {}); \
+                             wait for it to finish, or stop it first",
+                            dir.display(),
+                            pid.unwrap_or(0)
+                        );
+                    }
+                    eprintln!(
+                        "note: {}: taking over a lock left by a process that no longer runs",
+                        path.display()
+                    );
+                    std::fs::remove_file(&path).with_context(|| {
+                        format!("{}: cannot remove the stale lock", path.display())
+                    })?;
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!(
+                            "{}: cannot create the lock file (is the folder writable?)",
+                            path.display()
+                        )
+                    })
+                }
+            }
+        }
+        bail!("{}: cannot take the lock", path.display())
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether process `pid` still runs (Linux: `/proc/<pid>`; elsewhere a lock
+/// is assumed live).
+fn process_runs(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    let proc = Path::new("/proc");
+    if proc.is_dir() {
+        proc.join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// A session open for writing (it holds the lock).
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    _lock: Lock,
+}
+
+/// Check that `dir` can hold a new session, before anything is measured:
+/// it is missing or an empty folder, and a file can be written in it.
+pub fn check_new_session_dir(dir: &Path) -> Result<()> {
+    if dir.join(SESSION_FILE).exists() {
+        bail!(
+            "{}: already holds a session; continue it with `tipfit session resume {}`, or choose another --out",
+            dir.display(),
+            dir.display()
+        );
+    }
+    if dir.exists() {
+        if !dir.is_dir() {
+            bail!("{}: is a file, not a folder", dir.display());
+        }
+        let mut entries = std::fs::read_dir(dir)
+            .with_context(|| format!("{}: cannot read the folder", dir.display()))?;
+        if entries.next().is_some() {
+            bail!(
+                "{}: the folder is not empty and is not a session; choose a new or empty folder",
+                dir.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the session folder", dir.display()))?;
+    let probe = dir.join(".tipfit-write-test");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("{}: the folder is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+impl Store {
+    /// Start a new session in `dir` (see [`check_new_session_dir`]).
+    pub fn create(dir: &Path, info: &SessionInfo) -> Result<Store> {
+        check_new_session_dir(dir)?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            _lock: Lock::acquire(dir)?,
+        };
+        store.save_info(info)?;
+        Ok(store)
+    }
+
+    /// Open an existing session for writing (resume, import).
+    pub fn open(dir: &Path) -> Result<(Store, SessionInfo)> {
+        let info = read_info(dir)?;
+        let lock = Lock::acquire(dir)?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        };
+        store.remove_stale_temps();
+        Ok((store, info))
+    }
+
+    /// The session folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Write `session.json`.
+    pub fn save_info(&self, info: &SessionInfo) -> Result<()> {
+        let path = self.dir.join(SESSION_FILE);
+        let text = serde_json::to_string_pretty(info)?;
+        atomic_write(&path, text.as_bytes())
+            .with_context(|| format!("{}: cannot write", path.display()))
+    }
+
+    /// Write one fit: the recording (if any) first, then the JSON.
+    pub fn save_fit(
+        &self,
+        tip: &TipSpec,
+        record: &FitRecord,
+        recording: Option<(&[Vec<f32>], u32)>,
+    ) -> Result<()> {
+        let json = fit_json_path(&self.dir, tip, record.fit);
+        let folder = json.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("{}: cannot create the folder", folder.display()))?;
+        if let Some((channels, rate)) = recording {
+            let wav = fit_wav_path(&self.dir, tip, record.fit);
+            let bytes = encode_wav(channels, rate, SampleFormat::F32, None)
+                .map_err(|e| anyhow::anyhow!("{}: cannot encode: {e}", wav.display()))?;
+            atomic_write(&wav, &bytes)
+                .with_context(|| format!("{}: cannot write", wav.display()))?;
+        }
+        let text = serde_json::to_string_pretty(record)?;
+        atomic_write(&json, text.as_bytes())
+            .with_context(|| format!("{}: cannot write", json.display()))
+    }
+
+    /// Remove temporary files a killed writer left (`.NAME.tmp-PID`).
+    fn remove_stale_temps(&self) {
+        let mut dirs = vec![self.dir.clone()];
+        if let Ok(tips) = std::fs::read_dir(self.dir.join(FITS_DIR)) {
+            dirs.extend(tips.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+        for d in dirs {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && name.contains(".tmp-") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+}
+
+/// Read `session.json`, refusing folders that are not sessions and newer
+/// formats.
+pub fn read_info(dir: &Path) -> Result<SessionInfo> {
+    if !dir.is_dir() {
+        bail!("{}: no such folder", dir.display());
+    }
+    let path = dir.join(SESSION_FILE);
+    if !path.exists() {
+        bail!(
+            "{}: not a tipfit session (no {SESSION_FILE}); start one with `tipfit session run CONFIG.toml --out {}`",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: corrupt (not valid JSON)", path.display()))?;
+    check_version(&value, &path)?;
+    serde_json::from_value(value)
+        .with_context(|| format!("{}: not a tipfit session description", path.display()))
+}
+
+fn check_version(value: &serde_json::Value, path: &Path) -> Result<()> {
+    match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(v) if v > SCHEMA_VERSION as u64 => bail!(
+            "{}: written by a newer tipfit (schema_version {v}; this tipfit {} reads up to {SCHEMA_VERSION}); update tipfit",
+            path.display(),
+            env!("CARGO_PKG_VERSION")
+        ),
+        Some(_) => Ok(()),
+        None => bail!("{}: has no schema_version (not a tipfit file?)", path.display()),
+    }
+}
+
+/// A session as read from disk.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// `session.json`.
+    pub info: SessionInfo,
+    /// Every fit that could be read (skipped fits included).
+    pub fits: Vec<FitRecord>,
+    /// Fits that could not be read, each naming its file and the problem.
+    pub warnings: Vec<String>,
+}
+
+impl Loaded {
+    /// Fits with a measurement (not skipped).
+    pub fn measured(&self) -> Vec<FitRecord> {
+        self.fits.iter().filter(|f| !f.skipped).cloned().collect()
+    }
+}
+
+/// Read one fit, checking its recording too.
+pub fn read_fit(dir: &Path, tip: &TipSpec, fit: usize) -> Result<Option<FitRecord>> {
+    let path = fit_json_path(dir, tip, fit);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: corrupt (not valid JSON)", path.display()))?;
+    check_version(&value, &path)?;
+    let record: FitRecord = serde_json::from_value(value)
+        .with_context(|| format!("{}: not a tipfit fit record", path.display()))?;
+    if record.tip != tip.name || record.fit != fit {
+        bail!(
+            "{}: holds tip '{}' fit {}, expected '{}' fit {fit}",
+            path.display(),
+            record.tip,
+            record.fit,
+            tip.name
+        );
+    }
+    if let Some(name) = &record.recording {
+        let wav = path.with_file_name(name);
+        check_wav(&wav)
+            .with_context(|| format!("tip '{}' fit {fit}: the recording is damaged", tip.name))?;
+    }
+    Ok(Some(record))
+}
+
+/// Read a whole session; a fit that cannot be read becomes a warning (which
+/// tip, which fit, what is wrong) and the others are still read.
+pub fn load(dir: &Path) -> Result<Loaded> {
+    let info = read_info(dir)?;
+    let mut fits = Vec::new();
+    let mut warnings = Vec::new();
+    for tip in &info.tips {
+        for n in 1..=max_fit(dir, tip, info.fits_per_tip) {
+            match read_fit(dir, tip, n) {
+                Ok(Some(r)) => fits.push(r),
+                Ok(None) => {}
+                Err(e) => warnings.push(format!("tip '{}' fit {n} left out: {e:#}", tip.name)),
+            }
+        }
+    }
+    Ok(Loaded {
+        info,
+        fits,
+        warnings,
+    })
+}
+
+/// The highest fit number stored for a tip (at least `planned`).
+fn max_fit(dir: &Path, tip: &TipSpec, planned: usize) -> usize {
+    let folder = dir.join(FITS_DIR).join(tip.slug());
+    std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("fit-")?
+                .strip_suffix(".json")?
+                .parse()
+                .ok()
+        })
+        .fold(planned, usize::max)
+}
