@@ -1,8 +1,27 @@
 //! `tipfit import`.
 
 use crate::cli::ImportArgs;
-use anyhow::{bail, Result};
+use crate::session::import::{import_files, ImportOptions};
+use anyhow::Result;
 
-pub fn run(_a: ImportArgs) -> Result<()> {
-    bail!("tipfit import: not built yet")
+/// Import the files into the session, one line per file on stderr.
+pub fn run(a: ImportArgs) -> Result<()> {
+    let opts = ImportOptions {
+        tip: a.tip,
+        iem: a.iem,
+    };
+    let imported = import_files(&a.files, &a.into, &opts)?;
+    for i in &imported {
+        let name = i
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| i.file.display().to_string());
+        eprintln!(
+            "imported '{name}' as tip '{}' fit {} ({} points)",
+            i.tip, i.fit, i.points
+        );
+    }
+    eprintln!("compare with: tipfit compare {}", a.into.display());
+    Ok(())
 }

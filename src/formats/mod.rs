@@ -1,6 +1,7 @@
 //! File formats: WAV (with tipfit's stimulus description), REW-style text
 //! responses. Readers never panic on bad input; every error names the file.
 
+pub mod autoeq;
 pub mod bands;
 pub mod rew;
 pub mod wav;

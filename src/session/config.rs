@@ -306,9 +306,9 @@ impl SessionConfig {
                 s.sweep_level_dbfs
             );
         }
-        if !(1.0..=60.0).contains(&s.isolation_duration_s) {
+        if !(3.0..=60.0).contains(&s.isolation_duration_s) {
             bail!(
-                "[signal] isolation_duration_s = {}: give 1 to 60 s",
+                "[signal] isolation_duration_s = {}: give 3 to 60 s (the band analysis needs about 2.7 s of noise after the lead-in)",
                 s.isolation_duration_s
             );
         }

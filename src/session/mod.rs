@@ -5,6 +5,7 @@
 //! measures a session fit by fit.
 
 pub mod config;
+pub mod import;
 pub mod measure;
 pub mod model;
 pub mod run;

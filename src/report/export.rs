@@ -1,0 +1,261 @@
+//! Per-tip exports of stored fits: the tip's mean response as REW-style
+//! text or as an AutoEq CSV. Pure functions: text in memory, no file I/O.
+//!
+//! The mean is taken in dB, point by point when every fit shares the same
+//! frequency grid, else on the first fit's grid with each fit interpolated
+//! on a log-frequency axis ([`interpolate_db`]) inside its own range (no
+//! extrapolation). Phase is kept only for a single fit: a mean of phases
+//! is not a phase.
+
+use crate::analysis::seal::interpolate_db;
+use crate::analysis::FrequencyResponse;
+use crate::session::model::{FitRecord, SessionInfo, TipSpec};
+
+/// Whether two grids hold the same frequencies (within 1 ppb).
+fn same_grid(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()))
+}
+
+/// The mean response (dB) of a tip's fits. Skipped fits, fits without a
+/// response and non-finite values are left out; a grid point where no fit
+/// has a finite value is dropped. `None` when nothing is left.
+pub fn tip_mean_response(fits: &[&FitRecord]) -> Option<FrequencyResponse> {
+    let responses: Vec<&FrequencyResponse> = fits
+        .iter()
+        .filter(|f| !f.skipped)
+        .filter_map(|f| f.response())
+        .map(|m| &m.frequency_response)
+        .filter(|r| !r.freq_hz.is_empty() && r.freq_hz.len() == r.db.len())
+        .collect();
+    let first = *responses.first()?;
+    let grid = &first.freq_hz;
+    let shared = responses.iter().all(|r| same_grid(&r.freq_hz, grid));
+    let single_phase = match (responses.len(), &first.phase_deg) {
+        (1, Some(p)) if p.len() == grid.len() => Some(p),
+        _ => None,
+    };
+    let mut out = FrequencyResponse::default();
+    let mut phase = Vec::new();
+    for (i, &f) in grid.iter().enumerate() {
+        if !f.is_finite() || f <= 0.0 {
+            continue;
+        }
+        let values: Vec<f64> = responses
+            .iter()
+            .filter_map(|r| {
+                if shared {
+                    return Some(r.db[i]);
+                }
+                let (lo, hi) = (*r.freq_hz.first()?, *r.freq_hz.last()?);
+                (f >= lo * (1.0 - 1e-9) && f <= hi * (1.0 + 1e-9))
+                    .then(|| interpolate_db(&r.freq_hz, &r.db, f))
+            })
+            .filter(|v| v.is_finite())
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        out.freq_hz.push(f);
+        out.db
+            .push(values.iter().sum::<f64>() / values.len() as f64);
+        if let Some(p) = single_phase {
+            phase.push(p[i]);
+        }
+    }
+    if out.freq_hz.is_empty() {
+        return None;
+    }
+    if single_phase.is_some() && phase.iter().all(|p| p.is_finite()) {
+        out.phase_deg = Some(phase);
+    }
+    Some(out)
+}
+
+/// One comment line: control characters (a newline would start a data
+/// line) become spaces.
+fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The header comments of a tip's export.
+fn comments(tip: &TipSpec, info: &SessionInfo, fits: usize) -> Vec<String> {
+    let mut c = vec![format!(
+        "Exported by tipfit {} (mean response of one tip)",
+        env!("CARGO_PKG_VERSION")
+    )];
+    c.push(format!("IEM: {}", info.iem));
+    c.push(format!("Tip: {}", tip.name));
+    for (what, v) in [
+        ("Material", &tip.material),
+        ("Size", &tip.size),
+        ("Brand", &tip.brand),
+    ] {
+        if let Some(v) = v {
+            c.push(format!("{what}: {v}"));
+        }
+    }
+    c.push(format!(
+        "Response: mean of {fits} fit{} (in dB)",
+        if fits == 1 { "" } else { "s" }
+    ));
+    if !info.imported_from.is_empty() {
+        c.push(format!(
+            "Session imported from: {}",
+            info.imported_from.join(", ")
+        ));
+    }
+    c.iter().map(|s| comment_text(s)).collect()
+}
+
+/// REW-style text of a tip's response: `*` comment lines (tipfit version,
+/// IEM, tip name/material/size/brand, how many fits, imported files), then
+/// `freq<TAB>dB<TAB>phase` lines ([`crate::formats::rew::render`]).
+pub fn rew_txt(tip: &TipSpec, info: &SessionInfo, resp: &FrequencyResponse, fits: usize) -> String {
+    crate::formats::rew::render(resp, &comments(tip, info, fits))
+}
+
+/// AutoEq CSV (`frequency,raw`) of a response
+/// ([`crate::formats::autoeq::render`]).
+pub fn autoeq_csv(resp: &FrequencyResponse) -> String {
+    crate::formats::autoeq::render(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::seal::{seal_metrics, SealConfig};
+    use crate::analysis::{Bands, Measurement, Thd};
+    use crate::session::model::SCHEMA_VERSION;
+    use std::path::Path;
+
+    fn fit(n: usize, freq: &[f64], db: &[f64], phase: Option<Vec<f64>>) -> FitRecord {
+        let resp = FrequencyResponse {
+            freq_hz: freq.to_vec(),
+            db: db.to_vec(),
+            phase_deg: phase,
+        };
+        let pts: Vec<(f64, f64, f64)> = resp.points().iter().map(|p| (p.0, p.1, 100.0)).collect();
+        FitRecord {
+            schema_version: SCHEMA_VERSION,
+            tip: "t".into(),
+            fit: n,
+            seal: Some(Measurement {
+                tipfit_version: "x".into(),
+                method: "imported".into(),
+                sample_rate: 0,
+                latency_s: 0.0,
+                smoothing: "as imported".into(),
+                frequency_response: resp,
+                seal: seal_metrics(&pts, None, &SealConfig::default()),
+                thd_percent: Thd::default(),
+                snr_db: 0.0,
+                snr_bands: Bands::default(),
+                warnings: vec![],
+            }),
+            quick: None,
+            isolation: None,
+            recording: None,
+            rig: None,
+            skipped: false,
+            attempts: 1,
+            source: None,
+        }
+    }
+
+    fn info() -> SessionInfo {
+        SessionInfo {
+            schema_version: SCHEMA_VERSION,
+            tipfit_version: "x".into(),
+            created: "2024-01-01T00:00:00Z".into(),
+            rig: "imported".into(),
+            iem: "Chu".into(),
+            ear: "left".into(),
+            tips: vec![],
+            fits_per_tip: 1,
+            seal: true,
+            quick: false,
+            isolation: false,
+            reference: None,
+            target: None,
+            imported_from: vec!["a.txt".into()],
+            config: None,
+        }
+    }
+
+    #[test]
+    fn mean_of_fits_on_one_grid_is_pointwise_and_drops_phase() {
+        let f = [20.0, 100.0, 1000.0];
+        let a = fit(1, &f, &[1.0, 2.0, 3.0], Some(vec![10.0; 3]));
+        let b = fit(2, &f, &[3.0, 4.0, f64::NAN], Some(vec![20.0; 3]));
+        let mut c = fit(3, &f, &[100.0; 3], None);
+        c.skipped = true;
+        let m = tip_mean_response(&[&a, &b, &c]).unwrap();
+        assert_eq!(m.freq_hz, f.to_vec());
+        assert_eq!(m.db, vec![2.0, 3.0, 3.0]);
+        assert_eq!(m.phase_deg, None);
+    }
+
+    #[test]
+    fn mean_of_one_fit_keeps_it_exactly_with_phase() {
+        let a = fit(1, &[20.0, 40.0], &[1.25, -3.5], Some(vec![-170.0, 5.0]));
+        let m = tip_mean_response(&[&a]).unwrap();
+        assert_eq!(&m, &a.seal.as_ref().unwrap().frequency_response);
+    }
+
+    #[test]
+    fn mean_on_different_grids_interpolates_inside_each_range() {
+        let a = fit(1, &[10.0, 100.0, 1000.0], &[0.0, 10.0, 20.0], None);
+        let b = fit(2, &[50.0, 200.0, 2000.0], &[4.0, 4.0, 4.0], None);
+        let m = tip_mean_response(&[&a, &b]).unwrap();
+        assert_eq!(m.freq_hz, vec![10.0, 100.0, 1000.0]);
+        // 10 Hz is below b's range: a alone.
+        assert_eq!(m.db, vec![0.0, 7.0, 12.0]);
+    }
+
+    #[test]
+    fn mean_of_nothing_is_none() {
+        assert!(tip_mean_response(&[]).is_none());
+        let mut a = fit(1, &[20.0, 40.0], &[1.0, 2.0], None);
+        a.skipped = true;
+        assert!(tip_mean_response(&[&a]).is_none());
+        a.skipped = false;
+        a.seal = None;
+        assert!(tip_mean_response(&[&a]).is_none());
+    }
+
+    #[test]
+    fn rew_export_names_the_tip_and_reads_back() {
+        let a = fit(
+            1,
+            &[20.299999, 20.6],
+            &[85.749, 85.75],
+            Some(vec![-171.9848, 0.5]),
+        );
+        let tip = TipSpec {
+            name: "Spring\nTips".into(),
+            material: Some("silicone".into()),
+            size: None,
+            brand: Some("Azla".into()),
+            preset: None,
+        };
+        let m = tip_mean_response(&[&a]).unwrap();
+        let text = rew_txt(&tip, &info(), &m, 1);
+        assert!(text.contains("* Tip: Spring Tips\n"), "{text}");
+        assert!(text.contains("* Material: silicone\n"), "{text}");
+        assert!(text.contains("* Brand: Azla\n"), "{text}");
+        assert!(text.contains("* IEM: Chu\n"), "{text}");
+        assert!(text.contains(env!("CARGO_PKG_VERSION")), "{text}");
+        assert!(text.contains("a.txt"), "{text}");
+        let back = crate::formats::rew::parse(&text, Path::new("x.txt")).unwrap();
+        assert_eq!(back, m);
+        let csv = autoeq_csv(&m);
+        let back = crate::formats::autoeq::parse(&csv, Path::new("x.csv")).unwrap();
+        assert_eq!(back.freq_hz, m.freq_hz);
+        assert_eq!(back.db, m.db);
+    }
+}

@@ -1,0 +1,159 @@
+//! The self-contained HTML report: the PNGs embedded as data URIs, the
+//! per-tip table, the rankings, the notes. Pure: returns the text.
+
+use crate::compare::{Comparison, Ranking, Stat};
+use crate::session::model::SessionInfo;
+use base64::Engine as _;
+use std::fmt::Write as _;
+
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn stat(s: &Option<Stat>, digits: usize) -> String {
+    match s {
+        Some(s) => format!(
+            "{:.digits$} ± {:.digits$}<br><small>[{:.digits$}, {:.digits$}]</small>",
+            s.mean, s.sd, s.ci95_low, s.ci95_high
+        ),
+        None => "–".into(),
+    }
+}
+
+const STYLE: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;margin:2em auto;max-width:1650px;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}\
+th{background:#eee}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #ddd;margin:.5em 0}\
+.good{color:#1a7f37}.fair{color:#b58100}.poor{color:#c4540c}.no-seal{color:#c21}small{color:#666}";
+
+/// The report page. `pictures` are (file name, PNG bytes) in display order.
+pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>)]) -> String {
+    let mut h = String::new();
+    let title = format!("tipfit report: {}", esc(&info.iem));
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body>\n<h1>{title}</h1>\n"
+    );
+    let _ = writeln!(
+        h,
+        "<p>{} tips, {} fits per tip planned; ear: {}; rig: {}; created {}; tipfit {}.{}</p>",
+        info.tips.len(),
+        info.fits_per_tip,
+        esc(&info.ear),
+        esc(&info.rig),
+        esc(&info.created),
+        esc(&info.tipfit_version),
+        if info.reference.is_some() {
+            " Seal figures are relative to the stored reference response."
+        } else {
+            ""
+        }
+    );
+    h += &tip_table(info, cmp);
+    h += &ranking_html("Seal ranking", &cmp.seal_ranking);
+    if let Some(r) = &cmp.isolation_ranking {
+        h += &ranking_html("Isolation ranking", r);
+    }
+    h += &notes(cmp);
+    for (name, bytes) in pictures {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let _ = writeln!(
+            h,
+            "<h2>{}</h2>\n<img alt=\"{}\" src=\"data:image/png;base64,{b64}\">",
+            esc(name.trim_end_matches(".png")),
+            esc(name)
+        );
+    }
+    h += "<p><small>Values are mean ± SD over fits with the 95 % confidence interval of the mean in brackets. \
+          Leak corner: -3 dB frequency of the fitted leak high-pass (lower is a better seal). \
+          Isolation: attenuation of A-weighted pink noise from octave-band insertion loss, 125 Hz-8 kHz. \
+          Repeatability: the largest fit-to-fit SD of the response from 20 Hz to 1 kHz. \
+          Ties: the difference to the tip above is within 1.96 combined standard errors.</small></p>\n</body></html>\n";
+    h
+}
+
+fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
+    let mut h = String::from(
+        "<h2>Tips</h2>\n<table><tr><th>tip</th><th>material / size / brand</th><th>fits</th><th>verdict</th>\
+         <th>bass loss, dB</th><th>bass re mids, dB</th><th>leak corner, Hz</th><th>isolation, dB</th><th>repeatability, dB</th><th>outlier fits</th></tr>\n",
+    );
+    for t in &cmp.tips {
+        let spec = info.tips.iter().find(|s| s.name == t.name);
+        let desc: Vec<String> = spec
+            .map(|s| {
+                [&s.material, &s.size, &s.brand]
+                    .iter()
+                    .filter_map(|x| x.as_deref().map(esc))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let outliers: std::collections::BTreeSet<usize> =
+            t.outliers.iter().map(|o| o.fit).collect();
+        let verdict = t.verdict.to_string();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}{}</td><td class=\"{verdict}\">{verdict}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&t.name),
+            desc.join(" / "),
+            t.fits,
+            if t.skipped_fits > 0 { format!(" (+{} skipped)", t.skipped_fits) } else { String::new() },
+            stat(&t.bass_loss_db, 1),
+            stat(&t.bass_db, 1),
+            stat(&t.leak_corner_hz, 1),
+            stat(&t.isolation_rating_db, 1),
+            t.repeatability_max_sd_db.map_or("–".into(), |v| format!("{v:.2}")),
+            outliers.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "),
+        );
+    }
+    h + "</table>\n"
+}
+
+fn ranking_html(title: &str, r: &Ranking) -> String {
+    let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(&r.by));
+    for e in &r.entries {
+        let tied = r.entries.iter().filter(|x| x.rank == e.rank).count() > 1;
+        let _ = writeln!(
+            h,
+            "<tr><td>{}{}</td><td>{}</td><td>{:.3}</td></tr>",
+            e.rank,
+            if tied { " (tie)" } else { "" },
+            esc(&e.tip),
+            e.value
+        );
+    }
+    h + "</table>\n"
+}
+
+fn notes(cmp: &Comparison) -> String {
+    let mut items = Vec::new();
+    for t in &cmp.tips {
+        for (a, b) in &t.refit_pairs {
+            items.push(format!(
+                "{}: fits {a} and {b} differ by more than 2.5 dB below 1 kHz (refit advised)",
+                esc(&t.name)
+            ));
+        }
+        for o in &t.outliers {
+            items.push(format!(
+                "{}: fit {} is an outlier in {} (value {:.2}, robust z {:+.1}); it is kept in the statistics",
+                esc(&t.name),
+                o.fit,
+                esc(&o.metric),
+                o.value,
+                o.robust_z
+            ));
+        }
+    }
+    items.extend(cmp.warnings.iter().map(|w| format!("warning: {}", esc(w))));
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from("<h2>Notes</h2>\n<ul>\n");
+    for i in items {
+        let _ = writeln!(h, "<li>{i}</li>");
+    }
+    h + "</ul>\n"
+}

@@ -1,0 +1,91 @@
+//! Writing a whole report folder.
+
+use super::{export, html, plots};
+use crate::compare::{to_csv, Comparison};
+use crate::formats::atomic_write;
+use crate::session::model::{FitRecord, SessionInfo};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Files a report folder may hold already (a previous report).
+const OWN: [&str; 3] = ["report.html", "summary.json", "summary.csv"];
+
+/// Check, before any work, that `out` can take a report: missing, empty,
+/// or holding a previous report (or `force`), and writable.
+pub fn check_report_dir(out: &Path, force: bool) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        bail!("{}: is a file, not a folder", out.display());
+    }
+    if out.is_dir() && !force {
+        let previous = OWN.iter().any(|f| out.join(f).exists());
+        let empty = std::fs::read_dir(out)
+            .with_context(|| format!("{}: cannot read the folder", out.display()))?
+            .next()
+            .is_none();
+        if !previous && !empty {
+            bail!(
+                "{}: the folder holds other files; choose another --out or pass --force",
+                out.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(out.join("exports"))
+        .with_context(|| format!("{}: cannot create the report folder", out.display()))?;
+    let probe = out.join(".tipfit-write-test");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("{}: the folder is not writable", out.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    atomic_write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(path.to_path_buf())
+}
+
+/// Write the whole report into `out` (checked with [`check_report_dir`]);
+/// returns the files written.
+pub fn write_report(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    cmp: &Comparison,
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>> {
+    let measured: Vec<FitRecord> = fits.iter().filter(|f| !f.skipped).cloned().collect();
+    let mut written = plots::write_all(info, &measured, cmp, out, size)?;
+    let mut pictures = Vec::new();
+    for p in &written {
+        let bytes =
+            std::fs::read(p).with_context(|| format!("{}: cannot read back", p.display()))?;
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        pictures.push((name, bytes));
+    }
+    written.push(write(
+        &out.join("report.html"),
+        html::render(info, cmp, &pictures).as_bytes(),
+    )?);
+    written.push(write(
+        &out.join("summary.json"),
+        serde_json::to_string_pretty(cmp)?.as_bytes(),
+    )?);
+    written.push(write(&out.join("summary.csv"), to_csv(cmp).as_bytes())?);
+    for tip in &info.tips {
+        let mine: Vec<&FitRecord> = measured.iter().filter(|f| f.tip == tip.name).collect();
+        let Some(mean) = export::tip_mean_response(&mine) else {
+            continue;
+        };
+        let base = out.join("exports").join(tip.slug());
+        let txt = export::rew_txt(tip, info, &mean, mine.len());
+        written.push(write(&base.with_extension("txt"), txt.as_bytes())?);
+        let csv = export::autoeq_csv(&mean);
+        let autoeq = out
+            .join("exports")
+            .join(format!("{}-autoeq.csv", tip.slug()));
+        written.push(write(&autoeq, csv.as_bytes())?);
+    }
+    Ok(written)
+}

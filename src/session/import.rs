@@ -1,0 +1,462 @@
+//! Bring measured responses from other programs into a session: REW /
+//! squig.link text exports and AutoEq CSVs become tips and fits.
+//!
+//! Every file is read and checked first; when one is bad the error names it
+//! (and its line) and nothing is written. A folder without `session.json`
+//! becomes a new session (it must be missing or empty). Each file becomes
+//! one fit: of the tip given with [`ImportOptions::tip`], else of a tip
+//! named after the file (squig.link style `IEM (Tip Name, by X) L.txt` ->
+//! `Tip Name`; otherwise the stem without a trailing `_L`/`_R`/` L`/` R`).
+//! A tip that already exists gets the next fit number. The response is
+//! stored unchanged; its seal metrics are computed as for a measurement
+//! (against the session's reference response, if any), with no noise floor,
+//! distortion or SNR data (`snr_db` is stored as 0 and a warning says so).
+
+use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
+use super::store::{Store, FITS_DIR, SESSION_FILE};
+use crate::analysis::seal::{seal_metrics, SealConfig};
+use crate::analysis::{Bands, FrequencyResponse, Measurement, Thd};
+use crate::formats::{autoeq, rew};
+use anyhow::{bail, Context, Result};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// How to import.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportOptions {
+    /// Put every file on this tip, as successive fits.
+    pub tip: Option<String>,
+    /// IEM name of a new session (default: from the first file's name).
+    pub iem: Option<String>,
+}
+
+/// One imported file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The tip it became a fit of.
+    pub tip: String,
+    /// Its fit number.
+    pub fit: usize,
+    /// The file, as given.
+    pub file: PathBuf,
+    /// Points of its response.
+    pub points: usize,
+}
+
+/// A file read and checked, not yet stored.
+struct Parsed {
+    file: PathBuf,
+    name: String,
+    response: FrequencyResponse,
+}
+
+/// The file name, for messages and records.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// The file stem (name without extension).
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|n| n.to_string_lossy().trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The stem without a trailing channel mark, and the ear it names.
+fn split_channel(stem: &str) -> (&str, Option<&'static str>) {
+    for (mark, ear) in [
+        (" L", "left"),
+        (" R", "right"),
+        ("_L", "left"),
+        ("_R", "right"),
+        ("-L", "left"),
+        ("-R", "right"),
+    ] {
+        if let Some(rest) = stem.strip_suffix(mark) {
+            if !rest.trim().is_empty() {
+                return (rest.trim_end(), Some(ear));
+            }
+        }
+    }
+    (stem, None)
+}
+
+/// The contents of the parenthesised groups of `s`, outermost only.
+fn paren_groups(s: &str) -> Vec<&str> {
+    let mut groups = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => {
+                if depth == 0 {
+                    start = i + 1;
+                }
+                depth += 1;
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    groups.push(&s[start..i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    groups
+}
+
+/// `s` without a `, by ...` credit (case-insensitive).
+fn without_credit(s: &str) -> &str {
+    let lower = s.to_lowercase();
+    // Lower-casing can change byte lengths outside ASCII; cut only when the
+    // position maps to the same place in `s`.
+    match lower.find(", by ") {
+        Some(i) if lower.len() == s.len() && s.is_char_boundary(i) => s[..i].trim(),
+        _ => s.trim(),
+    }
+}
+
+/// The tip name a file's stem suggests (see the module documentation).
+pub fn tip_name_from_stem(stem: &str) -> String {
+    let (base, _) = split_channel(stem.trim());
+    let from_parens = paren_groups(base)
+        .into_iter()
+        .map(without_credit)
+        .rfind(|g| !g.is_empty() && !g.to_lowercase().starts_with("by "));
+    let name = from_parens.unwrap_or(base).trim();
+    if name.is_empty() {
+        "tip".into()
+    } else {
+        name.into()
+    }
+}
+
+/// The IEM name a file's stem suggests: the part before ` (` (squig.link
+/// style), else the stem without its channel mark.
+pub fn iem_name_from_stem(stem: &str) -> String {
+    let (base, _) = split_channel(stem.trim());
+    let name = base.split(" (").next().unwrap_or(base).trim();
+    if name.is_empty() {
+        "IEM".into()
+    } else {
+        name.into()
+    }
+}
+
+/// The ear a file's stem names (`left` unless it ends in ` R` / `_R`).
+pub fn ear_from_stem(stem: &str) -> &'static str {
+    split_channel(stem.trim()).1.unwrap_or("left")
+}
+
+/// Read and check one file (REW/squig text, or AutoEq CSV).
+fn parse_file(path: &Path) -> Result<Parsed> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let response = if autoeq::looks_like_autoeq(&text) {
+        autoeq::parse(&text, path)?
+    } else {
+        rew::parse(&text, path)?
+    };
+    let cfg = SealConfig::default();
+    for (which, (lo, hi)) in [
+        ("bass", cfg.bass_band_hz),
+        ("reference", cfg.reference_band_hz),
+    ] {
+        let inside = |f: &f64| *f >= lo * 0.999 && *f <= hi * 1.001;
+        if !response.freq_hz.iter().any(inside) {
+            let (first, last) = (
+                response.freq_hz[0],
+                response.freq_hz[response.freq_hz.len() - 1],
+            );
+            bail!(
+                "{}: the response ({first} Hz to {last} Hz) has no point in the {which} band \
+                 {lo}-{hi} Hz that the seal is judged from",
+                path.display()
+            );
+        }
+    }
+    Ok(Parsed {
+        file: path.to_path_buf(),
+        name: file_name(path),
+        response,
+    })
+}
+
+/// The measurement stored for an imported response.
+fn measurement(p: &Parsed, reference: Option<&FrequencyResponse>) -> Result<Measurement> {
+    let cfg = SealConfig::default();
+    let points: Vec<(f64, f64, f64)> = p
+        .response
+        .points()
+        .into_iter()
+        .map(|(f, db)| (f, db, f64::INFINITY))
+        .collect();
+    let mut warnings = vec![format!(
+        "imported from {}: no noise floor or distortion data",
+        p.name
+    )];
+    // A reference that does not reach both seal bands would be extrapolated
+    // (flat) into them: judge the fit without it.
+    let covers = |r: &FrequencyResponse| {
+        [cfg.bass_band_hz, cfg.reference_band_hz]
+            .iter()
+            .all(|&(lo, hi)| {
+                r.freq_hz
+                    .iter()
+                    .any(|f| *f >= lo * 0.999 && *f <= hi * 1.001)
+            })
+    };
+    let reference_points = match reference {
+        Some(r) if covers(r) => Some(r.points()),
+        Some(_) => {
+            warnings.push(format!(
+                "the session's reference response does not cover the seal bands \
+                 ({}-{} Hz and {}-{} Hz): bass loss left out",
+                cfg.bass_band_hz.0,
+                cfg.bass_band_hz.1,
+                cfg.reference_band_hz.0,
+                cfg.reference_band_hz.1
+            ));
+            None
+        }
+        None => None,
+    };
+    let seal = seal_metrics(&points, reference_points.as_deref(), &cfg);
+    let m = Measurement {
+        tipfit_version: env!("CARGO_PKG_VERSION").into(),
+        method: "imported".into(),
+        sample_rate: 0,
+        latency_s: 0.0,
+        smoothing: "as imported".into(),
+        frequency_response: p.response.clone(),
+        seal,
+        thd_percent: Thd::default(),
+        snr_db: 0.0,
+        snr_bands: Bands::default(),
+        warnings,
+    };
+    // JSON has no NaN or infinity (serde_json writes null, which does not
+    // read back as a number, or reads back as `None`): what is stored must
+    // read back as it is, else refuse before writing anything.
+    let back = serde_json::from_value::<Measurement>(serde_json::to_value(&m)?).ok();
+    if back.as_ref() != Some(&m) {
+        bail!(
+            "{}: the seal metrics of this response are not finite numbers; it cannot be stored",
+            p.file.display()
+        );
+    }
+    Ok(m)
+}
+
+/// A new session's description.
+fn new_info(first: &Parsed, opts: &ImportOptions) -> SessionInfo {
+    let stem = stem(&first.file);
+    SessionInfo {
+        schema_version: SCHEMA_VERSION,
+        tipfit_version: env!("CARGO_PKG_VERSION").into(),
+        created: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        rig: "imported".into(),
+        iem: opts
+            .iem
+            .clone()
+            .unwrap_or_else(|| iem_name_from_stem(&stem)),
+        ear: ear_from_stem(&stem).into(),
+        tips: vec![],
+        fits_per_tip: 1,
+        seal: true,
+        quick: false,
+        isolation: false,
+        reference: None,
+        target: None,
+        imported_from: vec![],
+        config: None,
+    }
+}
+
+/// The highest fit number stored on disk for a tip (0 when none).
+fn stored_fits(dir: &Path, tip: &TipSpec) -> usize {
+    std::fs::read_dir(dir.join(FITS_DIR).join(tip.slug()))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("fit-")?
+                .strip_suffix(".json")?
+                .parse::<usize>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The tip called `name`, added to `info` when new. A new tip whose folder
+/// would be another tip's (non-ASCII names all map to `tip`, "A b" and
+/// "a-b" to `a-b`), or a folder already on disk, is renamed `name (2)`,
+/// `name (3)`, ... Returns its index in `info.tips`.
+fn tip_index(info: &mut SessionInfo, dir: &Path, name: &str) -> usize {
+    if let Some(i) = info.tips.iter().position(|t| t.name == name) {
+        return i;
+    }
+    let spec = |name: String| TipSpec {
+        name,
+        material: None,
+        size: None,
+        brand: None,
+        preset: None,
+    };
+    let free = |t: &TipSpec, info: &SessionInfo| {
+        let slug = t.slug();
+        !info
+            .tips
+            .iter()
+            .any(|o| o.name == t.name || o.slug() == slug)
+            && !dir.join(FITS_DIR).join(&slug).exists()
+    };
+    let mut tip = spec(name.to_string());
+    let mut k = 2;
+    while !free(&tip, info) {
+        tip = spec(format!("{name} ({k})"));
+        k += 1;
+    }
+    info.tips.push(tip);
+    info.tips.len() - 1
+}
+
+/// Import `files` into the session folder `into` (created when it is not a
+/// session). All files are read and checked before anything is written.
+pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Result<Vec<Imported>> {
+    if files.is_empty() {
+        bail!("no files to import");
+    }
+    if let Some(t) = &opts.tip {
+        if t.trim().is_empty() {
+            bail!("--tip: the tip name is empty");
+        }
+    }
+    let parsed = files
+        .iter()
+        .map(|f| parse_file(f))
+        .collect::<Result<Vec<Parsed>>>()?;
+
+    let existing = into.join(SESSION_FILE).is_file();
+    let (store, mut info, measurements) = if existing {
+        let (store, info) = Store::open(into)?;
+        let m = parsed
+            .iter()
+            .map(|p| measurement(p, info.reference.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        (store, info, m)
+    } else {
+        let info = new_info(&parsed[0], opts);
+        let m = parsed
+            .iter()
+            .map(|p| measurement(p, None))
+            .collect::<Result<Vec<_>>>()?;
+        (Store::create(into, &info)?, info, m)
+    };
+
+    let mut next_fit: HashMap<String, usize> = HashMap::new();
+    let mut imported = Vec::with_capacity(parsed.len());
+    for (p, m) in parsed.iter().zip(measurements) {
+        let wanted = match &opts.tip {
+            Some(t) => t.trim().to_string(),
+            None => tip_name_from_stem(&stem(&p.file)),
+        };
+        let i = tip_index(&mut info, into, &wanted);
+        let tip = info.tips[i].clone();
+        let fit = match next_fit.get(&tip.name) {
+            Some(n) => *n,
+            None => stored_fits(into, &tip) + 1,
+        };
+        next_fit.insert(tip.name.clone(), fit + 1);
+        let record = FitRecord {
+            schema_version: SCHEMA_VERSION,
+            tip: tip.name.clone(),
+            fit,
+            seal: Some(m),
+            quick: None,
+            isolation: None,
+            recording: None,
+            rig: Some(serde_json::json!({ "kind": "imported", "file": p.name })),
+            skipped: false,
+            attempts: 1,
+            source: Some(p.name.clone()),
+        };
+        store.save_fit(&tip, &record, None)?;
+        info.imported_from.push(p.name.clone());
+        info.fits_per_tip = info.fits_per_tip.max(fit);
+        // The description is saved after every fit, so the session on disk
+        // always lists the tips of the fits it holds.
+        store.save_info(&info)?;
+        imported.push(Imported {
+            tip: tip.name,
+            fit,
+            file: p.file.clone(),
+            points: p.response.freq_hz.len(),
+        });
+    }
+    Ok(imported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squig_names_give_tip_iem_and_ear() {
+        let s = "Chu Sample 1 (Spring Tips, by THX™) L";
+        assert_eq!(tip_name_from_stem(s), "Spring Tips");
+        assert_eq!(iem_name_from_stem(s), "Chu Sample 1");
+        assert_eq!(ear_from_stem(s), "left");
+        let s = "CALLA Sample 1 (by 냥냐냥) (Final E Tips) R";
+        assert_eq!(tip_name_from_stem(s), "Final E Tips");
+        assert_eq!(iem_name_from_stem(s), "CALLA Sample 1");
+        assert_eq!(ear_from_stem(s), "right");
+        // Only a credit in parentheses: the stem is the name.
+        assert_eq!(
+            tip_name_from_stem("CALLA Sample 1 (by 냥냐냥) L"),
+            "CALLA Sample 1 (by 냥냐냥)"
+        );
+        assert_eq!(tip_name_from_stem("Chu (Spring Tips) L"), "Spring Tips");
+    }
+
+    #[test]
+    fn plain_names_lose_only_the_channel_mark() {
+        assert_eq!(tip_name_from_stem("chu_spring_L"), "chu_spring");
+        assert_eq!(tip_name_from_stem("chu_spring_R"), "chu_spring");
+        assert_eq!(ear_from_stem("chu_spring_R"), "right");
+        assert_eq!(ear_from_stem("chu_spring"), "left");
+        assert_eq!(tip_name_from_stem("foam"), "foam");
+        assert_eq!(tip_name_from_stem("L"), "L");
+        assert_eq!(tip_name_from_stem(""), "tip");
+        assert_eq!(iem_name_from_stem("chu_spring_L"), "chu_spring");
+        assert_eq!(tip_name_from_stem("스프링 팁 L"), "스프링 팁");
+    }
+
+    #[test]
+    fn non_ascii_tips_get_distinct_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Parsed {
+            file: "x.txt".into(),
+            name: "x.txt".into(),
+            response: FrequencyResponse::default(),
+        };
+        let mut info = new_info(&first, &ImportOptions::default());
+        let a = tip_index(&mut info, dir.path(), "스프링");
+        let b = tip_index(&mut info, dir.path(), "파이널");
+        let c = tip_index(&mut info, dir.path(), "스프링");
+        assert_eq!(a, c);
+        assert_ne!(a, b);
+        assert_eq!(info.tips[b].name, "파이널 (2)");
+        assert_ne!(info.tips[a].slug(), info.tips[b].slug());
+        let d = tip_index(&mut info, dir.path(), "Spring Tips");
+        let e = tip_index(&mut info, dir.path(), "spring-tips");
+        assert_eq!(info.tips[d].slug(), "spring-tips");
+        assert_eq!(info.tips[e].name, "spring-tips (2)");
+    }
+}

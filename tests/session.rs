@@ -1,0 +1,552 @@
+//! Sessions end to end through the binary: the guided run (answers on
+//! stdin, `--yes`), storage, resume after a kill, compare, report, demo,
+//! and the bad inputs of issue 4.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tempfile::TempDir;
+use tipfit::session::store;
+
+fn tipfit() -> Command {
+    Command::cargo_bin("tipfit").unwrap()
+}
+
+/// A small, fast session: 2 tips x 3 fits, 1 s sweeps, 3 s isolation.
+const SMALL: &str = r#"
+iem = "Test IEM"
+fits_per_tip = 3
+[signal]
+sweep_duration_s = 1.0
+isolation_duration_s = 3.0
+[reference]
+measure = "sealed"
+[[tip]]
+name = "Foam M"
+material = "foam"
+preset = "foam"
+[[tip]]
+name = "Silicone S"
+material = "silicone"
+size = "S"
+preset = "silicone-s"
+"#;
+
+struct Fixture {
+    dir: TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn run_with(&self, args: &[&str], stdin: &str) -> Output {
+        tipfit()
+            .current_dir(self.dir.path())
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, "")
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "tipfit {} failed:\n{}",
+            args.join(" "),
+            stderr(&out)
+        );
+        out
+    }
+
+    /// Fails with exit 1, no panic; returns stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "tipfit {}: {err}",
+            args.join(" ")
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    }
+
+    /// The small session measured unattended into `s/`.
+    fn small_session(&self) -> PathBuf {
+        self.write("small.toml", SMALL);
+        self.ok(&["session", "run", "small.toml", "--out", "s", "--yes"]);
+        self.path("s")
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn fit_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut v = Vec::new();
+    for tip in std::fs::read_dir(dir.join("fits"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for f in std::fs::read_dir(tip.path()).unwrap().flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == "json" || e == "wav") {
+                v.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn unattended_session_stores_every_fit_and_compares() {
+    let f = Fixture::new();
+    let dir = f.small_session();
+    let loaded = store::load(&dir).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.fits.len(), 6);
+    assert!(
+        loaded.info.reference.is_some(),
+        "the sealed reference is stored"
+    );
+    assert!(dir.join("reference.wav").exists());
+    assert!(!dir.join(store::LOCK_FILE).exists(), "the lock is released");
+    for r in &loaded.fits {
+        let m = r.seal.as_ref().expect("a seal measurement");
+        assert!(
+            m.seal.bass_loss_db.is_some(),
+            "measured against the reference"
+        );
+        assert!(r.isolation.is_some());
+        let wav = dir.join("fits").join(if r.tip == "Foam M" {
+            "foam-m"
+        } else {
+            "silicone-s"
+        });
+        assert!(wav.join(format!("fit-{}.wav", r.fit)).exists());
+    }
+    let out = f.ok(&["compare", "s", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["seal_ranking"]["entries"][0]["tip"], "Foam M");
+    assert_eq!(v["isolation_ranking"]["entries"][0]["tip"], "Foam M");
+    let table = stdout(&f.ok(&["compare", "s", "--csv", "c.csv"]));
+    assert!(
+        table.contains("Foam M") && table.contains("leak corner"),
+        "{table}"
+    );
+    let csv = std::fs::read_to_string(f.path("c.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.starts_with("tip,fits,skipped,verdict,seal_rank"));
+}
+
+#[test]
+fn guided_run_follows_redo_skip_and_quit_then_resumes() {
+    let f = Fixture::new();
+    f.write("small.toml", SMALL);
+    // reference; fit 1: go, measured, redo, keep; fit 2: skip; fit 3: go, then quit.
+    let out = f.run_with(
+        &["session", "run", "small.toml", "--out", "s"],
+        "\n\nr\n\ns\n\nq\n",
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Insert tip 'Foam M', fit 1 of 3"), "{err}");
+    assert!(err.contains("tipfit session resume s"), "{err}");
+    let dir = f.path("s");
+    let loaded = store::load(&dir).unwrap();
+    let foam = |n: usize| loaded.fits.iter().find(|r| r.tip == "Foam M" && r.fit == n);
+    assert_eq!(foam(1).unwrap().attempts, 2, "fit 1 was measured twice");
+    assert!(foam(2).unwrap().skipped);
+    assert!(
+        foam(3).is_some(),
+        "the fit measured before quitting is kept"
+    );
+    assert_eq!(loaded.fits.len(), 3);
+    // End of input also stops cleanly.
+    let out = f.run_with(&["session", "resume", "s"], "\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(store::load(&dir).unwrap().fits.len(), 4);
+    f.ok(&["session", "resume", "s", "--yes"]);
+    let loaded = store::load(&dir).unwrap();
+    assert_eq!(loaded.fits.len(), 6);
+    let v: serde_json::Value =
+        serde_json::from_slice(&f.ok(&["compare", "s", "--json"]).stdout).unwrap();
+    assert_eq!(v["tips"][0]["fits"], 2);
+    assert_eq!(v["tips"][0]["skipped_fits"], 1);
+    let again = stderr(&f.ok(&["session", "resume", "s", "--yes"]));
+    assert!(again.contains("every fit is already measured"), "{again}");
+}
+
+/// Kill `tipfit session run --yes` (SIGKILL) at pseudo-random points; the
+/// folder must always be readable, and resume must complete it without
+/// touching any fit finished before the kill.
+#[test]
+fn killing_a_session_never_leaves_it_unreadable_and_resume_completes_it() {
+    let f = Fixture::new();
+    f.write("small.toml", SMALL);
+    let bin = assert_cmd::cargo::cargo_bin("tipfit");
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let runs = 12;
+    for run in 0..runs {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let delay_ms = 20 + state % 700;
+        let out = f.path(&format!("k{run}"));
+        let mut child = std::process::Command::new(&bin)
+            .args(["session", "run", "small.toml", "--yes", "--out"])
+            .arg(&out)
+            .current_dir(f.dir.path())
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        if !out.join(store::SESSION_FILE).exists() {
+            continue; // killed before the session existed: nothing to lose
+        }
+        let loaded =
+            store::load(&out).unwrap_or_else(|e| panic!("run {run} ({delay_ms} ms): {e:#}"));
+        assert!(
+            loaded.warnings.is_empty(),
+            "run {run}: {:?}",
+            loaded.warnings
+        );
+        let before = fit_files(&out);
+        let finished: Vec<&(PathBuf, Vec<u8>)> = before
+            .iter()
+            .filter(|(p, _)| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        let o = f.run(&["session", "resume", out.to_str().unwrap(), "--yes"]);
+        assert!(o.status.success(), "run {run}: {}", stderr(&o));
+        let after = store::load(&out).unwrap();
+        assert_eq!(after.fits.len(), 6, "run {run}");
+        assert!(after.warnings.is_empty());
+        for (p, bytes) in finished {
+            let wav = p.with_extension("wav");
+            assert_eq!(
+                &std::fs::read(p).unwrap(),
+                bytes,
+                "run {run}: {} changed",
+                p.display()
+            );
+            if let Some((_, w)) = before.iter().find(|(q, _)| *q == wav) {
+                assert_eq!(
+                    &std::fs::read(&wav).unwrap(),
+                    w,
+                    "run {run}: {} changed",
+                    wav.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_locked_session_is_refused_and_a_stale_lock_is_taken_over() {
+    let f = Fixture::new();
+    let dir = f.small_session();
+    // A lock held by a running process (this test).
+    std::fs::write(
+        dir.join(store::LOCK_FILE),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    let err = f.fails(&["session", "resume", "s", "--yes"]);
+    assert!(err.contains("being written by another tipfit"), "{err}");
+    // A lock left by a process that is gone.
+    std::fs::write(dir.join(store::LOCK_FILE), "4194303999\n").unwrap();
+    let err = stderr(&f.ok(&["session", "resume", "s", "--yes"]));
+    assert!(err.contains("taking over a lock"), "{err}");
+}
+
+#[test]
+fn bad_config_names_line_and_key_and_measures_nothing() {
+    let f = Fixture::new();
+    f.write("typo.toml", &format!("{SMALL}fits_per_tp = 3\n"));
+    let err = f.fails(&["session", "run", "typo.toml", "--out", "a", "--yes"]);
+    assert!(
+        err.contains("typo.toml") && err.contains("fits_per_tp") && err.contains("line"),
+        "{err}"
+    );
+    assert!(!f.path("a").exists(), "nothing is created for a bad config");
+
+    f.write("preset.toml", &SMALL.replace("\"silicone-s\"", "\"gel\""));
+    let err = f.fails(&["session", "run", "preset.toml", "--out", "a", "--yes"]);
+    assert!(
+        err.contains("gel") && err.contains("silicone-m") && err.contains("line 17"),
+        "{err}"
+    );
+
+    f.write("broken.toml", "iem = \"x\n");
+    let err = f.fails(&["session", "run", "broken.toml", "--out", "a", "--yes"]);
+    assert!(
+        err.contains("broken.toml") && err.contains("line 1"),
+        "{err}"
+    );
+
+    let err = f.fails(&["session", "run", "missing.toml", "--out", "a"]);
+    assert!(err.contains("missing.toml"), "{err}");
+}
+
+#[test]
+fn unwritable_or_used_output_fails_before_measuring() {
+    let f = Fixture::new();
+    f.write("small.toml", SMALL);
+    f.write("afile", "x");
+    let err = f.fails(&[
+        "session",
+        "run",
+        "small.toml",
+        "--out",
+        "afile/sub",
+        "--yes",
+    ]);
+    assert!(err.contains("afile/sub"), "{err}");
+    std::fs::create_dir(f.path("busy")).unwrap();
+    f.write("busy/notes.txt", "mine");
+    let err = f.fails(&["session", "run", "small.toml", "--out", "busy", "--yes"]);
+    assert!(err.contains("not empty"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(f.path("busy/notes.txt")).unwrap(),
+        "mine"
+    );
+    f.small_session();
+    let err = f.fails(&["session", "run", "small.toml", "--out", "s", "--yes"]);
+    assert!(
+        err.contains("already holds a session") && err.contains("resume"),
+        "{err}"
+    );
+    let err = f.fails(&["report", "s", "--out", "busy"]);
+    assert!(err.contains("busy") && err.contains("--force"), "{err}");
+}
+
+#[test]
+fn folders_that_are_not_sessions_or_too_new_are_refused() {
+    let f = Fixture::new();
+    std::fs::create_dir(f.path("empty")).unwrap();
+    for cmd in ["compare", "report"] {
+        let err = f.fails(&[cmd, "empty"]);
+        assert!(
+            err.contains("empty") && err.contains("not a tipfit session"),
+            "{err}"
+        );
+    }
+    let err = f.fails(&["session", "resume", "empty"]);
+    assert!(err.contains("not a tipfit session"), "{err}");
+    let dir = f.small_session();
+    let path = dir.join("session.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("\"schema_version\": 1", "\"schema_version\": 99", 1),
+    )
+    .unwrap();
+    let err = f.fails(&["compare", "s"]);
+    assert!(
+        err.contains("session.json") && err.contains("newer tipfit") && err.contains("99"),
+        "{err}"
+    );
+    std::fs::write(&path, "{ not json").unwrap();
+    let err = f.fails(&["compare", "s"]);
+    assert!(
+        err.contains("session.json") && err.contains("corrupt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn corrupt_fits_are_reported_by_name_and_the_others_compared() {
+    let f = Fixture::new();
+    let dir = f.small_session();
+    std::fs::write(
+        dir.join("fits/foam-m/fit-2.json"),
+        "{\"schema_version\": 1, \"tip\": ",
+    )
+    .unwrap();
+    let wav = dir.join("fits/silicone-s/fit-3.wav");
+    let bytes = std::fs::read(&wav).unwrap();
+    std::fs::write(&wav, &bytes[..bytes.len() / 2]).unwrap();
+    let out = f.ok(&["compare", "s", "--json"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("'Foam M' fit 2") && err.contains("fit-2.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("'Silicone S' fit 3") && err.contains("truncated"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tips"][0]["fits"], 2);
+    assert_eq!(v["tips"][1]["fits"], 2);
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
+    // A report still comes out, and resume measures the two fits again.
+    f.ok(&["report", "s", "--out", "r"]);
+    f.ok(&["session", "resume", "s", "--yes"]);
+    assert!(store::load(&dir).unwrap().warnings.is_empty());
+}
+
+fn check_png(path: &Path, size: (u32, u32)) {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    assert_eq!(img.dimensions(), size, "{}", path.display());
+    let mut colours = std::collections::HashSet::new();
+    let mut non_white = 0usize;
+    for p in img.pixels() {
+        colours.insert(p.0);
+        if p.0 != [255, 255, 255] {
+            non_white += 1;
+        }
+    }
+    let share = non_white as f64 / (size.0 * size.1) as f64;
+    assert!(
+        colours.len() > 20,
+        "{}: only {} colours",
+        path.display(),
+        colours.len()
+    );
+    assert!(
+        share > 0.02,
+        "{}: {:.1} % drawn: blank?",
+        path.display(),
+        share * 100.0
+    );
+}
+
+const PLOTS: [&str; 6] = [
+    "frequency_response.png",
+    "bass.png",
+    "isolation.png",
+    "ranking.png",
+    "repeatability.png",
+    "summary.png",
+];
+
+#[test]
+fn report_writes_every_file_at_the_asked_size() {
+    let f = Fixture::new();
+    f.small_session();
+    f.ok(&["report", "s", "--out", "r", "--size", "1200x800"]);
+    for p in PLOTS {
+        check_png(&f.path("r").join(p), (1200, 800));
+    }
+    let html = std::fs::read_to_string(f.path("r/report.html")).unwrap();
+    assert_eq!(html.matches("data:image/png;base64,").count(), 6);
+    assert!(html.contains("Foam M") && html.contains("Seal ranking"));
+    for e in [
+        "foam-m.txt",
+        "foam-m-autoeq.csv",
+        "silicone-s.txt",
+        "silicone-s-autoeq.csv",
+    ] {
+        assert!(f.path("r/exports").join(e).exists(), "{e}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("r/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["tips"].as_array().unwrap().len(), 2);
+    // A second report into the same folder replaces the first.
+    f.ok(&["report", "s", "--out", "r"]);
+    check_png(&f.path("r/summary.png"), (1600, 1000));
+}
+
+/// The demo: five presets, five fits, seal and isolation; the ranking
+/// puts foam and triple flange above silicone M above silicone S above the
+/// earbud, none of these steps tied.
+#[test]
+fn demo_ranks_the_presets_and_writes_the_full_report() {
+    let f = Fixture::new();
+    let out = f.ok(&["demo", "--out", "demo"]);
+    assert!(stdout(&out).contains("Triple flange"));
+    let demo = f.path("demo");
+    for p in PLOTS {
+        check_png(&demo.join(p), (1600, 1000));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("summary.json")).unwrap()).unwrap();
+    let entries = v["seal_ranking"]["entries"].as_array().unwrap();
+    let rank = |tip: &str| -> u64 {
+        entries
+            .iter()
+            .find(|e| e["tip"] == tip)
+            .unwrap_or_else(|| panic!("{tip} not ranked: {entries:?}"))["rank"]
+            .as_u64()
+            .unwrap()
+    };
+    let best = rank("Foam M").max(rank("Triple flange"));
+    assert!(best < rank("Silicone M"), "{entries:?}");
+    assert!(rank("Silicone M") < rank("Silicone S"), "{entries:?}");
+    assert!(rank("Silicone S") < rank("Earbud"), "{entries:?}");
+    for t in v["tips"].as_array().unwrap() {
+        assert_eq!(t["fits"], 5, "{}", t["name"]);
+    }
+    let fits = std::fs::read_dir(demo.join("session/fits"))
+        .unwrap()
+        .count();
+    assert_eq!(fits, 5);
+    // Running the demo again replaces it; a folder of other files is refused.
+    f.ok(&["demo", "--out", "demo", "--fits", "1"]);
+    std::fs::create_dir(f.path("mine")).unwrap();
+    f.write("mine/a.txt", "keep");
+    let err = f.fails(&["demo", "--out", "mine"]);
+    assert!(err.contains("not a tipfit demo"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(f.path("mine/a.txt")).unwrap(),
+        "keep"
+    );
+}
+
+/// `compare --json` of a stored session is stable: the snapshot in
+/// tests/data/compare-snapshot.json (made from tests/data/session-small,
+/// which holds fits measured on the sim rig). Set UPDATE_SNAPSHOTS=1 to
+/// rewrite it after an intended change, and review the diff.
+#[test]
+fn compare_json_matches_the_snapshot() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let out = tipfit()
+        .args(["compare", "--json"])
+        .arg(data.join("session-small"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let snapshot = data.join("compare-snapshot.json");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, &out.stdout).unwrap();
+    }
+    let want = std::fs::read_to_string(&snapshot).unwrap();
+    assert_eq!(
+        stdout(&out),
+        want,
+        "compare --json changed; see the test's doc comment"
+    );
+}
