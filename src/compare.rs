@@ -287,7 +287,7 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-fn repeatability(fits: &[&FitRecord]) -> (Option<f64>, Vec<(usize, usize)>) {
+fn repeatability(fits: &[&FitRecord], limit_db: f64) -> (Option<f64>, Vec<(usize, usize)>) {
     let grid = repeatability_grid();
     let curves: Vec<(usize, Vec<f64>)> = fits
         .iter()
@@ -312,7 +312,7 @@ fn repeatability(fits: &[&FitRecord]) -> (Option<f64>, Vec<(usize, usize)>) {
     let mut pairs = Vec::new();
     for (i, a) in curves.iter().enumerate() {
         for b in &curves[i + 1..] {
-            if a.1.iter().zip(&b.1).any(|(x, y)| (x - y).abs() > 2.5) {
+            if a.1.iter().zip(&b.1).any(|(x, y)| (x - y).abs() > limit_db) {
                 pairs.push((a.0, b.0));
             }
         }
@@ -358,7 +358,8 @@ fn verdict_rank(v: Verdict) -> usize {
 }
 
 /// Statistics of one tip's fits.
-pub fn tip_stats(name: &str, fits: &[&FitRecord]) -> TipStats {
+/// `refit_db`: two fits further apart than this below 1 kHz are listed.
+pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
     let seal: Vec<(usize, &crate::analysis::Measurement)> = fits
         .iter()
         .filter_map(|r| Some((r.fit, r.response()?)))
@@ -385,7 +386,7 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord]) -> TipStats {
         .filter_map(|r| Some(&r.isolation.as_ref()?.octave))
         .collect();
     let ratings: Vec<f64> = tables.iter().filter_map(|t| isolation_rating(t)).collect();
-    let (repeatability_max_sd_db, refit_pairs) = repeatability(fits);
+    let (repeatability_max_sd_db, refit_pairs) = repeatability(fits, refit_db);
     let mut out = outliers("bass_db", &bass, OUTLIER_MIN_DEV.0);
     let log_corners: Vec<(usize, f64)> = corners
         .iter()
@@ -509,7 +510,8 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>
                 .iter()
                 .filter(|r| r.tip == t.name && !r.skipped)
                 .collect();
-            let mut s = tip_stats(&t.name, &mine);
+            let refit_db = info.config.as_ref().map_or(2.5, |c| c.thresholds.refit_db);
+            let mut s = tip_stats(&t.name, &mine, refit_db);
             s.skipped_fits = fits.iter().filter(|r| r.tip == t.name && r.skipped).count();
             s
         })

@@ -1153,9 +1153,9 @@ fn draw_bass(
             format!("leak corner {}{off}", hz_value(f))
         });
     }
-    keys.push(Key::new(Swatch::Triangle(MUTED), "mean leak corner"));
+    keys.push(Key::new(Swatch::Triangle(MUTED), "leak corner"));
     let notes = [
-        "▲ and dashed drop line: the mean −3 dB corner of each tip's fitted leak model (marked when inside 10–500 Hz).".to_string(),
+        "▲ and dashed drop line: the −3 dB corner of each tip's fitted leak model, geometric mean over fits (marked when inside 10–500 Hz).".to_string(),
         "Shaded: ±1 SD over fits.".to_string(),
     ];
     draw_legend(&side, look, "Tips", &keys, &notes)
@@ -1376,6 +1376,8 @@ struct Panel {
     log: bool,
     rows: Vec<Row>,
     empty: String,
+    /// Rows left out for lack of room.
+    more: usize,
 }
 
 /// A tip's leak corners as statistics of log10(corner / Hz), as the
@@ -1464,6 +1466,7 @@ fn seal_panel(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison) -> Panel
         log: corner,
         rows,
         empty: "no seal data".into(),
+        more: 0,
     }
 }
 
@@ -1529,6 +1532,7 @@ fn isolation_panel(info: &SessionInfo, cmp: &Comparison) -> Panel {
         log: false,
         rows,
         empty: "isolation not measured".into(),
+        more: 0,
     }
 }
 
@@ -1605,9 +1609,22 @@ fn panel_header<'b>(area: &Area<'b>, look: Look, p: &Panel) -> Result<Area<'b>> 
     Ok(area.split_vertically(y + look.px(4.0)).1)
 }
 
+/// `p` with as many rows as fit `plot_h` pixels at 30 px (scaled) a row.
+fn fit_rows(p: &Panel, look: Look, plot_h: i32) -> Panel {
+    let max_rows = ((plot_h as f64 / (30.0 * look.s)).floor() as usize).max(2);
+    let mut p = p.clone();
+    if p.rows.len() > max_rows {
+        p.more = p.rows.len() - (max_rows - 1);
+        p.rows.truncate(max_rows - 1);
+    }
+    p
+}
+
 fn draw_panel(area: &Area<'_>, look: Look, p: &Panel) -> Result<()> {
     let area = panel_header(area, look, p)?;
-    let n = p.rows.len().max(1) as f64;
+    let plot_h = area.dim_in_pixel().1 as i32 - look.px(10.0 + 18.0 + 76.0);
+    let p = &fit_rows(p, look, plot_h);
+    let n = (p.rows.len() + usize::from(p.more > 0)).max(1) as f64;
     let (x, ticks) = panel_axis(p);
     let label_w = row_label_width(&area, look, p)?;
     let mut builder = ChartBuilder::on(&area);
@@ -1665,11 +1682,21 @@ fn draw_rows<X>(
 where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    let n = p.rows.len();
+    let n = p.rows.len() + usize::from(p.more > 0);
     let (x0, x1) = range_of(chart.x_range());
     let plot = chart.plotting_area().strip_coord_spec();
     if n == 0 {
         return centre_note(&plot, look, &p.empty);
+    }
+    let row_h = plot.dim_in_pixel().1 as f64 / n as f64;
+    let look = look.scaled((row_h / (44.0 * look.s)).clamp(0.6, 1.0));
+    if p.more > 0 {
+        let style = look
+            .text(20.0, FontStyle::Normal, MUTED)
+            .pos(at(HPos::Left, VPos::Center));
+        let text = format!("… and {} more (see ranking.png)", p.more);
+        let note = EmptyElement::at((x0, 0.5)) + Text::new(text, (look.px(10.0), 0), style);
+        chart.draw_series(std::iter::once(note))?;
     }
     for (i, r) in p.rows.iter().enumerate() {
         let yc = n as f64 - i as f64 - 0.5;
@@ -1879,7 +1906,8 @@ struct RepeatPanel<'a> {
 fn repeat_caption<'b>(area: &Area<'b>, look: Look, p: &RepeatPanel<'_>) -> Result<Area<'b>> {
     let sd = match p.max_sd {
         Some(v) if v.is_finite() => format!("max SD {v:.1} dB"),
-        _ if p.curves.len() < 2 => "max SD n/a (fewer than 2 fits)".into(),
+        _ if p.curves.is_empty() => "no fits".into(),
+        _ if p.curves.len() == 1 => "1 fit, no SD".into(),
         _ => "max SD n/a".into(),
     };
     let (w, _) = area.dim_in_pixel();
@@ -1996,6 +2024,34 @@ fn table_cells(t: &TipStats, loss: bool, corner: Option<(f64, f64, f64)>) -> Vec
 /// Column left edges as fractions of the width.
 const COLUMNS: [f64; 8] = [0.0, 0.19, 0.27, 0.32, 0.47, 0.61, 0.75, 0.86];
 
+/// The summary table: geometry and data.
+struct Table<'a> {
+    w: i32,
+    pad: i32,
+    row_h: i32,
+    gap: i32,
+    info: &'a SessionInfo,
+    fits: &'a [FitRecord],
+    cmp: &'a Comparison,
+    /// Show bass loss (else the bass level).
+    loss: bool,
+}
+
+impl Table<'_> {
+    fn col_x(&self, c: usize) -> i32 {
+        self.pad + ((self.w - 2 * self.pad) as f64 * COLUMNS[c]) as i32
+    }
+
+    fn col_w(&self, c: usize) -> u32 {
+        let next = if c + 1 < COLUMNS.len() {
+            self.col_x(c + 1)
+        } else {
+            self.w - self.pad
+        };
+        (next - self.col_x(c) - self.gap).max(10) as u32
+    }
+}
+
 fn draw_table(
     area: &Area<'_>,
     look: Look,
@@ -2005,87 +2061,93 @@ fn draw_table(
 ) -> Result<()> {
     let (w, h) = area.dim_in_pixel();
     let loss = cmp.tips.iter().any(|t| t.bass_loss_db.is_some());
+    let bass = if loss {
+        "Bass loss (dB)"
+    } else {
+        "Bass re 300–1k (dB)"
+    };
     let headers = [
         "Tip",
         "Seal",
         "Fits",
-        if loss {
-            "Bass loss (dB)"
-        } else {
-            "Bass re 300–1k (dB)"
-        },
-        "Leak corner (95 % CI)",
+        bass,
+        "Leak corner",
         "Isolation (dB)",
         "Max SD (dB)",
         "Outliers",
     ];
+    let foot_h = look.px(30.0);
     let rows = info.tips.len() + 1;
-    let row_h = (h as f64 / rows as f64).min(look.s * 48.0).max(1.0) as i32;
-    let pad = look.px(16.0);
-    let col_x = |c: usize| pad + ((w as i32 - 2 * pad) as f64 * COLUMNS[c]) as i32;
-    let col_w = |c: usize| {
-        let next = if c + 1 < COLUMNS.len() {
-            col_x(c + 1)
-        } else {
-            w as i32 - pad
-        };
-        (next - col_x(c) - look.px(10.0)).max(10) as u32
+    let avail = (h as i32 - foot_h).max(rows as i32);
+    let t = Table {
+        w: w as i32,
+        pad: look.px(16.0),
+        row_h: (avail as f64 / rows as f64).min(look.s * 48.0).max(1.0) as i32,
+        gap: look.px(10.0),
+        info,
+        fits,
+        cmp,
+        loss,
     };
+    let look = look.scaled((t.row_h as f64 / (48.0 * look.s)).clamp(0.6, 1.0));
     let head = look.bold(21.0).pos(at(HPos::Left, VPos::Center));
     for (c, text) in headers.iter().enumerate() {
-        let text = fit_text(area, text, &head, col_w(c))?;
-        area.draw_text(&text, &head, (col_x(c), row_h / 2))?;
+        let text = fit_text(area, text, &head, t.col_w(c))?;
+        area.draw_text(&text, &head, (t.col_x(c), t.row_h / 2))?;
     }
-    area.draw(&PathElement::new(
-        vec![(pad, row_h), (w as i32 - pad, row_h)],
-        MUTED.stroke_width(look.upx(2.0)),
+    let rule = vec![(t.pad, t.row_h), (t.w - t.pad, t.row_h)];
+    area.draw(&PathElement::new(rule, MUTED.stroke_width(look.upx(2.0))))?;
+    for i in 0..info.tips.len() {
+        table_row(area, look, &t, i)?;
+    }
+    let foot = "±: SD over fits · leak corner: geometric mean over fits (95 % CI) · isolation: A-weighted pink noise · max SD: fit-to-fit, 20 Hz–1 kHz";
+    let style = look.text(18.0, FontStyle::Normal, MUTED);
+    let foot = fit_text(area, foot, &style, (t.w - 2 * t.pad).max(10) as u32)?;
+    area.draw_text(&foot, &style, (t.pad, t.row_h * rows as i32 + look.px(6.0)))?;
+    Ok(())
+}
+
+fn table_row(area: &Area<'_>, look: Look, t: &Table<'_>, i: usize) -> Result<()> {
+    let y0 = t.row_h * (i as i32 + 1);
+    if i % 2 == 1 {
+        let band = [(t.pad, y0), (t.w - t.pad, y0 + t.row_h)];
+        area.draw(&Rectangle::new(band, STRIPE.filled()))?;
+    }
+    let yc = y0 + t.row_h / 2;
+    let (tip, colour) = (&t.info.tips[i], tip_colour(i));
+    let sq = look.px(9.0);
+    let x0 = t.col_x(0);
+    area.draw(&Rectangle::new(
+        [(x0, yc - sq), (x0 + 2 * sq, yc + sq)],
+        colour.filled(),
     ))?;
-    for (i, tip) in info.tips.iter().enumerate() {
-        let y0 = row_h * (i as i32 + 1);
-        if i % 2 == 1 {
-            area.draw(&Rectangle::new(
-                [(pad, y0), (w as i32 - pad, y0 + row_h)],
-                STRIPE.filled(),
-            ))?;
-        }
-        let yc = y0 + row_h / 2;
-        let colour = tip_colour(i);
-        let sq = look.px(9.0);
-        area.draw(&Rectangle::new(
-            [(col_x(0), yc - sq), (col_x(0) + 2 * sq, yc + sq)],
-            colour.filled(),
-        ))?;
-        let name_style = look
-            .text(22.0, FontStyle::Bold, colour)
-            .pos(at(HPos::Left, VPos::Center));
-        let name = fit_text(
-            area,
-            &tip.name,
-            &name_style,
-            col_w(0).saturating_sub(3 * sq as u32),
-        )?;
-        area.draw_text(&name, &name_style, (col_x(0) + 3 * sq, yc))?;
-        let Some(t) = stats_of(cmp, &tip.name) else {
-            continue;
-        };
-        draw_verdict(area, look, t, (col_x(1), yc), col_w(1))?;
-        let cell = look.font(21.0).pos(at(HPos::Left, VPos::Center));
-        let corner = corner_value(fits, cmp, &tip.name);
-        for (c, text) in table_cells(t, loss, corner).iter().enumerate() {
-            let text = fit_text(area, text, &cell, col_w(c + 2))?;
-            area.draw_text(&text, &cell, (col_x(c + 2), yc))?;
-        }
+    let name_style = look
+        .text(22.0, FontStyle::Bold, colour)
+        .pos(at(HPos::Left, VPos::Center));
+    let name_w = t.col_w(0).saturating_sub(3 * sq as u32);
+    let name = fit_text(area, &tip.name, &name_style, name_w)?;
+    area.draw_text(&name, &name_style, (x0 + 3 * sq, yc))?;
+    let Some(stats) = stats_of(t.cmp, &tip.name) else {
+        return Ok(());
+    };
+    let pill = (t.col_x(1), yc, t.col_w(1), (t.row_h as f64 * 0.42) as i32);
+    draw_verdict(area, look, stats, pill)?;
+    let cell = look.font(21.0).pos(at(HPos::Left, VPos::Center));
+    let corner = corner_value(t.fits, t.cmp, &tip.name);
+    for (c, text) in table_cells(stats, t.loss, corner).iter().enumerate() {
+        let text = fit_text(area, text, &cell, t.col_w(c + 2))?;
+        area.draw_text(&text, &cell, (t.col_x(c + 2), yc))?;
     }
     Ok(())
 }
 
-/// The verdict as a coloured pill.
+/// The verdict as a coloured pill at `x`, centred on `yc`, at most `w`
+/// wide and `2 max_hh` high.
 fn draw_verdict(
     area: &Area<'_>,
     look: Look,
     t: &TipStats,
-    (x, yc): (i32, i32),
-    w: u32,
+    (x, yc, w, max_hh): (i32, i32, u32, i32),
 ) -> Result<()> {
     let (text, colour) = if t.verdicts.is_empty() {
         ("no data".to_string(), MUTED)
@@ -2096,7 +2158,7 @@ fn draw_verdict(
         .text(20.0, FontStyle::Bold, WHITE)
         .pos(at(HPos::Center, VPos::Center));
     let tw = (area.estimate_text_size(&text, &style)?.0 as i32 + look.px(20.0)).min(w as i32);
-    let hh = look.px(15.0);
+    let hh = look.px(15.0).min(max_hh).max(1);
     area.draw(&Rectangle::new(
         [(x, yc - hh), (x + tw, yc + hh)],
         colour.filled(),
@@ -2134,7 +2196,7 @@ fn draw_summary(
     )?;
     let (w, h) = body.dim_in_pixel();
     let table_h =
-        (((info.tips.len() + 1) as f64 * 48.0 + 16.0) * look.s).min(h as f64 * 0.45) as i32;
+        (((info.tips.len() + 1) as f64 * 48.0 + 46.0) * look.s).min(h as f64 * 0.45) as i32;
     let (table, bottom) = body.split_vertically(table_h);
     draw_table(&table, look, info, fits, cmp)?;
     if info.tips.is_empty() {
@@ -2519,6 +2581,28 @@ mod tests {
         let dir2 = dir.join("reference");
         std::fs::create_dir_all(&dir2).unwrap();
         write_all(&info, &fits, &cmp, &dir2, DEFAULT_SIZE).unwrap();
+        // Many tips (colours cycle), small pictures.
+        let (_, fits3, _) = data();
+        let names: Vec<String> = (1..=12).map(|i| format!("Tip number {i}")).collect();
+        let many = session(&names.iter().map(|s| s.as_str()).collect::<Vec<_>>(), None);
+        let many_fits: Vec<FitRecord> = names
+            .iter()
+            .enumerate()
+            .flat_map(|(i, n)| {
+                fits3[(i % 3) * 3..(i % 3) * 3 + 3]
+                    .iter()
+                    .map(move |r| FitRecord {
+                        tip: n.clone(),
+                        ..r.clone()
+                    })
+            })
+            .collect();
+        let cmp_many = crate::compare::compare(&many, &many_fits, vec![]);
+        for (tag, size) in [("many", DEFAULT_SIZE), ("small", (800, 500))] {
+            let d = dir.join(tag);
+            std::fs::create_dir_all(&d).unwrap();
+            write_all(&many, &many_fits, &cmp_many, &d, size).unwrap();
+        }
         let dir3 = dir.join("empty");
         std::fs::create_dir_all(&dir3).unwrap();
         let cmp = crate::compare::compare(&info, &[], vec![]);

@@ -285,9 +285,10 @@ fn seal_numbers(m: &Measurement) -> String {
         Some(loss) => format!(" - bass loss {loss:.1} dB"),
         None => format!(" - bass {:+.1} dB re mids", m.seal.bass_db),
     };
-    s += &match m.seal.leak_corner_hz {
-        Some(c) => format!(", leak corner {c:.0} Hz"),
-        None => ", no leak corner above 15 Hz".into(),
+    s += &match (m.seal.leak_corner_hz, m.seal.verdict) {
+        (Some(c), _) => format!(", leak corner {c:.0} Hz"),
+        (None, crate::analysis::Verdict::NoSeal) => ", leak corner beyond the fitted range".into(),
+        (None, _) => ", no leak corner above 15 Hz".into(),
     };
     s
 }
