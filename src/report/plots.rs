@@ -459,6 +459,8 @@ fn hz_label(v: &f64) -> String {
 fn hz_value(v: f64) -> String {
     if !v.is_finite() {
         "–".into()
+    } else if v < 0.1 {
+        "<0.1 Hz".into()
     } else if v >= 1000.0 {
         format!("{:.1} kHz", v / 1000.0)
     } else if v >= 10.0 {
@@ -2089,7 +2091,7 @@ fn draw_table(
         cmp,
         loss,
     };
-    let look = look.scaled((t.row_h as f64 / (48.0 * look.s)).clamp(0.6, 1.0));
+    let look = look.scaled((t.row_h as f64 / (48.0 * look.s)).clamp(0.7, 1.0));
     let head = look.bold(21.0).pos(at(HPos::Left, VPos::Center));
     for (c, text) in headers.iter().enumerate() {
         let text = fit_text(area, text, &head, t.col_w(c))?;
@@ -2196,7 +2198,7 @@ fn draw_summary(
     )?;
     let (w, h) = body.dim_in_pixel();
     let table_h =
-        (((info.tips.len() + 1) as f64 * 48.0 + 46.0) * look.s).min(h as f64 * 0.45) as i32;
+        (((info.tips.len() + 1) as f64 * 48.0 + 46.0) * look.s).min(h as f64 * 0.5) as i32;
     let (table, bottom) = body.split_vertically(table_h);
     draw_table(&table, look, info, fits, cmp)?;
     if info.tips.is_empty() {
@@ -2574,6 +2576,13 @@ mod tests {
                     &stim,
                     Some(&reference),
                 );
+                let mut il = il;
+                if i == 0 {
+                    // Pretend the foam's treble reached the noise floor.
+                    for (j, c) in il.third_octave.centre_hz.iter().enumerate() {
+                        il.third_octave.floor_limited[j] = *c >= 2000.0;
+                    }
+                }
                 fits.push(record(name, k, Some(&m), Some(&il)));
             }
         }
