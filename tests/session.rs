@@ -550,3 +550,36 @@ fn compare_json_matches_the_snapshot() {
         "compare --json changed; see the test's doc comment"
     );
 }
+
+#[test]
+fn reference_file_and_target_curve_are_stored_with_the_session() {
+    let f = Fixture::new();
+    let flat: String = (0..60)
+        .map(|k| format!("{:.3}\t-6.0\n", 10.0 * 2f64.powf(k as f64 / 6.0)))
+        .collect();
+    f.write("sealed.txt", &format!("* a flat reference\n{flat}"));
+    f.write(
+        "target.csv",
+        "frequency,raw,error,smoothed\n20,6,,1\n100,5,,\n1000,0,,\n3000,10,,\n20000,-5,,\n",
+    );
+    let cfg = SMALL
+        .replace(
+            "measure = \"sealed\"",
+            "measure = \"file\"\nfile = \"sealed.txt\"",
+        )
+        .replace(
+            "fits_per_tip = 3",
+            "fits_per_tip = 1\ntarget = \"target.csv\"",
+        );
+    f.write("t.toml", &cfg);
+    f.ok(&["session", "run", "t.toml", "--out", "s", "--yes"]);
+    let info = store::load(&f.path("s")).unwrap().info;
+    assert_eq!(info.target.unwrap().db, vec![6.0, 5.0, 0.0, 10.0, -5.0]);
+    assert_eq!(info.reference.unwrap().freq_hz.len(), 60);
+    f.ok(&["report", "s", "--out", "r"]);
+    // A target that cannot be read stops the run before anything is created.
+    f.write("target.csv", "frequency,raw\n20,x\n");
+    let err = f.fails(&["session", "run", "t.toml", "--out", "s2", "--yes"]);
+    assert!(err.contains("target.csv:2"), "{err}");
+    assert!(!f.path("s2").exists());
+}

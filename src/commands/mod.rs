@@ -113,7 +113,8 @@ pub(crate) fn channel<'w>(w: &'w WavData, path: &Path, n: usize, flag: &str) -> 
     Ok(&w.channels[n - 1])
 }
 
-/// Load a reference response: tipfit JSON (`frequency_response`) or REW text.
+/// Load a reference response or target: tipfit JSON (`frequency_response`),
+/// AutoEq CSV (`frequency,raw,...`) or REW text.
 pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read the reference response", path.display()))?;
@@ -148,6 +149,8 @@ pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
             );
         }
         Ok(fr)
+    } else if crate::formats::autoeq::looks_like_autoeq(&text) {
+        Ok(crate::formats::autoeq::parse(&text, path)?)
     } else {
         Ok(crate::formats::rew::parse(&text, path)?)
     }

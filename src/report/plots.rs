@@ -48,6 +48,8 @@ const PALETTE: [RGBColor; 10] = [
 
 const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const MUTED: RGBColor = RGBColor(0x5A, 0x5A, 0x5A);
+/// The target curve.
+const TARGET: RGBColor = RGBColor(0x99, 0x99, 0x99);
 const GRID_BOLD: RGBColor = RGBColor(0xC8, 0xC8, 0xC8);
 const GRID_LIGHT: RGBColor = RGBColor(0xEC, 0xEC, 0xEC);
 const STRIPE: RGBColor = RGBColor(0xF3, 0xF3, 0xF3);
@@ -274,6 +276,37 @@ fn on_grid(fr: &FrequencyResponse, grid: &[f64]) -> Option<Vec<f64>> {
             })
             .collect(),
     )
+}
+
+/// The session's target curve on `grid`, shifted so its 300-1000 Hz mean
+/// matches the reference's (or the tips' mean curves'): targets are in
+/// their own units (often dB SPL).
+fn aligned_target(
+    info: &SessionInfo,
+    grid: &[f64],
+    tips: &[TipCurve],
+    reference: Option<&[f64]>,
+) -> Option<Vec<f64>> {
+    let target = on_grid(info.target.as_ref()?, grid)?;
+    let mid = |v: &[f64]| -> Option<f64> {
+        let x: Vec<f64> = grid
+            .iter()
+            .zip(v)
+            .filter(|(f, d)| (300.0..=1000.0).contains(*f) && d.is_finite())
+            .map(|(_, d)| *d)
+            .collect();
+        (!x.is_empty()).then(|| x.iter().sum::<f64>() / x.len() as f64)
+    };
+    let level = match reference {
+        Some(r) => mid(r),
+        None => {
+            let m: Vec<f64> = tips.iter().filter_map(|t| mid(&t.spread.mean)).collect();
+            (!m.is_empty()).then(|| m.iter().sum::<f64>() / m.len() as f64)
+        }
+    }
+    .unwrap_or(0.0);
+    let shift = level - mid(&target)?;
+    Some(target.iter().map(|d| d + shift).collect())
 }
 
 /// Mean level of `fr`'s points in `lo..=hi` Hz.
@@ -975,10 +1008,12 @@ fn draw_frequency_response(
         on_grid(&r.response()?.frequency_response, &grid)
     });
     let reference = info.reference.as_ref().and_then(|r| on_grid(r, &grid));
+    let target = aligned_target(info, &grid, &tips, reference.as_deref());
     let values = tips
         .iter()
         .flat_map(|t| t.spread.extent())
-        .chain(reference.iter().flatten().copied());
+        .chain(reference.iter().flatten().copied())
+        .chain(target.iter().flatten().copied());
     let ax = Axes {
         x: (20.0, 20_000.0),
         y: y_range(values, 5.0, 20.0, 5.0, (-40.0, 10.0)),
@@ -994,6 +1029,13 @@ fn draw_frequency_response(
     if let Some(r) = &reference {
         draw_dashed(&mut chart, &grid, r, INK, look.upx(2.0), look)?;
         keys.push(Key::new(Swatch::Dashed(INK), "reference"));
+    }
+    if let Some(t) = &target {
+        draw_dashed(&mut chart, &grid, t, TARGET, look.upx(2.0), look)?;
+        keys.push(Key::new(
+            Swatch::Dashed(TARGET),
+            "target (aligned 300-1000 Hz)",
+        ));
     }
     if tips.iter().all(|t| t.spread.n == 0) {
         centre_note(&chart.plotting_area().strip_coord_spec(), look, "no data")?;
