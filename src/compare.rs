@@ -4,14 +4,17 @@
 //! - Spread: mean, sample SD and the 95 % confidence interval of the mean
 //!   (Student t) over fits.
 //! - Seal ranking: by the fitted leak's -3 dB corner (lower is a better
-//!   seal), compared on log10(corner); with a reference response, by bass
-//!   loss (lower is better). Two neighbours are tied when their difference is
-//!   inside 1.96 x the combined standard error of their means.
+//!   seal; fitted against the reference response when the session has one),
+//!   compared on log10(corner), corners clamped to [`CORNER_RANGE_HZ`]; tips
+//!   without any leak fit after them by bass deficit (bass loss, else minus
+//!   the bass level). Two neighbours are tied when their difference is
+//!   inside 1.96 x the combined standard error of their means, or smaller
+//!   than a practical minimum ([`MIN_RANK_DIFF`]).
 //! - Isolation ranking: by the per-fit attenuation of A-weighted pink noise
 //!   (octave bands 125 Hz-8 kHz of the insertion loss), higher is better.
 //! - Repeatability: the fit-to-fit SD of the response on a 1/6-octave grid
 //!   20 Hz-1 kHz; `max_sd_db` is its largest value. A pair of fits that
-//!   differ by more than 2.5 dB there (IEC 60268-7 practice) is listed.
+//!   differ by more than `refit_db` there (default 2.5 dB) is listed.
 //! - Outliers: a fit whose bass level or corner is more than 3.5 robust
 //!   z-scores from the tip's median (modified z = 0.6745 (x - median) / MAD;
 //!   Iglewicz & Hoaglin 1993) and further from it than a practical minimum
@@ -209,6 +212,7 @@ fn seal_ranking(tips: &[TipStats], fits: &[FitRecord]) -> Ranking {
         "log10 of the fitted leak corner in Hz (lower is a better seal)",
         items,
         true,
+        MIN_RANK_DIFF.0,
     );
     let ranked: Vec<String> = ranking.entries.iter().map(|e| e.tip.clone()).collect();
     let rest: Vec<(String, Stat)> = tips
@@ -228,7 +232,7 @@ fn seal_ranking(tips: &[TipStats], fits: &[FitRecord]) -> Ranking {
         .collect();
     if !rest.is_empty() {
         let offset = ranking.entries.len();
-        for mut e in rank("", rest, true).entries {
+        for mut e in rank("", rest, true, MIN_RANK_DIFF.1).entries {
             e.rank += offset;
             e.tied_with_previous = e.tied_with_previous && e.rank > offset + 1;
             ranking.by = "log10 of the fitted leak corner in Hz (lower is a better seal); tips without a fitted leak after them, by bass deficit in dB".into();
@@ -415,8 +419,14 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
     }
 }
 
-/// Rank `(tip, stat)` pairs; `lower_is_better` flips the order.
-fn rank(by: &str, mut items: Vec<(String, Stat)>, lower_is_better: bool) -> Ranking {
+/// Smallest difference that separates two tips, whatever the statistics
+/// say (with one fit per tip there is no spread to judge by): leak corner
+/// 0.05 decade (12 %), bass deficit 0.5 dB, isolation 1 dB.
+pub const MIN_RANK_DIFF: (f64, f64, f64) = (0.05, 0.5, 1.0);
+
+/// Rank `(tip, stat)` pairs; `lower_is_better` flips the order; neighbours
+/// closer than 1.96 combined standard errors or `min_diff` are tied.
+fn rank(by: &str, mut items: Vec<(String, Stat)>, lower_is_better: bool, min_diff: f64) -> Ranking {
     items.sort_by(|a, b| {
         let o = a.1.mean.total_cmp(&b.1.mean);
         if lower_is_better {
@@ -430,7 +440,7 @@ fn rank(by: &str, mut items: Vec<(String, Stat)>, lower_is_better: bool) -> Rank
         let tied = i > 0 && {
             let p = &items[i - 1].1;
             let se = (p.standard_error().powi(2) + s.standard_error().powi(2)).sqrt();
-            (p.mean - s.mean).abs() <= 1.96 * se
+            (p.mean - s.mean).abs() <= (1.96 * se).max(min_diff)
         };
         let rank = if tied { entries[i - 1].rank } else { i + 1 };
         entries.push(RankEntry {
@@ -526,6 +536,7 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>
             "attenuation of A-weighted pink noise, dB (higher is better)",
             ratings,
             false,
+            MIN_RANK_DIFF.2,
         )
     });
     Comparison {
@@ -761,6 +772,7 @@ mod tests {
                 ("c".into(), s(10.0)),
             ],
             true,
+            0.0,
         );
         assert_eq!(r.entries[0].rank, 1);
         assert_eq!(r.entries[1].rank, 1);

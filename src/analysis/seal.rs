@@ -14,7 +14,8 @@
 //!   itself in two passes: 10 Hz to 1 kHz, then 10 Hz to 8x the first
 //!   corner (at least 200 Hz), so the IEM's ear-gain rise above ~1 kHz
 //!   biases small corners as little as possible. `None` when the corner is
-//!   below 15 Hz (sealed), above the fitted range (no seal at all: the
+//!   below 15 Hz (sealed) or below the lowest measured frequency (an
+//!   extrapolation), above the fitted range (no seal at all: the
 //!   corner cannot be told), or the fit's RMS residual exceeds 3 dB.
 //! - verdict from the bass deficit (`bass_loss_db`, or `-bass_db` without a
 //!   reference): good < 3 dB, fair < 8 dB, poor < 20 dB, no-seal otherwise.
@@ -219,10 +220,15 @@ fn leak_corner(
             fit = refine(&within(hi), first).or(fit);
         }
     }
+    let lowest = relative
+        .iter()
+        .map(|p| p.0)
+        .find(|f| *f >= cfg.fit_low_hz)
+        .unwrap_or(cfg.fit_low_hz);
     let corner = fit
         .as_ref()
         .and_then(|f| (f.rms_error_db < 3.0).then(|| corner_of(f)))
-        .filter(|c| *c >= cfg.min_corner_hz && *c <= top);
+        .filter(|c| *c >= cfg.min_corner_hz.max(lowest) && *c <= top);
     (fit, corner)
 }
 
