@@ -762,6 +762,23 @@ mod tests {
     }
 
     #[test]
+    fn single_fits_tie_unless_a_practical_difference_separates_them() {
+        let one = |m: f64| Stat::of(&[m]).unwrap();
+        let r = rank(
+            "x",
+            vec![
+                ("a".into(), one(30.0)),
+                ("b".into(), one(29.5)),
+                ("c".into(), one(25.0)),
+            ],
+            false,
+            MIN_RANK_DIFF.2,
+        );
+        let ranks: Vec<usize> = r.entries.iter().map(|e| e.rank).collect();
+        assert_eq!(ranks, vec![1, 1, 3]);
+    }
+
+    #[test]
     fn close_tips_tie_and_far_ones_do_not() {
         let s = |m: f64| Stat::of(&[m - 0.5, m, m + 0.5]).unwrap();
         let r = rank(
