@@ -277,23 +277,6 @@ fn new_info(first: &Parsed, opts: &ImportOptions) -> SessionInfo {
     }
 }
 
-/// The highest fit number stored on disk for a tip (0 when none).
-fn stored_fits(dir: &Path, tip: &TipSpec) -> usize {
-    std::fs::read_dir(dir.join(FITS_DIR).join(tip.slug()))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("fit-")?
-                .strip_suffix(".json")?
-                .parse::<usize>()
-                .ok()
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 /// The tip called `name`, added to `info` when new. A new tip whose folder
 /// would be another tip's (non-ASCII names all map to `tip`, "A b" and
 /// "a-b" to `a-b`), or a folder already on disk, is renamed `name (2)`,
@@ -371,7 +354,7 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
         let tip = info.tips[i].clone();
         let fit = match next_fit.get(&tip.name) {
             Some(n) => *n,
-            None => stored_fits(into, &tip) + 1,
+            None => super::store::highest_stored_fit(into, &tip) + 1,
         };
         next_fit.insert(tip.name.clone(), fit + 1);
         let record = FitRecord {

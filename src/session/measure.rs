@@ -119,35 +119,20 @@ impl FitMeasurer {
         let described = rig.describe();
         let what = || format!("tip '{}' fit {fit} ({described})", tip.name);
         let mut recording = None;
-        let seal = if self.cfg.measurements.seal {
-            let rec = rig.play_and_record(&self.sweep)?;
+        let mut play = |stim: &Stimulus| -> Result<Measurement> {
+            let rec = rig.play_and_record(stim)?;
             let m = self
                 .analyzer
-                .analyse(
-                    &rec.channels[0],
-                    rec.rate,
-                    &self.sweep,
-                    reference,
-                    &self.analysis,
-                )
+                .analyse(&rec.channels[0], rec.rate, stim, reference, &self.analysis)
                 .with_context(what)?;
-            recording = Some(rec);
-            Some(m)
-        } else {
-            None
+            recording.get_or_insert(rec);
+            Ok(m)
         };
-        let quick = match &self.multitone {
-            Some(stim) => {
-                let rec = rig.play_and_record(stim)?;
-                let m = self
-                    .analyzer
-                    .analyse(&rec.channels[0], rec.rate, stim, reference, &self.analysis)
-                    .with_context(what)?;
-                recording.get_or_insert(rec);
-                Some(m)
-            }
-            None => None,
+        let seal = match self.cfg.measurements.seal {
+            true => Some(play(&self.sweep)?),
+            false => None,
         };
+        let quick = self.multitone.as_ref().map(&mut play).transpose()?;
         let isolation = if self.cfg.measurements.isolation {
             Some(self.isolation(&mut rig).with_context(what)?)
         } else {

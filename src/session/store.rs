@@ -314,7 +314,7 @@ pub fn load(dir: &Path) -> Result<Loaded> {
     let mut fits = Vec::new();
     let mut warnings = Vec::new();
     for tip in &info.tips {
-        for n in 1..=max_fit(dir, tip, info.fits_per_tip) {
+        for n in 1..=highest_stored_fit(dir, tip).max(info.fits_per_tip) {
             match read_fit(dir, tip, n) {
                 Ok(Some(r)) => fits.push(r),
                 Ok(None) => {}
@@ -329,10 +329,9 @@ pub fn load(dir: &Path) -> Result<Loaded> {
     })
 }
 
-/// The highest fit number stored for a tip (at least `planned`).
-fn max_fit(dir: &Path, tip: &TipSpec, planned: usize) -> usize {
-    let folder = dir.join(FITS_DIR).join(tip.slug());
-    std::fs::read_dir(folder)
+/// The highest fit number stored on disk for a tip (0 when none).
+pub fn highest_stored_fit(dir: &Path, tip: &TipSpec) -> usize {
+    std::fs::read_dir(dir.join(FITS_DIR).join(tip.slug()))
         .into_iter()
         .flatten()
         .flatten()
@@ -340,8 +339,9 @@ fn max_fit(dir: &Path, tip: &TipSpec, planned: usize) -> usize {
             let name = e.file_name().to_string_lossy().into_owned();
             name.strip_prefix("fit-")?
                 .strip_suffix(".json")?
-                .parse()
+                .parse::<usize>()
                 .ok()
         })
-        .fold(planned, usize::max)
+        .max()
+        .unwrap_or(0)
 }
