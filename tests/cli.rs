@@ -6,53 +6,12 @@
 //! binary itself (1 s sweeps keep it fast), and the binary runs with that
 //! folder as its working directory so messages show the names as typed.
 
-use assert_cmd::Command;
-use std::path::PathBuf;
+mod common;
+
+use common::{stderr, stdout, tipfit, Fixture};
 use std::process::Output;
-use tempfile::TempDir;
-
-fn tipfit() -> Command {
-    Command::cargo_bin("tipfit").unwrap()
-}
-
-/// A temporary folder holding the fixtures of one test.
-struct Fixture {
-    dir: TempDir,
-}
 
 impl Fixture {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Run tipfit in the fixture folder.
-    fn run(&self, args: &[&str]) -> Output {
-        tipfit()
-            .current_dir(self.dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// Run tipfit in the fixture folder; it must succeed.
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "tipfit {} failed ({:?}):\n{}",
-            args.join(" "),
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
     /// `s.wav`: a 1 s tipfit sweep at 48 kHz.
     fn sweep(&self) -> &Self {
         self.ok(&["signal", "sweep", "--duration", "1", "--out", "s.wav"]);
@@ -71,14 +30,6 @@ impl Fixture {
             "r.wav",
         ]);
         self
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) {
-        std::fs::write(self.path(name), bytes).unwrap();
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        std::fs::read(self.path(name)).unwrap()
     }
 
     /// Write `channels` as a 32-bit float WAV.
@@ -111,14 +62,6 @@ impl Fixture {
             spec.sample_rate,
         )
     }
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The command failed with exit code 1, printed nothing on stdout and

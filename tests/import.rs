@@ -7,11 +7,12 @@
 //! Every test works in a fresh temporary folder, with the binary running
 //! there so messages show the names as typed.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{stderr, Fixture};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use tempfile::TempDir;
 use tipfit::analysis::seal::{seal_metrics, SealConfig};
 use tipfit::analysis::FrequencyResponse;
 use tipfit::formats::{autoeq, rew};
@@ -41,26 +42,7 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A temporary folder holding the files of one test.
-struct Fixture {
-    dir: TempDir,
-}
-
 impl Fixture {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) {
-        std::fs::write(self.path(name), bytes).unwrap();
-    }
-
     /// Copy real REW exports into the folder (under their own names).
     fn copy_rew(&self, names: &[&str]) {
         for n in names {
@@ -71,27 +53,6 @@ impl Fixture {
     /// Copy one real REW export under another name.
     fn copy_rew_as(&self, name: &str, as_name: &str) {
         std::fs::copy(data(name), self.path(as_name)).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("tipfit")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "tipfit {} failed ({:?}):\n{}",
-            args.join(" "),
-            out.status.code(),
-            stderr(&out)
-        );
-        out
     }
 
     /// `tipfit import FILES... --into DIR EXTRA...`, which must succeed.
@@ -126,10 +87,6 @@ impl Fixture {
         walk(&self.path(dir), &mut out);
         out
     }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Exit code 1, nothing on stdout, exactly one `error:` line on stderr

@@ -3,11 +3,12 @@
 //! labels and analytic cases, the personal attenuation rating, the CSV
 //! parsers under random input, and the command line end to end.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{stderr, Fixture};
 use proptest::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
-use tempfile::TempDir;
 use tipfit::analysis::ratings::{
     rate_fits, rate_mean_sd, round_nrr, student_t_quantile, Rating, RatingError,
 };
@@ -348,38 +349,6 @@ proptest! {
 
 // ---- command line ----
 
-/// A temporary folder; tipfit runs inside it so messages show names as typed.
-struct Fixture {
-    dir: TempDir,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("tipfit")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Exit 1, one message naming `needles`, no panic.
 fn assert_fails_with(o: &Output, needles: &[&str]) {
     let err = stderr(o);
@@ -439,18 +408,18 @@ fn cli_bad_mean_sd_tables_name_file_line_and_column() {
     let f = Fixture::new();
     f.write(
         "neg.csv",
-        &REGULATION_EXAMPLE.replace("500,23,3.8", "500,23,-1"),
+        REGULATION_EXAMPLE.replace("500,23,3.8", "500,23,-1"),
     );
     assert_fails_with(
         &f.run(&["rating", "--mean-sd", "neg.csv"]),
         &["neg.csv", "line 4, column 3", "negative"],
     );
-    f.write("band.csv", &REGULATION_EXAMPLE.replace("3150,", "3000,"));
+    f.write("band.csv", REGULATION_EXAMPLE.replace("3150,", "3000,"));
     assert_fails_with(
         &f.run(&["rating", "--mean-sd", "band.csv", "--json"]),
         &["band.csv", "line 7, column 1", "3150"],
     );
-    f.write("dup.csv", &format!("{REGULATION_EXAMPLE}4000,1,1\n"));
+    f.write("dup.csv", format!("{REGULATION_EXAMPLE}4000,1,1\n"));
     assert_fails_with(
         &f.run(&["rating", "--mean-sd", "dup.csv"]),
         &["dup.csv", "line 11, column 1", "twice"],

@@ -2,15 +2,11 @@
 //! stdin, `--yes`), storage, resume after a kill, compare, report, demo,
 //! and the bad inputs of issue 4.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use tempfile::TempDir;
-use tipfit::session::store;
+mod common;
 
-fn tipfit() -> Command {
-    Command::cargo_bin("tipfit").unwrap()
-}
+use common::{stderr, stdout, tipfit, Fixture};
+use std::path::{Path, PathBuf};
+use tipfit::session::store;
 
 /// A small, fast session: 2 tips x 3 fits, 1 s sweeps, 3 s isolation.
 const SMALL: &str = r#"
@@ -32,79 +28,13 @@ size = "S"
 preset = "silicone-s"
 "#;
 
-struct Fixture {
-    dir: TempDir,
-}
-
 impl Fixture {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn run_with(&self, args: &[&str], stdin: &str) -> Output {
-        tipfit()
-            .current_dir(self.dir.path())
-            .args(args)
-            .write_stdin(stdin)
-            .output()
-            .unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, "")
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "tipfit {} failed:\n{}",
-            args.join(" "),
-            stderr(&out)
-        );
-        out
-    }
-
-    /// Fails with exit 1, no panic; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let err = stderr(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "tipfit {}: {err}",
-            args.join(" ")
-        );
-        assert!(!err.contains("panicked"), "{err}");
-        err
-    }
-
     /// The small session measured unattended into `s/`.
     fn small_session(&self) -> PathBuf {
         self.write("small.toml", SMALL);
         self.ok(&["session", "run", "small.toml", "--out", "s", "--yes"]);
         self.path("s")
     }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn fit_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -292,7 +222,7 @@ fn a_locked_session_is_refused_and_a_stale_lock_is_taken_over() {
 #[test]
 fn bad_config_names_line_and_key_and_measures_nothing() {
     let f = Fixture::new();
-    f.write("typo.toml", &format!("{SMALL}fits_per_tp = 3\n"));
+    f.write("typo.toml", format!("{SMALL}fits_per_tp = 3\n"));
     let err = f.fails(&["session", "run", "typo.toml", "--out", "a", "--yes"]);
     assert!(
         err.contains("typo.toml") && err.contains("fits_per_tp") && err.contains("line"),
@@ -300,7 +230,7 @@ fn bad_config_names_line_and_key_and_measures_nothing() {
     );
     assert!(!f.path("a").exists(), "nothing is created for a bad config");
 
-    f.write("preset.toml", &SMALL.replace("\"silicone-s\"", "\"gel\""));
+    f.write("preset.toml", SMALL.replace("\"silicone-s\"", "\"gel\""));
     let err = f.fails(&["session", "run", "preset.toml", "--out", "a", "--yes"]);
     assert!(
         err.contains("gel") && err.contains("silicone-m") && err.contains("line 17"),
@@ -557,7 +487,7 @@ fn reference_file_and_target_curve_are_stored_with_the_session() {
     let flat: String = (0..60)
         .map(|k| format!("{:.3}\t-6.0\n", 10.0 * 2f64.powf(k as f64 / 6.0)))
         .collect();
-    f.write("sealed.txt", &format!("* a flat reference\n{flat}"));
+    f.write("sealed.txt", format!("* a flat reference\n{flat}"));
     f.write(
         "target.csv",
         "frequency,raw,error,smoothed\n20,6,,1\n100,5,,\n1000,0,,\n3000,10,,\n20000,-5,,\n",

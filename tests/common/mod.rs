@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests: a temporary folder per test in
+//! which the binary runs (so messages show file names as typed), and the
+//! output accessors.
+
+// Each test crate uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::PathBuf;
+use std::process::Output;
+use tempfile::TempDir;
+
+/// The tipfit binary.
+pub fn tipfit() -> Command {
+    Command::cargo_bin("tipfit").unwrap()
+}
+
+/// A temporary folder holding the files of one test.
+pub struct Fixture {
+    pub dir: TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap()
+    }
+
+    /// Run tipfit in the folder with `stdin` as its input.
+    pub fn run_with(&self, args: &[&str], stdin: &str) -> Output {
+        tipfit()
+            .current_dir(self.dir.path())
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    }
+
+    /// Run tipfit in the folder (empty input).
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, "")
+    }
+
+    /// Run tipfit in the folder; it must succeed.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "tipfit {} failed ({:?}):\n{}",
+            args.join(" "),
+            out.status.code(),
+            stderr(&out)
+        );
+        out
+    }
+
+    /// Run tipfit; it must fail with exit code 1 and no panic. Returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "tipfit {}: {err}",
+            args.join(" ")
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
