@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{stderr, stdout, tipfit, Fixture};
+use common::{assert_one_error, stderr, stdout, tipfit, Fixture};
 use std::process::Output;
 
 impl Fixture {
@@ -61,34 +61,6 @@ impl Fixture {
             r.samples::<f32>().map(Result::unwrap).collect(),
             spec.sample_rate,
         )
-    }
-}
-
-/// The command failed with exit code 1, printed nothing on stdout and
-/// exactly one `error:` line on stderr containing every one of `needles`
-/// (the file name and the problem), and did not panic.
-fn assert_one_error(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert!(!err.contains("panicked"), "panic:\n{err}");
-    assert_eq!(out.status.code(), Some(1), "exit code; stderr:\n{err}");
-    assert!(
-        out.stdout.is_empty(),
-        "nothing expected on stdout, got:\n{}",
-        stdout(out)
-    );
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "expected one message on stderr, got:\n{err}"
-    );
-    assert!(
-        lines[0].starts_with("error: "),
-        "not an error line: {}",
-        lines[0]
-    );
-    for needle in needles {
-        assert!(lines[0].contains(needle), "stderr lacks {needle:?}:\n{err}");
     }
 }
 

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{stderr, Fixture};
+use common::{assert_one_error, stderr, Fixture};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -86,33 +86,6 @@ impl Fixture {
         let mut out = BTreeMap::new();
         walk(&self.path(dir), &mut out);
         out
-    }
-}
-
-/// Exit code 1, nothing on stdout, exactly one `error:` line on stderr
-/// holding every one of `needles`, no panic.
-fn assert_one_error(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert!(!err.contains("panicked"), "panic:\n{err}");
-    assert_eq!(out.status.code(), Some(1), "exit code; stderr:\n{err}");
-    assert!(
-        out.stdout.is_empty(),
-        "stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "expected one message on stderr, got:\n{err}"
-    );
-    assert!(
-        lines[0].starts_with("error: "),
-        "not an error line: {}",
-        lines[0]
-    );
-    for needle in needles {
-        assert!(lines[0].contains(needle), "stderr lacks {needle:?}:\n{err}");
     }
 }
 

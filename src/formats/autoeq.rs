@@ -105,17 +105,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, AutoEqError> 
         };
         let f = value(freq_col, "frequency")?;
         let level = value(raw_col, &format!("level ('{level_name}')"))?;
-        if f <= 0.0 {
-            return Err(err(n, format!("frequency {f} Hz is not positive")));
-        }
-        if let Some(&prev) = resp.freq_hz.last() {
-            if f <= prev {
-                return Err(err(
-                    n,
-                    format!("frequency {f} Hz does not rise above the previous {prev} Hz"),
-                ));
-            }
-        }
+        super::check_next_frequency(f, resp.freq_hz.last().copied()).map_err(|m| err(n, m))?;
         resp.freq_hz.push(f);
         resp.db.push(level);
     }

@@ -7,6 +7,20 @@ pub mod rew;
 pub mod wav;
 
 use std::io::Write;
+
+/// Check the next frequency of a response file: positive and above the
+/// previous one. The message is what to put after `file:line:`.
+pub(crate) fn check_next_frequency(f: f64, previous: Option<f64>) -> Result<(), String> {
+    if f <= 0.0 {
+        return Err(format!("frequency {f} Hz is not positive"));
+    }
+    match previous {
+        Some(prev) if f <= prev => Err(format!(
+            "frequency {f} Hz does not rise above the previous {prev} Hz"
+        )),
+        _ => Ok(()),
+    }
+}
 use std::path::Path;
 
 /// Write `bytes` to `path` atomically: a temporary file in the same folder,

@@ -81,17 +81,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
         };
         let f = value(0, "frequency")?;
         let level = value(1, "level")?;
-        if f <= 0.0 {
-            return Err(err(n, format!("frequency {f} Hz is not positive")));
-        }
-        if let Some(&prev) = resp.freq_hz.last() {
-            if f <= prev {
-                return Err(err(
-                    n,
-                    format!("frequency {f} Hz does not rise above the previous {prev} Hz"),
-                ));
-            }
-        }
+        super::check_next_frequency(f, resp.freq_hz.last().copied()).map_err(|m| err(n, m))?;
         resp.freq_hz.push(f);
         resp.db.push(level);
         if cols.len() >= 3 {

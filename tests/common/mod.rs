@@ -91,3 +91,31 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The command failed with exit code 1, printed nothing on stdout and
+/// exactly one `error:` line on stderr containing every one of `needles`
+/// (the file name and the problem), and did not panic.
+pub fn assert_one_error(out: &Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert!(!err.contains("panicked"), "panic:\n{err}");
+    assert_eq!(out.status.code(), Some(1), "exit code; stderr:\n{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing expected on stdout, got:\n{}",
+        stdout(out)
+    );
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one message on stderr, got:\n{err}"
+    );
+    assert!(
+        lines[0].starts_with("error: "),
+        "not an error line: {}",
+        lines[0]
+    );
+    for needle in needles {
+        assert!(lines[0].contains(needle), "stderr lacks {needle:?}:\n{err}");
+    }
+}
