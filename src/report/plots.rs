@@ -116,78 +116,57 @@ pub fn write_all(
     Ok(written)
 }
 
-/// `frequency_response.png`: each tip's mean response over its fits
-/// (absolute level, 20 Hz-20 kHz) with the fit-to-fit spread (+-1 SD) shaded.
-pub fn frequency_response(
-    info: &SessionInfo,
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    path: &Path,
-    size: (u32, u32),
-) -> Result<()> {
-    render_file(path, size, |root| {
-        draw_frequency_response(root, info, fits, cmp)
-    })
+/// Defines a public plot function: same arguments for every plot, the
+/// drawing done by the named `draw_*` function.
+macro_rules! plot_fn {
+    ($(#[$doc:meta])* $name:ident => $draw:ident) => {
+        $(#[$doc])*
+        pub fn $name(
+            info: &SessionInfo,
+            fits: &[FitRecord],
+            cmp: &Comparison,
+            path: &Path,
+            size: (u32, u32),
+        ) -> Result<()> {
+            render_file(path, size, |root| $draw(root, info, fits, cmp))
+        }
+    };
 }
 
-/// `bass.png`: the low end 10-500 Hz against the reference (or normalised
-/// at 300-1000 Hz without one), mean +-1 SD per tip, mean leak corners marked.
-pub fn bass(
-    info: &SessionInfo,
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    path: &Path,
-    size: (u32, u32),
-) -> Result<()> {
-    render_file(path, size, |root| draw_bass(root, info, fits, cmp))
+plot_fn! {
+    /// `frequency_response.png`: each tip's mean response over its fits
+    /// (absolute level, 20 Hz-20 kHz) with the fit-to-fit spread (+-1 SD) shaded.
+    frequency_response => draw_frequency_response
 }
 
-/// `isolation.png`: attenuation per third-octave band per tip, mean +-1 SD
-/// over fits; floor-limited bands hollow.
-pub fn isolation(
-    info: &SessionInfo,
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    path: &Path,
-    size: (u32, u32),
-) -> Result<()> {
-    render_file(path, size, |root| draw_isolation(root, info, fits, cmp))
+plot_fn! {
+    /// `bass.png`: the low end 10-500 Hz against the reference (or normalised
+    /// at 300-1000 Hz without one), mean +-1 SD per tip, mean leak corners marked.
+    bass => draw_bass
 }
 
-/// `ranking.png`: the seal ranking (leak corner or bass loss) and the
-/// isolation ranking side by side, means with 95 % confidence intervals.
-pub fn ranking(
-    info: &SessionInfo,
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    path: &Path,
-    size: (u32, u32),
-) -> Result<()> {
-    render_file(path, size, |root| draw_ranking(root, info, fits, cmp))
+plot_fn! {
+    /// `isolation.png`: attenuation per third-octave band per tip, mean +-1 SD
+    /// over fits; floor-limited bands hollow.
+    isolation => draw_isolation
 }
 
-/// `repeatability.png`: one panel per tip with every fit's response
-/// 10-1000 Hz (normalised at 300-1000 Hz), outlier fits dashed black.
-pub fn repeatability(
-    info: &SessionInfo,
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    path: &Path,
-    size: (u32, u32),
-) -> Result<()> {
-    render_file(path, size, |root| draw_repeatability(root, info, fits, cmp))
+plot_fn! {
+    /// `ranking.png`: the seal ranking (leak corner or bass loss) and the
+    /// isolation ranking side by side, means with 95 % confidence intervals.
+    ranking => draw_ranking
 }
 
-/// `summary.png`: a dashboard with a table of the tips, the bass plot and
-/// both rankings.
-pub fn summary(
-    info: &SessionInfo,
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    path: &Path,
-    size: (u32, u32),
-) -> Result<()> {
-    render_file(path, size, |root| draw_summary(root, info, fits, cmp))
+plot_fn! {
+    /// `repeatability.png`: one panel per tip with every fit's response
+    /// 10-1000 Hz (normalised at 300-1000 Hz), outlier fits dashed black.
+    repeatability => draw_repeatability
+}
+
+plot_fn! {
+    /// `summary.png`: a dashboard with a table of the tips, the bass plot and
+    /// both rankings.
+    summary => draw_summary
 }
 
 type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
