@@ -122,7 +122,7 @@ pub enum SessionCommand {
 pub struct SessionRunArgs {
     /// The session config (TOML); see examples/session.toml.
     pub config: PathBuf,
-    /// Session folder (new or empty) [default: sessions/<config name>-<date>].
+    /// Session folder (new or empty) [default: sessions/CONFIG-NAME-DATE].
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// Unattended: no questions (measure every fit once, keep it).
@@ -161,7 +161,7 @@ pub struct CompareArgs {
 pub struct ReportArgs {
     /// The session folder.
     pub dir: PathBuf,
-    /// Report folder [default: reports/<session folder name>].
+    /// Report folder [default: reports/SESSION-FOLDER-NAME].
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// Picture size, WIDTHxHEIGHT in pixels.
@@ -204,7 +204,7 @@ pub struct ImportArgs {
 /// `tipfit demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Output folder: the report, with the session in <OUT>/session.
+    /// Output folder: the report, with the session in OUT/session.
     #[arg(long, short, default_value = "reports/demo")]
     pub out: PathBuf,
     /// Fits per tip.
