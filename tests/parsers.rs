@@ -75,3 +75,62 @@ fn header_claiming_gigabytes_is_an_error_not_an_abort() {
     let e = wav::decode_wav(&bytes, Path::new("huge.wav")).unwrap_err();
     assert!(e.to_string().starts_with("huge.wav: "), "{e}");
 }
+
+/// A valid session config, for mutation.
+const CONFIG: &str = "iem = \"x\"\nfits_per_tip = 3\n[signal]\nrate = 48000\n[reference]\nmeasure = \"sealed\"\n[[tip]]\nname = \"a\"\npreset = \"foam\"\n";
+
+/// The stored fit of tests/data/session-small, for mutation.
+fn stored_fit() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/session-small/fits/foam-m/fit-1.json"),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn session_config_parser_never_panics(text in "[a-z_=\\[\\]\" .0-9\\n#-]{0,200}") {
+        let _ = tipfit::session::config::SessionConfig::parse(&text);
+    }
+
+    #[test]
+    fn session_config_parser_never_panics_on_mutated_configs(
+        edits in proptest::collection::vec((0usize..200, "[a-z0-9\\[\\]\"=\\n. -]"), 1..6),
+    ) {
+        let mut text: Vec<char> = CONFIG.chars().collect();
+        for (pos, s) in edits {
+            let i = pos % text.len();
+            text.splice(i..=i, s.chars());
+        }
+        let text: String = text.into_iter().collect();
+        if let Err(e) = tipfit::session::config::SessionConfig::parse(&text) {
+            prop_assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn stored_fit_reader_never_panics_on_mutated_json(
+        edits in proptest::collection::vec((0usize..60_000, any::<u8>()), 1..6),
+        cut in 0usize..60_000,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let tip = tipfit::session::model::TipSpec {
+            name: "Foam M".into(), material: None, size: None, brand: None, preset: None,
+        };
+        let path = tipfit::session::store::fit_json_path(dir.path(), &tip, 1);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut bytes = stored_fit().into_bytes();
+        for (pos, val) in edits {
+            let i = pos % bytes.len();
+            bytes[i] = val;
+        }
+        bytes.truncate(bytes.len() - cut % bytes.len());
+        std::fs::write(&path, &bytes).unwrap();
+        if let Err(e) = tipfit::session::store::read_fit(dir.path(), &tip, 1) {
+            prop_assert!(format!("{e:#}").contains("fit-1.json"), "{:#}", e);
+        }
+    }
+}
