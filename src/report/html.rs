@@ -53,6 +53,7 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
         }
     );
     h += &tip_table(info, cmp);
+    h += &isolation_table(cmp);
     h += &ranking_html("Seal ranking", &cmp.seal_ranking);
     if let Some(r) = &cmp.isolation_ranking {
         h += &ranking_html("Isolation ranking", r);
@@ -111,17 +112,59 @@ fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
     h + "</table>\n"
 }
 
+/// Mean octave-band isolation per tip; `≥` where a fit was floor-limited.
+fn isolation_table(cmp: &Comparison) -> String {
+    let Some(bands) = cmp
+        .tips
+        .iter()
+        .find_map(|t| t.isolation_octave.as_ref().map(|o| o.centre_hz.clone()))
+    else {
+        return String::new();
+    };
+    let mut h = String::from(
+        "<h2>Isolation per octave band, dB (mean ± SD over fits)</h2>\n<table><tr><th>tip</th>",
+    );
+    for c in &bands {
+        let _ = write!(
+            h,
+            "<th>{}</th>",
+            if *c >= 1000.0 {
+                format!("{} kHz", c / 1000.0)
+            } else {
+                format!("{c} Hz")
+            }
+        );
+    }
+    h += "</tr>\n";
+    for t in &cmp.tips {
+        let Some(o) = &t.isolation_octave else {
+            continue;
+        };
+        let _ = write!(h, "<tr><td>{}</td>", esc(&t.name));
+        for i in 0..o.centre_hz.len() {
+            let bound = if o.floor_limited[i] { "≥ " } else { "" };
+            let _ = write!(h, "<td>{bound}{:.1} ± {:.1}</td>", o.mean_db[i], o.sd_db[i]);
+        }
+        h += "</tr>\n";
+    }
+    h + "</table>\n<p><small>≥: the occluded level was near the noise floor in at least one fit; the attenuation is at least this.</small></p>\n"
+}
+
 fn ranking_html(title: &str, r: &Ranking) -> String {
     let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(&r.by));
     for e in &r.entries {
         let tied = r.entries.iter().filter(|x| x.rank == e.rank).count() > 1;
+        let value = if r.by.starts_with("log10") && !r.by.contains("bass deficit") {
+            format!("{:.1} Hz (geometric mean)", 10f64.powf(e.value))
+        } else {
+            format!("{:.2}", e.value)
+        };
         let _ = writeln!(
             h,
-            "<tr><td>{}{}</td><td>{}</td><td>{:.3}</td></tr>",
+            "<tr><td>{}{}</td><td>{}</td><td>{value}</td></tr>",
             e.rank,
             if tied { " (tie)" } else { "" },
             esc(&e.tip),
-            e.value
         );
     }
     h + "</table>\n"
