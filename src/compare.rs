@@ -108,8 +108,8 @@ pub struct TipStats {
     pub skipped_fits: usize,
     /// Per-fit verdicts, in fit order.
     pub verdicts: Vec<Verdict>,
-    /// The median verdict.
-    pub verdict: Verdict,
+    /// The median verdict (`None`: no seal measurement).
+    pub verdict: Option<Verdict>,
     /// Bass level, dB.
     pub bass_db: Option<Stat>,
     /// Bass loss against the reference, dB.
@@ -381,10 +381,7 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
     let mut verdicts: Vec<Verdict> = seal.iter().map(|(_, m)| m.seal.verdict).collect();
     let mut sorted = verdicts.clone();
     sorted.sort_by_key(|v| verdict_rank(*v));
-    let verdict = sorted
-        .get(sorted.len() / 2)
-        .copied()
-        .unwrap_or(Verdict::NoSeal);
+    let verdict = sorted.get(sorted.len() / 2).copied();
     let tables: Vec<&BandTable> = fits
         .iter()
         .filter_map(|r| Some(&r.isolation.as_ref()?.octave))
@@ -629,7 +626,7 @@ pub fn to_csv(c: &Comparison) -> String {
             csv_field(&t.name),
             t.fits,
             t.skipped_fits,
-            t.verdict,
+            t.verdict.map_or(String::new(), |v| v.to_string()),
             rank_of(Some(&c.seal_ranking), &t.name),
             rank_of(c.isolation_ranking.as_ref(), &t.name),
             two(&t.bass_db, 2),
@@ -686,7 +683,7 @@ pub fn render_table(c: &Comparison) -> String {
             "  {:<22} {:>4} {:<8} {:>5} {:>16} {:>18} {:>5} {:>15} {:>5} {:>7}\n",
             name,
             t.fits,
-            t.verdict.to_string(),
+            t.verdict.map_or("-".to_string(), |v| v.to_string()),
             rank_of(Some(&c.seal_ranking), &t.name),
             pm(
                 if has_loss {

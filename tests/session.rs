@@ -513,3 +513,38 @@ fn reference_file_and_target_curve_are_stored_with_the_session() {
     assert!(err.contains("target.csv:2"), "{err}");
     assert!(!f.path("s2").exists());
 }
+
+#[test]
+fn isolation_only_and_quick_only_sessions_compare_and_report() {
+    let f = Fixture::new();
+    let iso = SMALL
+        .replace(
+            "fits_per_tip = 3",
+            "fits_per_tip = 2\n[measurements]\nseal = false\nisolation = true",
+        )
+        .replace("[reference]\nmeasure = \"sealed\"\n", "");
+    f.write("iso.toml", iso);
+    f.ok(&["session", "run", "iso.toml", "--out", "iso", "--yes"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&f.ok(&["compare", "iso", "--json"]).stdout).unwrap();
+    assert!(
+        v["tips"][0]["verdict"].is_null(),
+        "no seal measured: no verdict"
+    );
+    assert_eq!(v["isolation_ranking"]["entries"][0]["tip"], "Foam M");
+    f.ok(&["report", "iso", "--out", "iso-report"]);
+    check_png(&f.path("iso-report/summary.png"), (1600, 1000));
+
+    let quick = SMALL.replace(
+        "fits_per_tip = 3",
+        "fits_per_tip = 2\n[measurements]\nseal = false\nquick = true\nisolation = false",
+    );
+    f.write("quick.toml", quick);
+    f.ok(&["session", "run", "quick.toml", "--out", "quick", "--yes"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&f.ok(&["compare", "quick", "--json"]).stdout).unwrap();
+    assert_eq!(v["tips"][0]["verdict"], "good");
+    assert_eq!(v["tips"][1]["verdict"], "poor");
+    assert!(v["isolation_ranking"].is_null());
+    f.ok(&["report", "quick", "--out", "quick-report"]);
+}

@@ -93,7 +93,7 @@ fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
             .unwrap_or_default();
         let outliers: std::collections::BTreeSet<usize> =
             t.outliers.iter().map(|o| o.fit).collect();
-        let verdict = t.verdict.to_string();
+        let verdict = t.verdict.map_or("–".to_string(), |v| v.to_string());
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}{}</td><td class=\"{verdict}\">{verdict}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -2172,10 +2172,9 @@ fn draw_verdict(
     t: &TipStats,
     (x, yc, w, max_hh): (i32, i32, u32, i32),
 ) -> Result<()> {
-    let (text, colour) = if t.verdicts.is_empty() {
-        ("no data".to_string(), MUTED)
-    } else {
-        (t.verdict.to_string(), verdict_colour(t.verdict))
+    let (text, colour) = match t.verdict {
+        None => ("no data".to_string(), MUTED),
+        Some(v) => (v.to_string(), verdict_colour(v)),
     };
     let style = look
         .text(20.0, FontStyle::Bold, WHITE)
