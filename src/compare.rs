@@ -122,7 +122,7 @@ pub struct TipStats {
     pub isolation_rating_db: Option<Stat>,
     /// Largest fit-to-fit SD of the response 20 Hz-1 kHz, dB.
     pub repeatability_max_sd_db: Option<f64>,
-    /// Pairs of fits differing by more than 2.5 dB below 1 kHz (refit advised).
+    /// Pairs of fits differing by more than `refit_db` below 1 kHz (refit advised).
     pub refit_pairs: Vec<(usize, usize)>,
     /// Outlier fits.
     pub outliers: Vec<Outlier>,
@@ -163,6 +163,8 @@ pub struct Comparison {
     pub isolation_ranking: Option<Ranking>,
     /// Problems met while reading (corrupt fits, ...).
     pub warnings: Vec<String>,
+    /// The refit limit used for `refit_pairs`, dB.
+    pub refit_db: f64,
 }
 
 /// The 1/6-octave grid on which repeatability is judged.
@@ -509,6 +511,7 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>
         }
         None => fits,
     };
+    let refit_db = info.config.as_ref().map_or(2.5, |c| c.thresholds.refit_db);
     let tips: Vec<TipStats> = info
         .tips
         .iter()
@@ -517,7 +520,6 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>
                 .iter()
                 .filter(|r| r.tip == t.name && !r.skipped)
                 .collect();
-            let refit_db = info.config.as_ref().map_or(2.5, |c| c.thresholds.refit_db);
             let mut s = tip_stats(&t.name, &mine, refit_db);
             s.skipped_fits = fits.iter().filter(|r| r.tip == t.name && r.skipped).count();
             s
@@ -542,6 +544,7 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>
         seal_ranking,
         isolation_ranking,
         warnings,
+        refit_db,
     }
 }
 
@@ -714,8 +717,8 @@ pub fn render_table(c: &Comparison) -> String {
     for t in &c.tips {
         for (a, b) in &t.refit_pairs {
             s += &format!(
-                "  {}: fits {a} and {b} differ by more than 2.5 dB below 1 kHz (refit advised)\n",
-                t.name
+                "  {}: fits {a} and {b} differ by more than {} dB below 1 kHz (refit advised)\n",
+                t.name, c.refit_db
             );
         }
         for o in &t.outliers {

@@ -175,8 +175,9 @@ fn notes(cmp: &Comparison) -> String {
     for t in &cmp.tips {
         for (a, b) in &t.refit_pairs {
             items.push(format!(
-                "{}: fits {a} and {b} differ by more than 2.5 dB below 1 kHz (refit advised)",
-                esc(&t.name)
+                "{}: fits {a} and {b} differ by more than {} dB below 1 kHz (refit advised)",
+                esc(&t.name),
+                cmp.refit_db
             ));
         }
         for o in &t.outliers {
