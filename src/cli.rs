@@ -97,6 +97,19 @@ pub enum Command {
         tipfit demo                       # writes reports/demo/ (open reports/demo/report.html)\n  \
         tipfit demo --out /tmp/demo --fits 3")]
     Demo(DemoArgs),
+    /// List audio hosts and devices with their channels, rates and formats.
+    #[command(after_help = "Examples:\n  \
+        tipfit devices\n  \
+        tipfit devices --json")]
+    Devices(DevicesArgs),
+}
+
+/// `tipfit devices`.
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// Print one JSON document on stdout instead of the list.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `tipfit session ...`.

@@ -3,6 +3,7 @@
 mod analyze;
 mod compare;
 mod demo;
+mod devices;
 mod import;
 mod isolation;
 mod measure;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report::run(args),
         Command::Import(args) => import::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Devices(args) => devices::run(args),
     }?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! | [`sim::SimRig`] | a simulated ear or coupler with exact truth (the default) |
 //! | `device` (planned) | a sound card through cpal |
 
+pub mod device;
 pub mod outside;
 pub mod sim;
 
