@@ -8,6 +8,7 @@ pub mod deconvolve;
 pub mod fft;
 pub mod grid;
 pub mod resample;
+pub mod sync;
 pub mod weighting;
 pub mod welch;
 

@@ -3,6 +3,7 @@
 
 pub mod autoeq;
 pub mod bands;
+pub mod miccal;
 pub mod rew;
 pub mod wav;
 
