@@ -102,6 +102,21 @@ pub enum Command {
         tipfit devices\n  \
         tipfit devices --json")]
     Devices(DevicesArgs),
+    /// A live seal meter: plays a quiet multitone and shows bass level,
+    /// leak and verdict about 10 times a second while you adjust the tip.
+    #[command(after_help = "Examples:\n  \
+        tipfit monitor                                     # simulated ear, 10 s\n  \
+        tipfit monitor --schedule \"0:foam,3:earbud,6-8:foam\"  # a leak that opens and closes\n  \
+        tipfit monitor --rig device --input \"USB mic\"        # a real coupler, until Ctrl-C\n  \
+        tipfit monitor --json | head                       # JSON lines\n\n\
+        On a terminal the meter redraws one line; otherwise (or with --json) each update is\n\
+        one JSON object per line.")]
+    Monitor(Box<MonitorArgs>),
+    /// Calibrate: SPL (a sound calibrator) and the sound card's own response.
+    /// Stored in $TIPFIT_CONFIG_DIR, else $XDG_CONFIG_HOME/tipfit, else
+    /// ~/.config/tipfit (calibration.json) and shown in every result.
+    #[command(subcommand)]
+    Calibrate(CalibrateCommand),
 }
 
 /// `tipfit devices`.
@@ -406,6 +421,198 @@ pub struct MultitoneArgs {
 pub enum RigKind {
     /// The simulated ear (no hardware needed).
     Sim,
+    /// A sound card through cpal (see `tipfit devices` and the device options).
+    Device,
+}
+
+/// Whether clock-sync markers are played around the stimulus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncMode {
+    /// When input and output are different devices (two clocks).
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
+}
+
+/// Sound-card options (used with `--rig device`).
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// Audio host, e.g. ALSA or JACK [default: the system's default host].
+    #[arg(long, value_name = "NAME", help_heading = "Sound card")]
+    pub host: Option<String>,
+    /// Input device: a name, a unique part of one, or an index from `tipfit devices`
+    /// [default: the host's default input].
+    #[arg(long, value_name = "NAME|INDEX", help_heading = "Sound card")]
+    pub input: Option<String>,
+    /// Output device, chosen the same way [default: the host's default output].
+    #[arg(long, value_name = "NAME|INDEX", help_heading = "Sound card")]
+    pub output: Option<String>,
+    /// Output channel that drives the IEM (1 = first).
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "N",
+        help_heading = "Sound card"
+    )]
+    pub driver_channel: u16,
+    /// Output channel of an outside speaker (for isolation).
+    #[arg(long, value_name = "N", help_heading = "Sound card")]
+    pub ambient_channel: Option<u16>,
+    /// Input channel of the coupler or probe (inner) microphone (1 = first).
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "N",
+        help_heading = "Sound card"
+    )]
+    pub inner_channel: u16,
+    /// Input channel of an outer microphone (for isolation).
+    #[arg(long, value_name = "N", help_heading = "Sound card")]
+    pub outer_channel: Option<u16>,
+    /// Input channel wired straight from the driver output (a loopback
+    /// cable): the latency is read from it instead of the acoustic path.
+    #[arg(long, value_name = "N", help_heading = "Sound card")]
+    pub loopback_channel: Option<u16>,
+    /// Stimulus peak level on the sound card, dBFS (moderate by default: a
+    /// probe microphone may sit in someone's ear).
+    #[arg(long, default_value_t = -20.0, allow_hyphen_values = true, value_name = "DBFS", help_heading = "Level safety")]
+    pub level: f64,
+    /// Never play louder than this peak level, dBFS [default: -6, or
+    /// max_level_dbfs in the calibration file].
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "DBFS",
+        help_heading = "Level safety"
+    )]
+    pub max_level: Option<f64>,
+    /// Ask before playing above this peak level, dBFS.
+    #[arg(long, default_value_t = -12.0, allow_hyphen_values = true, value_name = "DBFS", help_heading = "Level safety")]
+    pub confirm_above: f64,
+    /// Play above --confirm-above without asking (still never above --max-level).
+    #[arg(long, help_heading = "Level safety")]
+    pub loud_ok: bool,
+    /// Clock-sync markers around the stimulus, to measure and correct the
+    /// drift between two devices' clocks.
+    #[arg(long, value_enum, default_value_t = SyncMode::Auto, help_heading = "Sound card")]
+    pub sync: SyncMode,
+    /// Ignore the stored calibration (SPL offset, sound-card response).
+    #[arg(long, help_heading = "Calibration")]
+    pub no_cal: bool,
+}
+
+/// `tipfit monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// The rig.
+    #[arg(long, value_enum, default_value_t = RigKind::Sim)]
+    pub rig: RigKind,
+    /// Sim: the tip in the ear at the start.
+    #[arg(long, value_enum, default_value_t = TipPreset::Foam)]
+    pub tip_preset: TipPreset,
+    /// Sim: how the fit changes over time, as TIME:FIT steps, e.g.
+    /// "0:foam,3:earbud,6-8:foam" (a range glides from the previous fit).
+    /// FIT is a tip preset, "sealed", or a leak "f0/zeta" like "120/0.5".
+    #[arg(long, value_name = "STEPS")]
+    pub schedule: Option<String>,
+    /// Stop after this many seconds [default: sim 10 s, device until Ctrl-C].
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+    /// Updates per second.
+    #[arg(long, default_value_t = 10.0, value_name = "HZ")]
+    pub updates: f64,
+    /// Sim: compute as fast as possible instead of in real time.
+    #[arg(long)]
+    pub fast: bool,
+    /// Sim: random seed (insertion and noise).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Sample rate, Hz.
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    /// A reference response (tipfit JSON or REW text, e.g. the IEM sealed):
+    /// the meter then shows bass loss against it.
+    #[arg(long, value_name = "FILE")]
+    pub reference_response: Option<PathBuf>,
+    /// Print JSON lines (one per update) even on a terminal.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
+/// `tipfit calibrate ...`.
+#[derive(Debug, Subcommand)]
+pub enum CalibrateCommand {
+    /// Record a sound calibrator (94 dB SPL at 1 kHz by default) on the
+    /// input and store the dBFS-to-dB-SPL offset.
+    #[command(after_help = "Examples:\n  \
+        tipfit calibrate spl                              # 94 dB SPL, 1 kHz calibrator\n  \
+        tipfit calibrate spl --spl 114 --input \"USB mic\"\n  \
+        tipfit calibrate spl --from-wav calibrator.wav     # a recording made elsewhere\n  \
+        tipfit calibrate show")]
+    Spl(CalibrateSplArgs),
+    /// Measure the sound card itself (a cable from the output to the
+    /// input): its response and latency, subtracted from later measurements.
+    #[command(after_help = "Examples:\n  \
+        tipfit calibrate loopback\n  \
+        tipfit calibrate loopback --input 2 --output 2 --rate 96000")]
+    Loopback(CalibrateLoopbackArgs),
+    /// Show the stored calibration and where it is kept.
+    Show(CalibrateShowArgs),
+    /// Remove the stored calibration.
+    Clear(CalibrateShowArgs),
+}
+
+/// `tipfit calibrate spl`.
+#[derive(Debug, Args)]
+pub struct CalibrateSplArgs {
+    /// The calibrator's level, dB SPL.
+    #[arg(long, default_value_t = 94.0)]
+    pub spl: f64,
+    /// The calibrator's frequency, Hz.
+    #[arg(long, default_value_t = 1000.0)]
+    pub freq: f64,
+    /// Seconds to record.
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
+    /// Use this recording of the calibrator instead of recording now.
+    #[arg(long, value_name = "FILE.wav")]
+    pub from_wav: Option<PathBuf>,
+    /// Channel of --from-wav (1 = first).
+    #[arg(long, default_value_t = 1)]
+    pub channel: usize,
+    /// Sample rate, Hz.
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
+/// `tipfit calibrate loopback`.
+#[derive(Debug, Args)]
+pub struct CalibrateLoopbackArgs {
+    /// Sample rate, Hz.
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    /// Sweep duration, s.
+    #[arg(long, default_value_t = 5.0)]
+    pub duration: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
+/// `tipfit calibrate show|clear`.
+#[derive(Debug, Args)]
+pub struct CalibrateShowArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Analysis options shared by `measure` and `analyze`.
@@ -427,6 +634,10 @@ pub struct AnalysisArgs {
     /// Print one JSON document on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// Microphone calibration file (REW / miniDSP: frequency, dB[, phase];
+    /// optional "Sens Factor" header): subtracted from every response.
+    #[arg(long, value_name = "FILE")]
+    pub mic_cal: Option<PathBuf>,
     /// Also write the response as REW-style text (freq, dB, phase).
     #[arg(long, value_name = "FILE")]
     pub export_txt: Option<PathBuf>,
@@ -455,6 +666,9 @@ pub struct MeasureArgs {
     /// The rig.
     #[arg(long, value_enum, default_value_t = RigKind::Sim)]
     pub rig: RigKind,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
     /// Simulated tip (each seed is a new insertion).
     #[arg(long, value_enum, default_value_t = TipPreset::SiliconeM, conflicts_with_all = ["leak_f0", "sealed"])]
     pub tip_preset: TipPreset,

@@ -11,11 +11,14 @@
 
 pub mod acoustics;
 pub mod analysis;
+pub mod calibration;
 pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod dsp;
 pub mod formats;
+pub mod interrupt;
+pub mod monitor;
 pub mod report;
 pub mod rig;
 pub mod session;

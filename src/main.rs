@@ -7,6 +7,10 @@ fn main() -> ExitCode {
     let cli = tipfit::cli::Cli::parse();
     match tipfit::commands::run(cli) {
         Ok(code) => code,
+        Err(e) if e.is::<tipfit::interrupt::Interrupted>() => {
+            eprintln!("{e}");
+            ExitCode::from(tipfit::interrupt::EXIT_INTERRUPTED)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -81,6 +81,9 @@ pub struct AnalysisConfig {
     pub pre_window_s: f64,
     /// Seal bands and thresholds.
     pub seal: SealConfig,
+    /// Responses subtracted from every measured response before the seal
+    /// metrics (`--mic-cal`, the stored sound-card loopback calibration).
+    pub corrections: Vec<crate::formats::miccal::MicCal>,
 }
 
 impl Default for AnalysisConfig {
@@ -93,6 +96,7 @@ impl Default for AnalysisConfig {
             ir_window_s: 0.5,
             pre_window_s: 0.005,
             seal: SealConfig::default(),
+            corrections: Vec::new(),
         }
     }
 }
@@ -253,7 +257,10 @@ impl Analyzer {
         let mut m = match &stimulus.kind {
             StimulusKind::Multitone(p) => {
                 let x: Vec<f64> = x.collect();
-                let t = quick::analyse_tones(&x, stimulus, p, &self.fft)?;
+                let mut t = quick::analyse_tones(&x, stimulus, p, &self.fft)?;
+                for c in &cfg.corrections {
+                    c.apply(&mut t.response);
+                }
                 let points: Vec<(f64, f64, f64)> = t
                     .response
                     .points()
@@ -314,7 +321,7 @@ impl Analyzer {
         if sweep.is_none() {
             warnings.push(Warning::NoThd);
         }
-        let r = response::analyse_impulse(
+        let mut r = response::analyse_impulse(
             h,
             len,
             stimulus.rate,
@@ -326,6 +333,12 @@ impl Analyzer {
         drop(scratch);
         if r.snr_db < MIN_SNR_DB {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
+        }
+        for c in &cfg.corrections {
+            c.apply(&mut r.response);
+            for (f, db, _) in r.seal_points.iter_mut() {
+                *db += c.correction_db(*f);
+            }
         }
         let seal = seal::seal_metrics(&r.seal_points, reference, &cfg.seal);
         Ok(Measurement {

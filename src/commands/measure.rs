@@ -31,6 +31,12 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         )
         .collect();
     let (reference, cfg) = prepare(&a.analysis, &saved)?;
+    if a.rig == crate::cli::RigKind::Device {
+        if a.save_isolation.is_some() {
+            anyhow::bail!("--save-isolation is for the sim; on a sound card use --save-recording (it keeps every input channel)");
+        }
+        return super::measure_device::run(&a, reference, cfg);
+    }
     let noise = outside_noise(&a)?;
     let ambient = if a.isolation {
         super::isolation::ambients(&a.ambient)?

@@ -1,12 +1,16 @@
 //! What each command does: parse-validated options in, files and text out.
 
 mod analyze;
+mod calibrate;
 mod compare;
 mod demo;
+mod device_common;
 mod devices;
 mod import;
 mod isolation;
 mod measure;
+mod measure_device;
+mod monitor;
 mod rating;
 mod report;
 mod session;
@@ -34,6 +38,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => import::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Devices(args) => devices::run(args),
+        Command::Monitor(args) => monitor::run(*args),
+        Command::Calibrate(cmd) => calibrate::run(cmd),
     }?;
     Ok(ExitCode::SUCCESS)
 }
@@ -99,6 +105,9 @@ pub(crate) fn prepare(
     };
     cfg.seal.bass_band_hz = args.bass_band;
     cfg.seal.reference_band_hz = args.reference_band;
+    if let Some(path) = &args.mic_cal {
+        cfg.corrections.push(crate::formats::miccal::read(path)?);
+    }
     Ok((reference, cfg))
 }
 
@@ -166,13 +175,32 @@ pub(crate) fn emit(
     args: &AnalysisArgs,
     source: &str,
 ) -> Result<()> {
+    let mut extra = extra;
+    let mut extra_text = extra_text.to_string();
+    if let Some(path) = &args.mic_cal {
+        let line = format!("microphone calibration {} subtracted", path.display());
+        extra_text += &format!("  calibration    {line}\n");
+        if !extra["calibration"].is_object() {
+            extra["calibration"] = serde_json::json!({});
+        }
+        extra["calibration"]["mic_cal"] = serde_json::json!(path);
+    }
     if let Some(path) = &args.export_txt {
-        let comments = vec![
+        let spl = extra["calibration"]["spl"]["offset_db"].as_f64();
+        let mut comments = vec![
             format!("Frequency response exported by tipfit {}", m.tipfit_version),
             format!("Source: {source}"),
             format!("Smoothing: {}", m.smoothing),
-            "Level: dB re unity gain (recording / stimulus)".to_string(),
+            match spl {
+                Some(o) => {
+                    format!("Level: dB SPL for a 0 dBFS RMS drive (0 dBFS RMS = {o:.1} dB SPL)")
+                }
+                None => "Level: dB re unity gain (recording / stimulus)".to_string(),
+            },
         ];
+        if let Some(cal) = &args.mic_cal {
+            comments.push(format!("Mic calibration: {}", cal.display()));
+        }
         let text = crate::formats::rew::render(&m.frequency_response, &comments);
         crate::formats::atomic_write(path, text.as_bytes())
             .with_context(|| format!("{}: cannot write", path.display()))?;

@@ -3,7 +3,7 @@
 //! | rig | what it is |
 //! |---|---|
 //! | [`sim::SimRig`] | a simulated ear or coupler with exact truth (the default) |
-//! | `device` (planned) | a sound card through cpal |
+//! | [`device::DeviceRig`] | a sound card through cpal |
 
 pub mod device;
 pub mod outside;
@@ -18,6 +18,10 @@ pub struct Recording {
     pub channels: Vec<Vec<f32>>,
     /// Sample rate in Hz.
     pub rate: u32,
+    /// The recording starts this long before the stimulus's first sample
+    /// was sent out (the device rig keeps a little of its pre-roll), s;
+    /// subtract it from a latency found in the recording.
+    pub lead_s: f64,
 }
 
 /// Something that plays a stimulus through an in-ear monitor and records it.

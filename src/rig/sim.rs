@@ -367,6 +367,7 @@ impl SimRig {
         let rec = Recording {
             channels: vec![samples],
             rate: stimulus.rate,
+            lead_s: 0.0,
         };
         (rec, latency)
     }
