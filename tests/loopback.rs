@@ -416,3 +416,33 @@ fn ctrl_c_stops_a_device_measurement_at_once() {
     assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
     assert!(took.as_secs_f64() < 1.0, "{took:?}");
 }
+
+#[test]
+fn monitor_runs_live_on_the_sound_card() {
+    let _one = AUDIO.lock().unwrap_or_else(|e| e.into_inner());
+    let fx = Fixture::new();
+    let Some(mut c) = cli(&fx) else { return };
+    let t0 = std::time::Instant::now();
+    let out = c
+        .args(["monitor", "--rig", "device", "--duration", "3"])
+        .output()
+        .unwrap();
+    let wall = t0.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let updates: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    eprintln!("{} updates in {wall:.2} s wall clock", updates.len());
+    // The first update comes after one period and the settling (0.2 s).
+    assert!(updates.len() >= 28, "{} updates", updates.len());
+    assert!(wall < 6.0, "{wall} s");
+    for u in &updates {
+        assert_eq!(u["verdict"], "good", "{u}");
+        assert_eq!(u["silent"], false);
+    }
+}

@@ -4,7 +4,7 @@
 use crate::calibration::Calibration;
 use crate::cli::{DeviceArgs, SyncMode};
 use crate::rig::device::{DeviceChoice, DeviceOptions, DeviceRig};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -91,25 +91,5 @@ pub(crate) fn input_channel<'a>(
     flag: &str,
     rig: &DeviceRig,
 ) -> Result<&'a [f32]> {
-    let (input, _) = rig.names();
-    let x = rec.channels.get(channel as usize - 1).with_context(|| {
-        format!(
-            "{flag} {channel}: the input '{input}' recorded {} channel(s)",
-            rec.channels.len()
-        )
-    })?;
-    let peak = x.iter().fold(0f32, |m, v| m.max(v.abs()));
-    if peak < crate::dsp::from_db(-90.0) as f32 {
-        bail!(
-            "no signal on input channel {channel} of '{input}' (silence, peak {:.0} dBFS): is the mic unmuted and connected, is {flag} right, does the output reach the IEM?",
-            crate::dsp::db(peak as f64).max(-200.0)
-        );
-    }
-    let clipped = x.iter().filter(|v| v.abs() >= 0.999).count();
-    if clipped > 3 {
-        bail!(
-            "input channel {channel} of '{input}' is clipping ({clipped} samples at full scale): turn the input gain down or lower --level"
-        );
-    }
-    Ok(x)
+    crate::rig::device_measure::checked_channel(rec, channel, flag, &rig.names().0)
 }

@@ -13,12 +13,11 @@ use crate::analysis::isolation::noise_reduction;
 use crate::analysis::{AnalysisConfig, Analyzer, FrequencyResponse};
 use crate::cli::MeasureArgs;
 use crate::dsp::fft::FftCache;
-use crate::dsp::sync::{measure_and_correct, with_markers_spec, MarkerSpec};
-use crate::formats::miccal::MicCal;
 use crate::formats::wav::{write_wav, SampleFormat};
 use crate::rig::device::Playback;
+use crate::rig::device_measure::{apply_calibration, DeviceSetup};
 use crate::rig::Rig;
-use crate::signal::{MultitoneParams, NoiseColour, NoiseParams, Stimulus, SweepParams};
+use crate::signal::{MultitoneParams, NoiseColour, NoiseParams, SweepParams};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
@@ -40,7 +39,7 @@ pub(crate) fn run(
     let mut channels = vec![dev.inner_channel];
     channels.extend(dev.outer_channel);
     channels.extend(dev.loopback_channel);
-    let mut rig = open_rig(dev, ceiling, channels)?;
+    let rig = open_rig(dev, ceiling, channels)?;
     let stimulus = if a.quick {
         MultitoneParams {
             rate: a.rate,
@@ -58,89 +57,37 @@ pub(crate) fn run(
         .generate()?
     };
     let sync = use_sync(dev, &rig);
-    let marked = sync.then(|| {
-        with_markers_spec(
-            &stimulus,
-            &MarkerSpec {
-                level_dbfs: dev.level.min(-12.0),
-                gap_s: 0.5,
-                trail_s: 0.5,
-                ..MarkerSpec::default()
-            },
-        )
-    });
-    let played: &Stimulus = marked.as_ref().map_or(&stimulus, |m| &m.stimulus);
+    let calibration_lines = apply_calibration(&cal, a.rate, &mut cfg);
+    let mut setup = DeviceSetup {
+        rig,
+        inner_channel: dev.inner_channel,
+        loopback_channel: dev.loopback_channel,
+        sync,
+        level_dbfs: dev.level,
+    };
     eprintln!(
         "{}: playing {:.1} s at {} dBFS peak on output channel {}",
-        rig.describe(),
-        played.samples.len() as f64 / played.rate as f64,
+        setup.rig.describe(),
+        stimulus.duration_s(),
         dev.level,
         dev.driver_channel
     );
-    let rec = rig.play_and_record_all(
-        &Playback {
-            driver: played.samples.clone(),
-            ..Playback::default()
-        },
-        played.rate,
-    )?;
+    let r = setup.measure(&stimulus, &Analyzer::new(), reference.as_ref(), &cfg)?;
+    let mut rig = setup.rig;
     if let Some(path) = &a.save_recording {
+        let rec = &r.recording;
         write_wav(path, &rec.channels, rec.rate, SampleFormat::F32, None)?;
         eprintln!(
             "saved the recording (every input channel) to {}",
             path.display()
         );
     }
-    let inner = input_channel(&rec, dev.inner_channel, "--inner-channel", &rig)?;
-    let lead_s = rec.lead_s;
-    let mut sync_doc = serde_json::Value::Null;
-    let corrected;
-    let inner: &[f32] = match &marked {
-        Some(m) => {
-            let c = measure_and_correct(inner, m)
-                .with_context(|| format!("{}: clock sync", rig.describe()))?;
-            sync_doc = json!({
-                "clock_ppm": c.estimate.ppm,
-                "ratio": c.estimate.ratio,
-                "marker_peak_to_noise_db": c.estimate.peak_to_noise_db,
-            });
-            corrected = c.samples;
-            &corrected
-        }
-        None => inner,
+    let m = r.measurement;
+    let sync_doc = match r.clock_ppm {
+        Some(ppm) => json!({ "clock_ppm": ppm }),
+        None => serde_json::Value::Null,
     };
-    let mut calibration_lines = Vec::new();
-    if let Some(lc) = cal.loopback_correction(a.rate) {
-        cfg.corrections.push(lc);
-        calibration_lines.push("sound-card response subtracted (calibrate loopback)".to_string());
-    } else if cal.loopback.is_some() {
-        calibration_lines.push(format!(
-            "the sound-card calibration was made at another rate: not applied (run `tipfit calibrate loopback --rate {}`)",
-            a.rate
-        ));
-    }
-    if let Some(spl) = &cal.spl {
-        cfg.corrections.push(flat(-spl.offset_db));
-        calibration_lines.push(format!(
-            "levels in dB SPL for a 0 dBFS RMS drive (0 dBFS RMS = {:.1} dB SPL)",
-            spl.offset_db
-        ));
-    }
-    let analyzer = Analyzer::new();
-    let mut m = analyzer
-        .analyse(inner, rec.rate, &stimulus, reference.as_ref(), &cfg)
-        .with_context(|| format!("{}: the measurement cannot be analysed", rig.describe()))?;
-    m.latency_s -= lead_s;
-    let mut card_latency = serde_json::Value::Null;
-    if let Some(ch) = dev.loopback_channel {
-        let lb = input_channel(&rec, ch, "--loopback-channel", &rig)?;
-        let mut lb_cfg = cfg.clone();
-        lb_cfg.corrections.clear();
-        let l = analyzer
-            .analyse(lb, rec.rate, played, None, &lb_cfg)
-            .with_context(|| format!("{}: the loopback channel {ch}", rig.describe()))?;
-        card_latency = json!(l.latency_s - rec.lead_s);
-    }
+    let card_latency = json!(r.card_latency_s);
     let mut extra = json!({
         "rig": {
             "kind": "device",
@@ -181,17 +128,6 @@ pub(crate) fn run(
         text += &t;
     }
     emit(&m, extra, &text, &a.analysis, &rig.describe())
-}
-
-/// A flat correction of `gain_db` (subtracted, like a mic calibration).
-fn flat(gain_db: f64) -> MicCal {
-    MicCal {
-        freq_hz: vec![1.0, 100_000.0],
-        gain_db: vec![gain_db; 2],
-        phase_deg: None,
-        sens_factor_db: None,
-        serial: None,
-    }
 }
 
 /// Isolation on a sound card: pink noise on the outside speaker, inner

@@ -6,6 +6,7 @@
 //! | [`device::DeviceRig`] | a sound card through cpal |
 
 pub mod device;
+pub mod device_measure;
 pub mod outside;
 pub mod sim;
 
