@@ -446,3 +446,64 @@ fn monitor_runs_live_on_the_sound_card() {
         assert_eq!(u["silent"], false);
     }
 }
+
+#[test]
+fn a_session_on_the_sound_card_is_measured_compared_and_reported() {
+    let _one = AUDIO.lock().unwrap_or_else(|e| e.into_inner());
+    let fx = Fixture::new();
+    let Some(_) = cli(&fx) else { return };
+    std::fs::write(
+        fx.path("s.toml"),
+        r#"iem = "Loopback cable"
+rig = "device"
+fits_per_tip = 2
+[measurements]
+seal = true
+quick = true
+isolation = false
+[signal]
+sweep_duration_s = 1.0
+[device]
+level_dbfs = -20
+[[tip]]
+name = "Cable A"
+[[tip]]
+name = "Cable B"
+"#,
+    )
+    .unwrap();
+    let out = cli(&fx)
+        .unwrap()
+        .args(["session", "run", "s.toml", "--out", "sess", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fx.path("sess/fits/cable-b/fit-2.json")).unwrap())
+            .unwrap();
+    assert_eq!(fit["rig"]["kind"], "device");
+    assert_eq!(fit["seal"]["seal"]["verdict"], "good");
+    let c = json_of(
+        &cli(&fx)
+            .unwrap()
+            .args(["compare", "sess", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(c["tips"].as_array().unwrap().len(), 2, "{c}");
+    let out = cli(&fx)
+        .unwrap()
+        .args(["report", "sess", "--out", "rep"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fx.path("rep/summary.png").is_file());
+}

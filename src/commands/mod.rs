@@ -4,7 +4,7 @@ mod analyze;
 mod calibrate;
 mod compare;
 mod demo;
-mod device_common;
+pub(crate) mod device_common;
 mod devices;
 mod import;
 mod isolation;

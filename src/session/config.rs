@@ -21,7 +21,8 @@ pub struct SessionConfig {
     /// Ear: left, right or both (recorded with the results).
     #[serde(default = "default_ear")]
     pub ear: Ear,
-    /// The rig: "sim" (the simulated ear).
+    /// The rig: "sim" (the simulated ear) or "device" (a sound card, set
+    /// up in [device]).
     #[serde(default)]
     pub rig: RigChoice,
     /// Fits per tip (1 to 50).
@@ -46,6 +47,9 @@ pub struct SessionConfig {
     /// Simulated-rig settings.
     #[serde(default)]
     pub sim: SimSettings,
+    /// Sound-card settings (rig = "device").
+    #[serde(default)]
+    pub device: DeviceSettings,
     /// The tips, in the order they are measured.
     #[serde(rename = "tip", default)]
     pub tips: Vec<TipSpec>,
@@ -71,6 +75,96 @@ pub enum RigChoice {
     /// tip's `preset`.
     #[default]
     Sim,
+    /// A sound card through cpal, set up in [device].
+    Device,
+}
+
+/// Sound-card settings of a session (`rig = "device"`); the same meaning as
+/// the command line's sound-card options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeviceSettings {
+    /// Audio host [default host].
+    pub host: Option<String>,
+    /// Input device: name, unique part of one, or index [default input].
+    pub input: Option<String>,
+    /// Output device [default output].
+    pub output: Option<String>,
+    /// Output channel of the IEM.
+    pub driver_channel: u16,
+    /// Output channel of an outside speaker (isolation).
+    pub ambient_channel: Option<u16>,
+    /// Input channel of the coupler or probe mic.
+    pub inner_channel: u16,
+    /// Input channel of an outer mic (isolation).
+    pub outer_channel: Option<u16>,
+    /// Input channel of a loopback cable from the driver output.
+    pub loopback_channel: Option<u16>,
+    /// Stimulus peak level, dBFS.
+    pub level_dbfs: f64,
+    /// Output ceiling, dBFS [default: the calibration file's, else -6].
+    pub max_level_dbfs: Option<f64>,
+    /// Levels above this need `loud_ok = true`, dBFS.
+    pub confirm_above_dbfs: f64,
+    /// Allow levels above `confirm_above_dbfs`.
+    pub loud_ok: bool,
+    /// Sync markers: "auto", "on" or "off".
+    pub sync: String,
+    /// Microphone calibration file (REW/miniDSP), relative to the config file.
+    pub mic_cal: Option<PathBuf>,
+    /// Ignore the stored calibration.
+    pub no_cal: bool,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        Self {
+            host: None,
+            input: None,
+            output: None,
+            driver_channel: 1,
+            ambient_channel: None,
+            inner_channel: 1,
+            outer_channel: None,
+            loopback_channel: None,
+            level_dbfs: -20.0,
+            max_level_dbfs: None,
+            confirm_above_dbfs: -12.0,
+            loud_ok: false,
+            sync: "auto".into(),
+            mic_cal: None,
+            no_cal: false,
+        }
+    }
+}
+
+impl DeviceSettings {
+    /// The same settings as command-line options.
+    pub fn to_args(&self) -> Result<crate::cli::DeviceArgs> {
+        use crate::cli::SyncMode;
+        let sync = match self.sync.as_str() {
+            "auto" => SyncMode::Auto,
+            "on" => SyncMode::On,
+            "off" => SyncMode::Off,
+            s => bail!("[device] sync = \"{s}\": give \"auto\", \"on\" or \"off\""),
+        };
+        Ok(crate::cli::DeviceArgs {
+            host: self.host.clone(),
+            input: self.input.clone(),
+            output: self.output.clone(),
+            driver_channel: self.driver_channel,
+            ambient_channel: self.ambient_channel,
+            inner_channel: self.inner_channel,
+            outer_channel: self.outer_channel,
+            loopback_channel: self.loopback_channel,
+            level: self.level_dbfs,
+            max_level: self.max_level_dbfs,
+            confirm_above: self.confirm_above_dbfs,
+            loud_ok: self.loud_ok,
+            sync,
+            no_cal: self.no_cal,
+        })
+    }
 }
 
 /// Which measurements each fit gets.
@@ -231,6 +325,9 @@ impl SessionConfig {
         if let Some(f) = cfg.reference.file.as_mut() {
             rebase(f);
         }
+        if let Some(f) = cfg.device.mic_cal.as_mut() {
+            rebase(f);
+        }
         Ok(cfg)
     }
 
@@ -277,6 +374,27 @@ impl SessionConfig {
             }
         }
         self.check_signal()?;
+        if self.rig == RigChoice::Device {
+            let d = &self.device;
+            self.device.to_args()?;
+            if d.driver_channel == 0
+                || d.inner_channel == 0
+                || [d.ambient_channel, d.outer_channel, d.loopback_channel].contains(&Some(0))
+            {
+                bail!("[device]: channels count from 1");
+            }
+            if !(-100.0..=0.0).contains(&d.level_dbfs) {
+                bail!(
+                    "[device] level_dbfs = {}: give -100 to 0 dBFS",
+                    d.level_dbfs
+                );
+            }
+            if self.measurements.isolation
+                && (d.ambient_channel.is_none() || d.outer_channel.is_none())
+            {
+                bail!("[measurements] isolation on a sound card needs [device] ambient_channel (outside speaker) and outer_channel (outer mic)");
+            }
+        }
         match (self.reference.measure, &self.reference.file) {
             (ReferenceKind::File, None) => {
                 bail!("[reference] measure = \"file\" needs `file = \"...\"`")

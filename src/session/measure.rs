@@ -1,17 +1,19 @@
-//! Measuring one fit of a session on a rig (the simulated ear for now):
-//! the seal sweep, the quick multitone and the isolation noise, as the
-//! config asks, into a [`FitRecord`] plus the raw seal recording.
+//! Measuring one fit of a session on a rig (the simulated ear or a sound
+//! card): the seal sweep, the quick multitone and the isolation noise, as
+//! the config asks, into a [`FitRecord`] plus the raw seal recording.
 
-use super::config::SessionConfig;
+use super::config::{RigChoice, SessionConfig};
 use super::model::{FitRecord, TipSpec, SCHEMA_VERSION};
 use crate::analysis::isolation::{insertion_loss, Isolation};
 use crate::analysis::{AnalysisConfig, Analyzer, FrequencyResponse, Measurement};
+use crate::rig::device_measure::{apply_calibration, DeviceSetup};
 use crate::rig::outside::OutsideNoise;
 use crate::rig::sim::{Fit, NoiseLevel, SimConfig, SimRig, TipPreset};
 use crate::rig::{Recording, Rig};
 use crate::signal::{MultitoneParams, Stimulus, SweepParams};
 use anyhow::{Context, Result};
 use serde_json::json;
+use std::sync::Mutex;
 
 /// Measures fits for one session (stimuli and FFT plans are made once).
 #[derive(Debug)]
@@ -21,6 +23,8 @@ pub struct FitMeasurer {
     analyzer: Analyzer,
     sweep: Stimulus,
     multitone: Option<Stimulus>,
+    device: Option<Mutex<DeviceSetup>>,
+    calibration: Vec<String>,
 }
 
 /// One measured fit: the record and the seal recording.
@@ -49,9 +53,14 @@ impl FitMeasurer {
     /// Prepare the stimuli of `cfg`.
     pub fn new(cfg: &SessionConfig) -> Result<Self> {
         let s = &cfg.signal;
+        let device = cfg.rig == RigChoice::Device;
+        let level = match device {
+            true => cfg.device.level_dbfs,
+            false => s.sweep_level_dbfs,
+        };
         let sweep = SweepParams {
             duration_s: s.sweep_duration_s,
-            level_dbfs: s.sweep_level_dbfs,
+            level_dbfs: level,
             ..SweepParams::at_rate(s.rate)
         }
         .generate()
@@ -63,19 +72,126 @@ impl FitMeasurer {
                 MultitoneParams {
                     rate: s.rate,
                     duration_s: crate::analysis::quick::QUICK_DURATION_S,
+                    level_dbfs: if device {
+                        level
+                    } else {
+                        MultitoneParams::default().level_dbfs
+                    },
                     ..MultitoneParams::default()
                 }
                 .generate()
             })
             .transpose()
             .context("[signal]: cannot make the multitone")?;
+        let mut analysis = cfg.analysis();
+        let mut calibration = Vec::new();
+        let setup = match device {
+            false => None,
+            true => {
+                use crate::commands::device_common::{
+                    calibration as stored, check_level, open_rig, use_sync,
+                };
+                let args = cfg.device.to_args()?;
+                if let Some(path) = &cfg.device.mic_cal {
+                    analysis
+                        .corrections
+                        .push(crate::formats::miccal::read(path)?);
+                    calibration.push(format!(
+                        "microphone calibration {} subtracted",
+                        path.display()
+                    ));
+                }
+                let (cal, _) = stored(&args)?;
+                let ceiling = check_level(&args, args.level, &cal)?;
+                calibration.extend(apply_calibration(&cal, s.rate, &mut analysis));
+                let mut channels = vec![args.inner_channel];
+                channels.extend(args.outer_channel);
+                channels.extend(args.loopback_channel);
+                let rig = open_rig(&args, ceiling, channels)?;
+                rig.check(s.rate)?;
+                Some(Mutex::new(DeviceSetup {
+                    sync: use_sync(&args, &rig),
+                    rig,
+                    inner_channel: args.inner_channel,
+                    loopback_channel: args.loopback_channel,
+                    level_dbfs: args.level,
+                }))
+            }
+        };
         Ok(Self {
             cfg: cfg.clone(),
-            analysis: cfg.analysis(),
+            analysis,
             analyzer: Analyzer::new(),
             sweep,
             multitone,
+            device: setup,
+            calibration,
         })
+    }
+
+    /// Play `stim` on the sound card and analyse it.
+    fn device_measure(
+        &self,
+        stim: &Stimulus,
+        reference: Option<&FrequencyResponse>,
+    ) -> Result<(Measurement, Recording, serde_json::Value)> {
+        let mut setup = self
+            .device
+            .as_ref()
+            .expect("a device session")
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let r = setup.measure(stim, &self.analyzer, reference, &self.analysis)?;
+        let doc = json!({
+            "kind": "device",
+            "description": setup.rig.describe(),
+            "clock_ppm": r.clock_ppm,
+            "sound_card_latency_s": r.card_latency_s,
+            "level_dbfs": self.cfg.device.level_dbfs,
+            "calibration": self.calibration,
+        });
+        Ok((r.measurement, r.recording, doc))
+    }
+
+    /// Isolation on the sound card: pink noise on the outside speaker,
+    /// inner and outer mics at once (noise reduction).
+    fn device_isolation(&self) -> Result<Isolation> {
+        use crate::rig::device::Playback;
+        use crate::rig::device_measure::checked_channel;
+        let s = &self.cfg.signal;
+        let d = &self.cfg.device;
+        let noise = crate::signal::NoiseParams {
+            colour: crate::signal::NoiseColour::Pink,
+            duration_s: s.isolation_duration_s,
+            rate: s.rate,
+            level_dbfs: d.level_dbfs - 10.0,
+            seed: 1,
+            period: None,
+        }
+        .generate()?;
+        let mut setup = self
+            .device
+            .as_ref()
+            .expect("a device session")
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let rec = setup.rig.play_and_record_all(
+            &Playback {
+                ambient: noise.samples,
+                ..Playback::default()
+            },
+            s.rate,
+        )?;
+        let input = setup.rig.names().0;
+        let f64s = |x: &[f32]| -> Vec<f64> { x.iter().map(|&v| v as f64).collect() };
+        let inner = checked_channel(&rec, d.inner_channel, "inner_channel", &input)?;
+        let outer = checked_channel(&rec, d.outer_channel.unwrap_or(2), "outer_channel", &input)?;
+        Ok(crate::analysis::isolation::noise_reduction(
+            &f64s(outer),
+            &f64s(inner),
+            s.rate,
+            self.analyzer.fft(),
+        )?)
     }
 
     fn rig(&self, fit: Fit, seed: u64) -> SimRig {
@@ -89,6 +205,12 @@ impl FitMeasurer {
 
     /// Measure the IEM sealed (the reference): its response and recording.
     pub fn measure_reference(&self) -> Result<(Measurement, Recording)> {
+        if self.device.is_some() {
+            let (m, rec, _) = self
+                .device_measure(&self.sweep, None)
+                .context("the sealed reference")?;
+            return Ok((m, rec));
+        }
         let mut rig = self.rig(Fit::Sealed, fit_seed(self.cfg.sim.seed, 0, 0, 0));
         let rec = rig.play_and_record(&self.sweep)?;
         let m = self
@@ -113,6 +235,9 @@ impl FitMeasurer {
         attempt: usize,
         reference: Option<&FrequencyResponse>,
     ) -> Result<MeasuredFit> {
+        if self.device.is_some() {
+            return self.measure_device(tip, fit, attempt, reference);
+        }
         let preset = tip.preset.unwrap_or(TipPreset::SiliconeM);
         let seed = fit_seed(self.cfg.sim.seed, tip_index + 1, fit, attempt);
         let mut rig = self.rig(Fit::Preset(preset), seed);
@@ -158,6 +283,47 @@ impl FitMeasurer {
                     "leak_corner_hz": leak.map(|l| l.corner_hz()),
                 }
             })),
+            skipped: false,
+            attempts: attempt,
+            source: None,
+        };
+        Ok(MeasuredFit { record, recording })
+    }
+
+    fn measure_device(
+        &self,
+        tip: &TipSpec,
+        fit: usize,
+        attempt: usize,
+        reference: Option<&FrequencyResponse>,
+    ) -> Result<MeasuredFit> {
+        let what = || format!("tip '{}' fit {fit}", tip.name);
+        let mut recording = None;
+        let mut rig_doc = serde_json::Value::Null;
+        let mut play = |stim: &Stimulus| -> Result<Measurement> {
+            let (m, rec, doc) = self.device_measure(stim, reference).with_context(what)?;
+            recording.get_or_insert(rec);
+            rig_doc = doc;
+            Ok(m)
+        };
+        let seal = match self.cfg.measurements.seal {
+            true => Some(play(&self.sweep)?),
+            false => None,
+        };
+        let quick = self.multitone.as_ref().map(&mut play).transpose()?;
+        let isolation = match self.cfg.measurements.isolation {
+            true => Some(self.device_isolation().with_context(what)?),
+            false => None,
+        };
+        let record = FitRecord {
+            schema_version: SCHEMA_VERSION,
+            tip: tip.name.clone(),
+            fit,
+            seal,
+            quick,
+            isolation,
+            recording: recording.as_ref().map(|_| format!("fit-{fit}.wav")),
+            rig: Some(rig_doc),
             skipped: false,
             attempts: attempt,
             source: None,
