@@ -206,3 +206,60 @@ proptest! {
         }
     }
 }
+
+/// `--mic-cal` on the command line: the microphone's bass boost is taken
+/// out of the response before the seal metrics, and the result says so.
+#[test]
+fn mic_cal_on_the_command_line_corrects_the_response_and_seal_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    // A mic that reads 6 dB hot from 10 to 100 Hz, flat from 150 Hz up.
+    let cal = dir.path().join("hot-bass.txt");
+    std::fs::write(
+        &cal,
+        "\"Sens Factor =-0.5dB, SERNO: 7001234\"\n10 6.0\n100 6.0\n150 0.0\n20000 0.0\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = assert_cmd::Command::cargo_bin("tipfit")
+            .unwrap()
+            .args(["measure", "--tip-preset", "foam", "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let plain = run(&[]);
+    let corrected = run(&["--mic-cal", cal.to_str().unwrap()]);
+    let at = |m: &serde_json::Value, f: f64| -> f64 {
+        let fr: FrequencyResponse =
+            serde_json::from_value(m["frequency_response"].clone()).unwrap();
+        let i = fr
+            .freq_hz
+            .iter()
+            .position(|x| *x >= f)
+            .expect("frequency in range");
+        fr.db[i]
+    };
+    // 6 dB lower at 50 Hz (within 0.01 dB), unchanged at 1 kHz.
+    assert!(((at(&plain, 50.0) - at(&corrected, 50.0)) - 6.0).abs() < 0.01);
+    assert!((at(&plain, 1000.0) - at(&corrected, 1000.0)).abs() < 0.01);
+    // The seal metrics are computed after the correction: about 6 dB less bass.
+    let bass = |m: &serde_json::Value| m["seal"]["bass_db"].as_f64().unwrap();
+    let drop = bass(&plain) - bass(&corrected);
+    assert!((drop - 6.0).abs() < 0.5, "bass dropped {drop} dB");
+    assert!(corrected["calibration"]["mic_cal"]
+        .as_str()
+        .unwrap()
+        .ends_with("hot-bass.txt"));
+    // A bad line is named by number, and nothing is measured.
+    std::fs::write(&cal, "10 6.0\n100 six\n").unwrap();
+    let out = assert_cmd::Command::cargo_bin("tipfit")
+        .unwrap()
+        .args(["measure", "--mic-cal", cal.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("hot-bass.txt:2"), "{e}");
+}
