@@ -38,9 +38,16 @@ fn spl_from_a_recording_is_stored_shown_and_cleared() {
         .args(["calibrate", "spl", "--spl", "114", "--from-wav", "cal.wav"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 dBFS RMS = 134.00 dB SPL"));
-    let out = cmd(&fx).args(["calibrate", "show", "--json"]).output().unwrap();
+    let out = cmd(&fx)
+        .args(["calibrate", "show", "--json"])
+        .output()
+        .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let offset = doc["calibration"]["spl"]["offset_db"].as_f64().unwrap();
     assert!((offset - 134.0).abs() < 0.02, "{offset}");
@@ -70,7 +77,10 @@ fn a_wrong_tone_or_a_damaged_file_is_refused_and_nothing_is_overwritten() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("calibration.json") && e.contains("not a tipfit calibration file"), "{e}");
+    assert!(
+        e.contains("calibration.json") && e.contains("not a tipfit calibration file"),
+        "{e}"
+    );
     assert_eq!(
         std::fs::read_to_string(fx.path("cfg/calibration.json")).unwrap(),
         "{ broken"

@@ -20,7 +20,7 @@ use super::MonitorSource;
 use crate::acoustics::Leak;
 use crate::analysis::seal::{seal_metrics, SealConfig, SealMetrics, Verdict};
 use crate::analysis::FrequencyResponse;
-use crate::dsp::biquad::{AnalogBiquad, Biquad};
+use crate::dsp::biquad::Biquad;
 use crate::dsp::{db, from_db};
 use crate::rig::sim::{Driver, Fit, SimConfig, SimRig};
 use crate::signal::MultitoneParams;
@@ -132,26 +132,9 @@ const IDENTITY: Biquad = Biquad {
     rate_hz: 0.0,
 };
 
-/// The driver chain of the sim rig (as `rig::sim`'s driver builds it).
+/// The driver chain of the sim rig.
 pub fn driver_chain(driver: &Driver, rate: f64) -> Vec<Biquad> {
-    let q = std::f64::consts::FRAC_1_SQRT_2;
-    let mut v = vec![
-        AnalogBiquad::highpass(driver.low_cut_hz, q),
-        AnalogBiquad::peaking(driver.presence.0, driver.presence.1, driver.presence.2),
-        AnalogBiquad::peaking(
-            driver.treble_peak.0,
-            driver.treble_peak.1,
-            driver.treble_peak.2,
-        ),
-        AnalogBiquad::lowpass(driver.high_cut_hz.min(0.45 * rate), 0.6),
-    ];
-    if driver.bass_shelf_db != 0.0 {
-        v.push(AnalogBiquad::low_shelf(
-            driver.bass_shelf_hz,
-            driver.bass_shelf_db,
-        ));
-    }
-    v.iter().map(|a| a.to_digital(rate)).collect()
+    driver.chain(rate)
 }
 
 /// The monitor's simulated ear.

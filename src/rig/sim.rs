@@ -148,7 +148,8 @@ impl Default for Driver {
 }
 
 impl Driver {
-    fn chain(&self, rate: f64) -> Vec<Biquad> {
+    /// The driver's filters at `rate` (without the leak or the gain).
+    pub fn chain(&self, rate: f64) -> Vec<Biquad> {
         let q = std::f64::consts::FRAC_1_SQRT_2;
         let mut v = vec![
             AnalogBiquad::highpass(self.low_cut_hz, q),
