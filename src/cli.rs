@@ -46,7 +46,8 @@ pub enum Command {
         tipfit measure --tip-preset foam --seed 7 --json > foam.json\n  \
         tipfit measure --tip-preset earbud --quick\n  \
         tipfit measure --leak-f0 120 --leak-zeta 0.5 --save-recording rec.wav\n  \
-        tipfit measure --tip-preset silicone-s --reference-response sealed.json")]
+        tipfit measure --tip-preset silicone-s --reference-response sealed.json\n  \
+        tipfit measure --rig device --input \"USB mic\" --output \"USB DAC\" --mic-cal umik.txt")]
     Measure(Box<MeasureArgs>),
     /// Analyse a recording made elsewhere against the signal that was played.
     #[command(after_help = "Examples:\n  \
