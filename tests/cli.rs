@@ -785,3 +785,35 @@ fn bad_bands_are_refused() {
     let out = fx.run(&["measure", "--bass-band", "20-400"]);
     assert_one_error(&out, &["--bass-band 20-400", "below --reference-band"]);
 }
+
+/// No sound card and no sound server (PulseAudio pointed at nothing): a
+/// device command says so in one line, exits 1 and plays nothing. On a
+/// machine whose ALSA default is real hardware the command may succeed
+/// instead; then there is nothing to check.
+#[test]
+fn no_sound_device_is_a_clear_error() {
+    for args in [
+        &["measure", "--rig", "device", "--quick"][..],
+        &["monitor", "--rig", "device", "--duration", "0.5"][..],
+        &["calibrate", "spl", "--seconds", "1"][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tipfit()
+            .args(args)
+            .env("PULSE_SERVER", "unix:/nonexistent/pulse.sock")
+            .env("TIPFIT_CONFIG_DIR", dir.path())
+            .output()
+            .unwrap();
+        if out.status.success() {
+            continue;
+        }
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {e}");
+        assert!(
+            e.contains("is not available: no sound card") || e.contains("no default"),
+            "{args:?}: {e}"
+        );
+        assert!(!e.contains("ALSA lib"), "ALSA's own noise leaked: {e}");
+        assert!(!e.contains("panicked"), "{e}");
+    }
+}

@@ -49,7 +49,7 @@ fn spl(a: CalibrateSplArgs) -> Result<()> {
         }
         None => {
             // Record only: the output plays silence.
-            let mut rig = open_rig(&a.device, -60.0, vec![a.device.inner_channel])?;
+            let mut rig = open_rig(&a.device, -60.0, vec![a.device.inner_channel], a.rate)?;
             eprintln!(
                 "{}: recording the calibrator for {} s on input channel {}...",
                 rig.describe(),
@@ -105,7 +105,7 @@ fn loopback(a: CalibrateLoopbackArgs) -> Result<()> {
         ..SweepParams::at_rate(a.rate)
     }
     .generate()?;
-    let mut rig = open_rig(dev, ceiling, vec![dev.inner_channel])?;
+    let mut rig = open_rig(dev, ceiling, vec![dev.inner_channel], a.rate)?;
     let marked = use_sync(dev, &rig).then(|| {
         with_markers_spec(
             &stimulus,

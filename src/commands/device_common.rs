@@ -55,14 +55,16 @@ pub(crate) fn check_level(dev: &DeviceArgs, level: f64, cal: &Calibration) -> Re
     Ok(ceiling)
 }
 
-/// Open the rig the options name, reading `input_channels` (1-based).
+/// Open the rig the options name, reading `input_channels` (1-based), and
+/// check before anything plays that both devices can run at `rate`.
 pub(crate) fn open_rig(
     dev: &DeviceArgs,
     ceiling: f64,
     input_channels: Vec<u16>,
+    rate: u32,
 ) -> Result<DeviceRig> {
     crate::interrupt::install();
-    DeviceRig::open(DeviceOptions {
+    let rig = DeviceRig::open(DeviceOptions {
         host: dev.host.clone(),
         input: DeviceChoice::from_option(dev.input.as_deref()),
         output: DeviceChoice::from_option(dev.output.as_deref()),
@@ -71,7 +73,9 @@ pub(crate) fn open_rig(
         input_channels,
         max_level_dbfs: ceiling,
         ..DeviceOptions::default()
-    })
+    })?;
+    rig.check(rate)?;
+    Ok(rig)
 }
 
 /// Whether to play sync markers on this rig.

@@ -39,7 +39,7 @@ pub(crate) fn run(
     let mut channels = vec![dev.inner_channel];
     channels.extend(dev.outer_channel);
     channels.extend(dev.loopback_channel);
-    let rig = open_rig(dev, ceiling, channels)?;
+    let rig = open_rig(dev, ceiling, channels, a.rate)?;
     let stimulus = if a.quick {
         MultitoneParams {
             rate: a.rate,

@@ -141,7 +141,7 @@ fn open_device(a: &MonitorArgs) -> Result<Box<dyn MonitorSource>> {
     use super::device_common::{calibration, check_level, open_rig};
     let (cal, _) = calibration(&a.device)?;
     let ceiling = check_level(&a.device, a.device.level, &cal)?;
-    let rig = open_rig(&a.device, ceiling, vec![a.device.inner_channel])?;
+    let rig = open_rig(&a.device, ceiling, vec![a.device.inner_channel], a.rate)?;
     Ok(Box::new(crate::rig::device::DeviceMonitorSource::new(
         rig,
         a.rate,

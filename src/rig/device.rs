@@ -444,18 +444,23 @@ impl DeviceRig {
     fn config(dev: &cpal::Device, input: bool, rate: u32, channels: u16) -> Result<Chosen> {
         let name = dev.name().unwrap_or_default();
         let kind = if input { "input" } else { "output" };
-        let configs: Vec<cpal::SupportedStreamConfigRange> = if input {
-            dev.supported_input_configs()
-                .with_context(|| {
+        let queried = quiet_stderr(|| -> Result<Vec<_>, cpal::SupportedStreamConfigsError> {
+            Ok(if input {
+                dev.supported_input_configs()?.collect()
+            } else {
+                dev.supported_output_configs()?.collect()
+            })
+        });
+        let configs: Vec<cpal::SupportedStreamConfigRange> = match queried {
+            Ok(c) => c,
+            Err(cpal::SupportedStreamConfigsError::DeviceNotAvailable) => bail!(
+                "the {kind} device '{name}' is not available: no sound card, a sound server that is not running, or a device in use by another program (`tipfit devices` lists what is there)"
+            ),
+            Err(e) => {
+                return Err(e).with_context(|| {
                     format!("the {kind} device '{name}' cannot be queried (busy or disconnected?)")
-                })?
-                .collect()
-        } else {
-            dev.supported_output_configs()
-                .with_context(|| {
-                    format!("the {kind} device '{name}' cannot be queried (busy or disconnected?)")
-                })?
-                .collect()
+                })
+            }
         };
         let offered = || {
             configs

@@ -107,7 +107,7 @@ impl FitMeasurer {
                 let mut channels = vec![args.inner_channel];
                 channels.extend(args.outer_channel);
                 channels.extend(args.loopback_channel);
-                let rig = open_rig(&args, ceiling, channels)?;
+                let rig = open_rig(&args, ceiling, channels, s.rate)?;
                 rig.check(s.rate)?;
                 Some(Mutex::new(DeviceSetup {
                     sync: use_sync(&args, &rig),
