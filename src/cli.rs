@@ -537,6 +537,10 @@ pub struct MonitorArgs {
     /// the meter then shows bass loss against it.
     #[arg(long, value_name = "FILE")]
     pub reference_response: Option<PathBuf>,
+    /// Microphone calibration file (REW / miniDSP), subtracted from every
+    /// tone's level.
+    #[arg(long, value_name = "FILE")]
+    pub mic_cal: Option<PathBuf>,
     /// Print JSON lines (one per update) even on a terminal.
     #[arg(long)]
     pub json: bool,

@@ -605,3 +605,30 @@ fn cli_ctrl_c_stops_with_status_130() {
     let lines = json_lines(&stdout(&out));
     assert!(lines.len() >= 5, "{} updates before Ctrl-C", lines.len());
 }
+
+/// `--mic-cal` is subtracted from the monitor's tone levels too: a mic
+/// reading 6 dB hot in the bass lowers the shown bass level by about 6 dB.
+#[test]
+fn mic_cal_lowers_the_monitor_bass_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let cal = dir.path().join("hot.txt");
+    std::fs::write(&cal, "10 6.0\n100 6.0\n150 0.0\n20000 0.0\n").unwrap();
+    let last_bass = |extra: &[&str]| -> f64 {
+        let out = assert_cmd::Command::cargo_bin("tipfit")
+            .unwrap()
+            .args(["monitor", "--fast", "--duration", "1", "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        last["bass_db"].as_f64().unwrap()
+    };
+    let drop = last_bass(&[]) - last_bass(&["--mic-cal", cal.to_str().unwrap()]);
+    assert!((drop - 6.0).abs() < 0.5, "bass dropped {drop} dB");
+}

@@ -39,6 +39,23 @@ pub fn run(a: MonitorArgs) -> Result<()> {
         SealConfig::default(),
         &FftCache::new(),
     )?;
+    let mut corrections = Vec::new();
+    if let Some(path) = &a.mic_cal {
+        corrections.push(crate::formats::miccal::read(path)?);
+        eprintln!(
+            "calibration: microphone calibration {} subtracted",
+            path.display()
+        );
+    }
+    if a.rig == RigKind::Device {
+        let (cal, _) = super::device_common::calibration(&a.device)?;
+        let mut cfg = crate::analysis::AnalysisConfig::default();
+        for line in crate::rig::device_measure::apply_calibration(&cal, rate, &mut cfg) {
+            eprintln!("calibration: {line}");
+        }
+        corrections.extend(cfg.corrections);
+    }
+    analyser.set_corrections(&corrections);
     let settings = MonitorSettings {
         updates_per_s: a.updates,
         settle_s: monitor::SETTLE_S,

@@ -74,6 +74,8 @@ pub struct FrameAnalyser {
     points: Vec<(f64, f64, f64)>,
     reference: Option<Vec<(f64, f64)>>,
     seal: SealConfig,
+    /// dB added to each tone's level (mic and sound-card calibration).
+    correction_db: Vec<f64>,
 }
 
 impl std::fmt::Debug for FrameAnalyser {
@@ -147,6 +149,7 @@ impl FrameAnalyser {
             scratch: plan.make_scratch_vec(),
             plan,
             points: Vec::with_capacity(bins.len()),
+            correction_db: vec![0.0; bins.len()],
             bins,
             tones_hz,
             stimulus_mag,
@@ -165,6 +168,14 @@ impl FrameAnalyser {
     /// The tone frequencies, Hz.
     pub fn tones_hz(&self) -> &[f64] {
         &self.tones_hz
+    }
+
+    /// Subtract these responses (mic calibration, the sound card's
+    /// response, the SPL offset) from every tone's level, as `measure` does.
+    pub fn set_corrections(&mut self, corrections: &[crate::formats::miccal::MicCal]) {
+        for (c, f) in self.correction_db.iter_mut().zip(&self.tones_hz) {
+            *c = corrections.iter().map(|m| m.correction_db(*f)).sum();
+        }
     }
 
     /// Analyse `window` (the last `window_len()` samples; extra samples at
@@ -205,7 +216,7 @@ impl FrameAnalyser {
             if self.bass_tones.contains(&i) {
                 worst_bass_snr = worst_bass_snr.min(snr);
             }
-            let level = db(y.sqrt() / self.stimulus_mag[i]);
+            let level = db(y.sqrt() / self.stimulus_mag[i]) + self.correction_db[i];
             self.points.push((self.tones_hz[i], level, snr));
         }
         if silent {
