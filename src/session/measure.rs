@@ -129,18 +129,22 @@ impl FitMeasurer {
         })
     }
 
+    /// The sound card of a device session.
+    fn device_setup(&self) -> std::sync::MutexGuard<'_, DeviceSetup> {
+        self.device
+            .as_ref()
+            .expect("a device session")
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Play `stim` on the sound card and analyse it.
     fn device_measure(
         &self,
         stim: &Stimulus,
         reference: Option<&FrequencyResponse>,
     ) -> Result<(Measurement, Recording, serde_json::Value)> {
-        let mut setup = self
-            .device
-            .as_ref()
-            .expect("a device session")
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut setup = self.device_setup();
         let r = setup.measure(stim, &self.analyzer, reference, &self.analysis)?;
         let doc = json!({
             "kind": "device",
@@ -169,12 +173,7 @@ impl FitMeasurer {
             period: None,
         }
         .generate()?;
-        let mut setup = self
-            .device
-            .as_ref()
-            .expect("a device session")
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut setup = self.device_setup();
         let rec = setup.rig.play_and_record_all(
             &Playback {
                 ambient: noise.samples,
