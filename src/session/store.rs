@@ -240,11 +240,25 @@ pub fn read_info(dir: &Path) -> Result<SessionInfo> {
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
+    parse_info(&text, &path)
+}
+
+/// Parse the text of a `session.json` read from `path` (named in errors).
+pub fn parse_info(text: &str, path: &Path) -> Result<SessionInfo> {
+    let value: serde_json::Value = serde_json::from_str(text)
         .with_context(|| format!("{}: corrupt (not valid JSON)", path.display()))?;
-    check_version(&value, &path)?;
+    check_version(&value, path)?;
     serde_json::from_value(value)
         .with_context(|| format!("{}: not a tipfit session description", path.display()))
+}
+
+/// Parse the text of a fit record read from `path` (named in errors).
+pub fn parse_fit(text: &str, path: &Path) -> Result<FitRecord> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .with_context(|| format!("{}: corrupt (not valid JSON)", path.display()))?;
+    check_version(&value, path)?;
+    serde_json::from_value(value)
+        .with_context(|| format!("{}: not a tipfit fit record", path.display()))
 }
 
 fn check_version(value: &serde_json::Value, path: &Path) -> Result<()> {
@@ -285,11 +299,7 @@ pub fn read_fit(dir: &Path, tip: &TipSpec, fit: usize) -> Result<Option<FitRecor
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: corrupt (not valid JSON)", path.display()))?;
-    check_version(&value, &path)?;
-    let record: FitRecord = serde_json::from_value(value)
-        .with_context(|| format!("{}: not a tipfit fit record", path.display()))?;
+    let record = parse_fit(&text, &path)?;
     if record.tip != tip.name || record.fit != fit {
         bail!(
             "{}: holds tip '{}' fit {}, expected '{}' fit {fit}",
