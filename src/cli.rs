@@ -692,6 +692,13 @@ pub struct MeasureArgs {
     /// Quick check with the multitone (1 s of audio) instead of the sweep.
     #[arg(long)]
     pub quick: bool,
+    /// Inject a fault into the simulated rig, which then streams like a
+    /// sound card (2 input channels, retries, sync markers with
+    /// --sync on or a drift): dropout[=N], gap[=N], lost[=S], dc[=X],
+    /// hum[=DBFS], hum60[=DBFS], clip, silence, wrong-channel, drift=PPM,
+    /// late=S. Repeatable. See docs/failure-modes.md.
+    #[arg(long, value_name = "FAULT", help_heading = "Simulated rig")]
+    pub fault: Vec<crate::rig::faults::Fault>,
     /// Save the raw recording to this WAV file (32-bit float).
     #[arg(long, value_name = "FILE")]
     pub save_recording: Option<PathBuf>,

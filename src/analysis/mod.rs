@@ -141,8 +141,26 @@ pub enum AnalysisError {
         /// The frequencies available.
         tones: String,
     },
+    /// The stimulus arrived so late that its end was not recorded.
+    #[error("the stimulus arrived {latency_s:.3} s after the recording started and its last {missing_s:.3} s were not recorded (nothing above {recorded_up_to_hz:.0} Hz): record longer after the stimulus ends, or find what delays the output")]
+    Truncated {
+        /// Arrival of the stimulus in the recording, s.
+        latency_s: f64,
+        /// Stimulus time missing at the end, s.
+        missing_s: f64,
+        /// Highest frequency recorded, Hz.
+        recorded_up_to_hz: f64,
+    },
+    /// The impulse is smeared: high and low frequencies arrive apart.
+    #[error("the response is smeared in time: 4-8 kHz arrives {spread_ms:+.1} ms after 250-500 Hz{ppm} (an IEM gives a few tenths of a ms): the recorder's clock differs from the player's, or the rates do not match; measure with sync markers (--sync on) or record and play on one device")]
+    Smeared {
+        /// The arrival spread, ms.
+        spread_ms: f64,
+        /// The clock difference that would explain it, as text.
+        ppm: String,
+    },
     /// No response found.
-    #[error("no response found: the broadband SNR is {snr_db:.1} dB (the recording does not contain the stimulus, or the wrong channel was chosen)")]
+    #[error("no response found: the broadband SNR is {snr_db:.1} dB (the recording does not contain the stimulus: the wrong input channel, an output that does not reach the IEM, or a stimulus that arrived too late)")]
     NoResponse {
         /// Broadband SNR, dB.
         snr_db: f64,
@@ -204,6 +222,43 @@ fn check_bands(m: &Measurement, cfg: &AnalysisConfig) -> Result<(), AnalysisErro
     Ok(())
 }
 
+/// Refuse a recording that misses the end of the stimulus (it arrived
+/// late): a sweep may lose its last part only above the reported range
+/// (`cfg.f_max_hz`), other stimuli at most 1 %.
+fn truncation(
+    stimulus: &Stimulus,
+    latency: usize,
+    len: usize,
+    cfg: &AnalysisConfig,
+) -> Result<(), AnalysisError> {
+    let rate = stimulus.rate as f64;
+    let missing = (latency + stimulus.samples.len()).saturating_sub(len);
+    if missing == 0 {
+        return Ok(());
+    }
+    let recorded_s = len.saturating_sub(latency) as f64 / rate;
+    let (up_to, bad) = match &stimulus.kind {
+        StimulusKind::Sweep(p) => {
+            let t = (recorded_s - p.lead_s).clamp(0.0, p.duration_s);
+            let f = p.start_hz * (p.end_hz / p.start_hz).powf(t / p.duration_s);
+            (f, f < cfg.f_max_hz.min(0.45 * rate))
+        }
+        _ => (0.0, missing as f64 > 0.01 * stimulus.samples.len() as f64),
+    };
+    if bad {
+        return Err(AnalysisError::Truncated {
+            latency_s: latency as f64 / rate,
+            missing_s: missing as f64 / rate,
+            recorded_up_to_hz: up_to,
+        });
+    }
+    Ok(())
+}
+
+/// Largest arrival spread between 250-500 Hz and 4-8 kHz accepted, s
+/// (see `response::ImpulseResults::arrival_spread_s`).
+pub const MAX_ARRIVAL_SPREAD_S: f64 = 0.002;
+
 /// SNR below which the whole measurement is refused, dB.
 pub const MIN_SNR_DB: f64 = 3.0;
 
@@ -252,6 +307,9 @@ impl Analyzer {
         }
         let mut warnings = quality::check_recording(recording, rate)?;
         let mean = recording.iter().map(|&v| v as f64).sum::<f64>() / recording.len() as f64;
+        if let Some(h) = quality::detect_hum(recording, mean, rate) {
+            warnings.push(h);
+        }
         let x = recording.iter().map(|&v| v as f64 - mean);
         let ref_points = reference.map(FrequencyResponse::points);
         let mut m = match &stimulus.kind {
@@ -270,6 +328,10 @@ impl Analyzer {
                     .collect();
                 let mut sorted = t.snr_db.clone();
                 sorted.sort_by(f64::total_cmp);
+                let median = sorted[sorted.len() / 2];
+                if median < MIN_SNR_DB || median.is_nan() {
+                    return Err(AnalysisError::NoResponse { snr_db: median });
+                }
                 Measurement {
                     tipfit_version: env!("CARGO_PKG_VERSION").into(),
                     method: stimulus.kind.name().into(),
@@ -279,7 +341,7 @@ impl Analyzer {
                     seal: seal::seal_metrics(&points, ref_points.as_deref(), &cfg.seal),
                     frequency_response: t.response.clone(),
                     thd_percent: Thd::default(),
-                    snr_db: sorted[sorted.len() / 2],
+                    snr_db: median,
                     snr_bands: Bands {
                         centre_hz: t.response.freq_hz.clone(),
                         snr_db: t.snr_db.clone(),
@@ -297,7 +359,7 @@ impl Analyzer {
             )?,
         };
         check_bands(&m, cfg)?;
-        self.snr_warnings(&m, cfg, &mut warnings);
+        self.snr_warnings(&mut m, cfg, &mut warnings);
         m.warnings = warnings.iter().map(ToString::to_string).collect();
         Ok(m)
     }
@@ -334,6 +396,30 @@ impl Analyzer {
         if r.snr_db < MIN_SNR_DB {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
         }
+        truncation(stimulus, r.latency_samples, len, cfg)?;
+        if let Some(spread) = r
+            .arrival_spread_s
+            .filter(|s| s.abs() > MAX_ARRIVAL_SPREAD_S)
+        {
+            let ppm = match sweep {
+                Some(p) => {
+                    let l = p.duration_s / (p.end_hz / p.start_hz).ln();
+                    let (lo, hi) = (
+                        353.6,
+                        0.707 * cfg.f_max_hz.min(0.45 * stimulus.rate as f64).min(8000.0),
+                    );
+                    format!(
+                        ", as a clock difference of about {:+.0} ppm would make it",
+                        spread / (l * (hi / lo).ln()) * 1e6
+                    )
+                }
+                None => String::new(),
+            };
+            return Err(AnalysisError::Smeared {
+                spread_ms: spread * 1e3,
+                ppm,
+            });
+        }
         for c in &cfg.corrections {
             c.apply(&mut r.response);
             for (f, db, _) in r.seal_points.iter_mut() {
@@ -356,7 +442,7 @@ impl Analyzer {
         })
     }
 
-    fn snr_warnings(&self, m: &Measurement, cfg: &AnalysisConfig, warnings: &mut Vec<Warning>) {
+    fn snr_warnings(&self, m: &mut Measurement, cfg: &AnalysisConfig, warnings: &mut Vec<Warning>) {
         if m.snr_db < 20.0 {
             warnings.push(Warning::LowSnr { snr_db: m.snr_db });
         }
@@ -372,6 +458,7 @@ impl Analyzer {
         if let Some(min) = bass.iter().cloned().reduce(f64::min) {
             if min < 10.0 {
                 warnings.push(Warning::LowBassSnr { snr_db: min });
+                m.seal.uncertain = true;
             }
         }
         let low: Vec<f64> = m

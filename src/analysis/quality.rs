@@ -51,6 +51,15 @@ pub enum Warning {
     },
     /// THD could not be computed (not a tipfit sweep).
     NoThd,
+    /// A steady line at the mains frequency.
+    MainsHum {
+        /// 50 or 60 Hz.
+        hz: f64,
+        /// RMS level of the line, dBFS.
+        level_dbfs: f64,
+        /// How far it stands above its neighbours, dB.
+        above_floor_db: f64,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -85,6 +94,10 @@ impl fmt::Display for Warning {
                     list.join(", ")
                 )
             }
+            Warning::MainsHum { hz, level_dbfs, above_floor_db } => write!(
+                f,
+                "mains hum at {hz:.0} Hz ({level_dbfs:.1} dBFS, {above_floor_db:.0} dB above the noise beside it): look for a ground loop (USB hub, laptop charger, unbalanced cable); bass readings near {hz:.0} Hz may be too high"
+            ),
             Warning::NoThd => f.write_str(
                 "THD needs a tipfit sweep as reference (generate one with `tipfit signal sweep`)",
             ),
@@ -109,6 +122,75 @@ pub enum QualityError {
         /// Time of the first, seconds.
         first_s: f64,
     },
+}
+
+/// A line must stand this far above its neighbours to count as hum, dB.
+pub const HUM_LINE_DB: f64 = 20.0;
+/// Hum more than this far below the recording's peak is ignored, dB.
+pub const HUM_IGNORE_BELOW_PEAK_DB: f64 = 80.0;
+
+/// Look for mains hum (a steady line at 50 or 60 Hz) in a recording of at
+/// least 1 s (its first 8 s are examined): the Blackman-Harris windowed
+/// spectrum at the mains frequency against the median of 8 bins 5 to 8
+/// bins away (the stimulus's spectrum is smooth there; a multitone tone
+/// near it moves at most two of them).
+pub fn detect_hum(x: &[f32], mean: f64, rate: u32) -> Option<Warning> {
+    let r = rate as f64;
+    if (x.len() as f64) < r {
+        return None;
+    }
+    let n = x.len().min((8.0 * r) as usize);
+    let x = &x[..n];
+    let peak = x.iter().fold(0f64, |m, v| m.max((*v as f64 - mean).abs()));
+    let w: Vec<f64> = (0..n)
+        .map(|i| {
+            let p = 2.0 * std::f64::consts::PI * i as f64 / (n - 1) as f64;
+            0.35875 - 0.48829 * p.cos() + 0.14128 * (2.0 * p).cos() - 0.01168 * (3.0 * p).cos()
+        })
+        .collect();
+    let wsum: f64 = w.iter().sum();
+    // RMS amplitude of a sine at f, from the windowed DFT (Goertzel)
+    let rms_at = |f: f64| -> f64 {
+        let k = 2.0 * (2.0 * std::f64::consts::PI * f / r).cos();
+        let (mut s1, mut s2) = (0.0f64, 0.0f64);
+        for (v, wi) in x.iter().zip(&w) {
+            let s0 = (*v as f64 - mean) * wi + k * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+        let c = std::f64::consts::PI * 2.0 * f / r;
+        let re = s1 - s2 * c.cos();
+        let im = s2 * c.sin();
+        2.0 * (re * re + im * im).sqrt() / wsum / std::f64::consts::SQRT_2
+    };
+    let bin = r / n as f64;
+    let mut best: Option<Warning> = None;
+    for hz in [50.0, 60.0] {
+        let line = rms_at(hz);
+        let mut side: Vec<f64> = [5.0, 6.0, 7.0, 8.0]
+            .iter()
+            .flat_map(|k| [rms_at(hz - k * bin), rms_at(hz + k * bin)])
+            .collect();
+        side.sort_by(f64::total_cmp);
+        let floor = 0.5 * (side[3] + side[4]);
+        let above = crate::dsp::db(line / floor.max(1e-300));
+        let level = crate::dsp::db(line);
+        let loud_enough = level > crate::dsp::db(peak) - HUM_IGNORE_BELOW_PEAK_DB;
+        if above >= HUM_LINE_DB && loud_enough && level.is_finite() {
+            let better = match &best {
+                Some(Warning::MainsHum { level_dbfs, .. }) => level > *level_dbfs,
+                _ => true,
+            };
+            if better {
+                best = Some(Warning::MainsHum {
+                    hz,
+                    level_dbfs: level,
+                    above_floor_db: above.min(200.0),
+                });
+            }
+        }
+    }
+    best
 }
 
 /// Check a recording; returns warnings, or the error that makes analysis
@@ -156,6 +238,45 @@ pub fn check_recording(x: &[f32], rate: u32) -> Result<Vec<Warning>, QualityErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hum_is_found_at_its_level_and_smooth_spectra_are_not_hum() {
+        let rate = 48_000;
+        let noise = crate::signal::NoiseParams {
+            colour: crate::signal::NoiseColour::Pink,
+            duration_s: 3.0,
+            rate,
+            level_dbfs: -50.0,
+            seed: 4,
+            period: None,
+        }
+        .generate()
+        .unwrap()
+        .samples;
+        assert_eq!(detect_hum(&noise, 0.0, rate), None);
+        for (hz, level) in [(50.0, -40.0), (60.0, -55.0)] {
+            let a = crate::dsp::from_db(level) * std::f64::consts::SQRT_2;
+            let x: Vec<f32> = noise
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let t = i as f64 / rate as f64;
+                    (*v as f64 + a * (2.0 * std::f64::consts::PI * hz * t).sin()) as f32
+                })
+                .collect();
+            match detect_hum(&x, 0.0, rate) {
+                Some(Warning::MainsHum {
+                    hz: h, level_dbfs, ..
+                }) => {
+                    assert_eq!(h, hz);
+                    assert!((level_dbfs - level).abs() < 0.5, "{level_dbfs} vs {level}");
+                }
+                other => panic!("{hz} Hz at {level} dBFS: {other:?}"),
+            }
+        }
+        // too short to tell
+        assert_eq!(detect_hum(&noise[..10_000], 0.0, rate), None);
+    }
 
     #[test]
     fn silence_and_clipping_are_errors() {

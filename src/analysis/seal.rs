@@ -115,6 +115,10 @@ pub struct SealMetrics {
     pub leak_corner_hz: Option<f64>,
     /// The verdict.
     pub verdict: Verdict,
+    /// True when the bass band is too close to the noise (or hum) for the
+    /// verdict to be trusted: it is shown as uncertain.
+    #[serde(default)]
+    pub uncertain: bool,
     /// The fitted leak model.
     pub leak_fit: Option<LeakFit>,
     /// Bass band used, [low, high] Hz.
@@ -265,6 +269,7 @@ fn band_metrics(
         bass_loss_db,
         leak_corner_hz: None,
         verdict,
+        uncertain: false,
         leak_fit: None,
         bass_band_hz: cfg.bass_band_hz,
         reference_band_hz: cfg.reference_band_hz,

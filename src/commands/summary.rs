@@ -14,7 +14,10 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
     let s = &m.seal;
     let mut out = String::new();
     let _ = writeln!(out, "tipfit {} — {source}", m.method);
-    let verdict = s.verdict.to_string().to_uppercase();
+    let mut verdict = s.verdict.to_string().to_uppercase();
+    if s.uncertain {
+        verdict += " (uncertain: the bass is near the noise floor, see the warnings)";
+    }
     let _ = writeln!(out, "  seal verdict   {verdict}");
     let bound = if s.bass_floor_limited {
         " (at the noise floor: at most)"

@@ -629,10 +629,7 @@ impl DeviceRig {
             if counters.gone.load(Ordering::Relaxed) {
                 drop(out_stream);
                 drop(in_stream);
-                bail!(
-                    "{}: a device disappeared during the measurement (unplugged?); nothing was saved from this measurement",
-                    self.describe()
-                );
+                return Err(super::capture::device_lost(&self.describe()));
             }
             let n = cons.pop_slice(&mut buf);
             interleaved.extend_from_slice(&buf[..n]);
@@ -674,38 +671,9 @@ impl DeviceRig {
 
     /// Play `play` (driver and/or ambient channel) and record every input
     /// channel; retried when there were dropouts, refused after
-    /// [`Self::attempts`].
+    /// [`Self::attempts`] (see [`super::capture::Recorder`]).
     pub fn play_and_record_all(&mut self, play: &Playback, rate: u32) -> Result<Recording> {
-        let peak = play
-            .driver
-            .iter()
-            .chain(&play.ambient)
-            .fold(0f32, |m, v| m.max(v.abs()));
-        let ceiling = crate::dsp::from_db(self.opts.max_level_dbfs) as f32;
-        if peak > ceiling * 1.0001 {
-            bail!(
-                "the signal peaks at {:.1} dBFS, above the output ceiling of {:.1} dBFS (--max-level): lower --level",
-                crate::dsp::db(peak as f64),
-                self.opts.max_level_dbfs
-            );
-        }
-        let mut last = String::new();
-        for _ in 0..self.attempts.max(1) {
-            let (rec, c) = self.attempt(play, rate)?;
-            let (o, e) = (
-                c.overruns.load(Ordering::Relaxed),
-                c.errors.load(Ordering::Relaxed),
-            );
-            if o == 0 && e == 0 {
-                return Ok(rec);
-            }
-            last = format!("{o} input overrun(s), {e} stream error(s)");
-            eprintln!("{}: dropouts ({last}); measuring again", self.describe());
-        }
-        bail!(
-            "{}: every attempt had dropouts ({last}); the measurement is refused. Close other audio programs or use a larger buffer",
-            self.describe()
-        )
+        super::capture::Recorder::play_and_record_all(self, play, rate)
     }
 
     /// Start looping `play` and recording: the live monitor's stream.
@@ -918,6 +886,37 @@ where
         move |e| ce.error(e),
         None,
     )
+}
+
+impl super::capture::Recorder for DeviceRig {
+    fn capture(&mut self, play: &Playback, rate: u32) -> Result<super::capture::Capture> {
+        let (recording, c) = self.attempt(play, rate)?;
+        Ok(super::capture::Capture {
+            recording,
+            overruns: c.overruns.load(Ordering::Relaxed),
+            errors: c.errors.load(Ordering::Relaxed),
+        })
+    }
+
+    fn describe(&self) -> String {
+        Rig::describe(self)
+    }
+
+    fn names(&self) -> (String, String) {
+        DeviceRig::names(self)
+    }
+
+    fn attempts(&self) -> usize {
+        self.attempts
+    }
+
+    fn max_level_dbfs(&self) -> f64 {
+        self.opts.max_level_dbfs
+    }
+
+    fn separate_clocks(&self) -> bool {
+        DeviceRig::separate_clocks(self)
+    }
 }
 
 impl Rig for DeviceRig {

@@ -4,8 +4,9 @@
 //! clock, analyse, and read the sound card's latency from a loopback
 //! channel when there is one.
 
+use super::capture::Recorder;
 use super::device::{DeviceRig, Playback};
-use super::{Recording, Rig};
+use super::Recording;
 use crate::analysis::{AnalysisConfig, Analyzer, FrequencyResponse, Measurement};
 use crate::calibration::Calibration;
 use crate::dsp::sync::{measure_and_correct, with_markers_spec, MarkerSpec};
@@ -14,10 +15,14 @@ use crate::signal::Stimulus;
 use anyhow::{bail, Context, Result};
 
 /// How a device measurement is made.
+///
+/// The rig is a sound card, or anything else that streams
+/// ([`Recorder`]): the simulated rig with injected faults goes through the
+/// same steps (`crate::rig::faults`).
 #[derive(Debug)]
-pub struct DeviceSetup {
+pub struct DeviceSetup<R: Recorder = DeviceRig> {
     /// The open rig.
-    pub rig: DeviceRig,
+    pub rig: R,
     /// Input channel of the coupler or probe mic (1-based).
     pub inner_channel: u16,
     /// Input channel of a loopback cable from the driver output, if any.
@@ -103,7 +108,7 @@ pub fn apply_calibration(cal: &Calibration, rate: u32, cfg: &mut AnalysisConfig)
     lines
 }
 
-impl DeviceSetup {
+impl<R: Recorder> DeviceSetup<R> {
     /// Play `stimulus` on the driver channel and analyse the inner channel.
     pub fn measure(
         &mut self,

@@ -5,8 +5,10 @@
 //! | [`sim::SimRig`] | a simulated ear or coupler with exact truth (the default) |
 //! | [`device::DeviceRig`] | a sound card through cpal |
 
+pub mod capture;
 pub mod device;
 pub mod device_measure;
+pub mod faults;
 pub mod outside;
 pub mod sim;
 

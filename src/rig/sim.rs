@@ -287,6 +287,13 @@ impl SimRig {
         &self.config
     }
 
+    /// Change the configuration but keep this insertion (the leak) and
+    /// the noise seed (the fault injector sets latency, drift and length
+    /// per attempt).
+    pub fn config_mut(&mut self) -> &mut SimConfig {
+        &mut self.config
+    }
+
     /// This insertion's leak (`None`: perfectly sealed).
     pub fn leak(&self) -> Option<Leak> {
         self.leak
