@@ -152,12 +152,18 @@ pub enum AnalysisError {
         recorded_up_to_hz: f64,
     },
     /// The impulse is smeared: high and low frequencies arrive apart.
-    #[error("the response is smeared in time: 4-8 kHz arrives {spread_ms:+.1} ms after 250-500 Hz{ppm} (an IEM gives a few tenths of a ms): the recorder's clock differs from the player's, or the rates do not match; measure with sync markers (--sync on) or record and play on one device")]
+    #[error("the response is smeared in time: 4-8 kHz arrives {spread_ms:+.1} ms after 500-1000 Hz{ppm} (an IEM gives a few tenths of a ms): the recorder's clock differs from the player's, or the rates do not match; measure with sync markers (--sync on) or record and play on one device")]
     Smeared {
         /// The arrival spread, ms.
         spread_ms: f64,
         /// The clock difference that would explain it, as text.
         ppm: String,
+    },
+    /// The impulse response is noise.
+    #[error("no response found: the impulse peak stands {prominence_db:.1} dB clear of the noise (a response stands tens of dB clear): the recording does not contain the stimulus: the wrong input channel, an output that does not reach the IEM, or a stimulus that arrived too late")]
+    NoImpulse {
+        /// See `response::ImpulseResults::peak_prominence_db`.
+        prominence_db: f64,
     },
     /// No response found.
     #[error("no response found: the broadband SNR is {snr_db:.1} dB (the recording does not contain the stimulus: the wrong input channel, an output that does not reach the IEM, or a stimulus that arrived too late)")]
@@ -255,9 +261,13 @@ fn truncation(
     Ok(())
 }
 
-/// Largest arrival spread between 250-500 Hz and 4-8 kHz accepted, s
+/// Largest arrival spread between 500-1000 Hz and 4-8 kHz accepted, s
 /// (see `response::ImpulseResults::arrival_spread_s`).
-pub const MAX_ARRIVAL_SPREAD_S: f64 = 0.002;
+pub const MAX_ARRIVAL_SPREAD_S: f64 = 0.0015;
+
+/// An impulse peak less prominent than this is noise (see
+/// `response::ImpulseResults::peak_prominence_db`), dB.
+pub const MIN_PEAK_PROMINENCE_DB: f64 = 12.0;
 
 /// SNR below which the whole measurement is refused, dB.
 pub const MIN_SNR_DB: f64 = 3.0;
@@ -393,7 +403,12 @@ impl Analyzer {
             &self.fft,
         );
         drop(scratch);
-        if r.snr_db < MIN_SNR_DB {
+        if r.peak_prominence_db < MIN_PEAK_PROMINENCE_DB {
+            return Err(AnalysisError::NoImpulse {
+                prominence_db: r.peak_prominence_db,
+            });
+        }
+        if r.snr_db < MIN_SNR_DB || r.snr_db.is_nan() {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
         }
         truncation(stimulus, r.latency_samples, len, cfg)?;

@@ -27,8 +27,6 @@ pub struct Capture {
 
 /// Shortest run of exact zeros counted as a dropout, samples.
 pub const GAP_MIN_SAMPLES: usize = 32;
-/// Level on both sides of a run of zeros that makes it a cut, not a pause.
-pub const GAP_EDGE_LEVEL: f32 = 1e-3;
 
 /// The error text of a device that disappeared during a measurement.
 pub fn device_lost(describe: &str) -> anyhow::Error {
@@ -38,10 +36,14 @@ pub fn device_lost(describe: &str) -> anyhow::Error {
 }
 
 /// A gap in a channel: `(start, length)` of the first run of at least
-/// [`GAP_MIN_SAMPLES`] exact zeros with signal on both sides (the sample
-/// before and the one after at or above [`GAP_EDGE_LEVEL`]). Silence that
-/// fades in and out (a pause in the stimulus) is not a gap.
+/// [`GAP_MIN_SAMPLES`] exact zeros inside a live input, with signal on both
+/// sides. A live input (a microphone: its noise floor never reads exact
+/// zero) is one whose first [`GAP_MIN_SAMPLES`] samples are not all zero;
+/// a digital loopback, silent before the stimulus, is not checked.
 pub fn find_gap(x: &[f32]) -> Option<(usize, usize)> {
+    if x.len() < GAP_MIN_SAMPLES || x[..GAP_MIN_SAMPLES].iter().all(|v| *v == 0.0) {
+        return None;
+    }
     let mut i = 0;
     while i < x.len() {
         if x[i] != 0.0 {
@@ -52,14 +54,8 @@ pub fn find_gap(x: &[f32]) -> Option<(usize, usize)> {
         while i < x.len() && x[i] == 0.0 {
             i += 1;
         }
-        let len = i - start;
-        if len >= GAP_MIN_SAMPLES
-            && start > 0
-            && i < x.len()
-            && x[start - 1].abs() >= GAP_EDGE_LEVEL
-            && x[i].abs() >= GAP_EDGE_LEVEL
-        {
-            return Some((start, len));
+        if i - start >= GAP_MIN_SAMPLES && i < x.len() {
+            return Some((start, i - start));
         }
     }
     None
@@ -142,13 +138,19 @@ mod tests {
         x[999] = 0.4;
         x[1100] = 0.4;
         assert_eq!(find_gap(&x), Some((1000, 100)));
-        // leading and trailing zeros (pre-roll, a digital loopback) and a
-        // faded pause are not gaps
+        // a gap in a quiet stretch of a live input still counts
+        let mut q: Vec<f32> = (0..4000).map(|i| 1e-6 * ((i % 5) as f32 + 1.0)).collect();
+        q[2000..2040].fill(0.0);
+        assert_eq!(find_gap(&q), Some((2000, 40)));
+        // trailing zeros (the input stopped) are not a gap
+        q[2000..2040].fill(1e-6);
+        q[3900..].fill(0.0);
+        assert_eq!(find_gap(&q), None);
+        // a digital loopback starts silent: its pauses are not gaps
         let mut y = vec![0f32; 500];
-        y.extend((0..500).map(|i| 0.5 * (i as f32 * 0.1).sin() * (1.0 - i as f32 / 500.0)));
+        y.extend((0..500).map(|i| 0.5 * (i as f32 * 0.1).sin()));
         y.extend(vec![0f32; 300]);
-        y.extend((0..500).map(|i| 0.5 * (i as f32 * 0.1 + 0.3).sin() * (i as f32 / 500.0)));
-        y.extend(vec![0f32; 500]);
+        y.extend((0..500).map(|i| 0.5 * (i as f32 * 0.1 + 0.3).sin()));
         assert_eq!(find_gap(&y), None);
         // short runs are zero crossings, not gaps
         let mut z: Vec<f32> = vec![0.5; 200];
