@@ -44,26 +44,41 @@ pub struct Stat {
 }
 
 impl Stat {
-    /// Statistics of `v` (`None` when empty or not finite).
+    /// Statistics of `v` (`None` when empty, when a value is not finite or
+    /// when a statistic would not be: values so huge that even the scaled
+    /// arithmetic overflows).
     pub fn of(v: &[f64]) -> Option<Stat> {
         if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
             return None;
         }
         let n = v.len();
-        let mean = v.iter().sum::<f64>() / n as f64;
-        let sd = if n > 1 { sample_sd(v) } else { 0.0 };
+        // Huge (finite) values would overflow the sums and squares: compute
+        // on values scaled by a power of two (exact), then scale back.
+        let big = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let scale = if big > 1e150 {
+            2f64.powi(big.log2().floor() as i32)
+        } else {
+            1.0
+        };
+        let u: Vec<f64> = v.iter().map(|x| x / scale).collect();
+        let mean = u.iter().sum::<f64>() / n as f64 * scale;
+        let sd = if n > 1 { sample_sd(&u) * scale } else { 0.0 };
         let half = if n > 1 {
             student_t_quantile(0.975, n - 1) * sd / (n as f64).sqrt()
         } else {
             0.0
         };
-        Some(Stat {
+        let s = Stat {
             n,
             mean,
             sd,
             ci95_low: mean - half,
             ci95_high: mean + half,
-        })
+        };
+        [s.mean, s.sd, s.ci95_low, s.ci95_high]
+            .iter()
+            .all(|x| x.is_finite())
+            .then_some(s)
     }
 
     fn standard_error(&self) -> f64 {
@@ -273,7 +288,7 @@ fn outliers(metric: &str, values: &[(usize, f64)], min_dev: f64) -> Vec<Outlier>
     values
         .iter()
         .map(|&(fit, value)| (fit, value, 0.6745 * (value - centre) / mad))
-        .filter(|p| p.2.abs() > 3.5 && (p.1 - centre).abs() > min_dev)
+        .filter(|p| p.2.is_finite() && p.2.abs() > 3.5 && (p.1 - centre).abs() > min_dev)
         .map(|(fit, value, robust_z)| Outlier {
             fit,
             metric: metric.into(),
@@ -313,7 +328,8 @@ fn repeatability(fits: &[&FitRecord], limit_db: f64) -> (Option<f64>, Vec<(usize
         return (None, Vec::new());
     }
     let max_sd = (0..grid.len())
-        .map(|k| sample_sd(&curves.iter().map(|c| c.1[k]).collect::<Vec<_>>()))
+        .filter_map(|k| Stat::of(&curves.iter().map(|c| c.1[k]).collect::<Vec<_>>()))
+        .map(|s| s.sd)
         .fold(0.0, f64::max);
     let mut pairs = Vec::new();
     for (i, a) in curves.iter().enumerate() {

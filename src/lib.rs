@@ -17,6 +17,7 @@ pub mod commands;
 pub mod compare;
 pub mod dsp;
 pub mod formats;
+pub mod fuzzcheck;
 pub mod interrupt;
 pub mod monitor;
 pub mod report;

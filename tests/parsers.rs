@@ -134,3 +134,34 @@ proptest! {
         }
     }
 }
+
+/// Every regression fixture in tests/data/fuzz/TARGET/ goes through the
+/// fuzz target's own check (`tipfit::fuzzcheck`): a value with finite
+/// numbers or an error naming the file, never a panic.
+#[test]
+fn fuzz_fixtures_replay() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut replayed = 0;
+    for target in std::fs::read_dir(&root).unwrap().flatten() {
+        if !target.path().is_dir() {
+            continue;
+        }
+        let name = target.file_name().to_string_lossy().into_owned();
+        let check = tipfit::fuzzcheck::by_name(&name)
+            .unwrap_or_else(|| panic!("tests/data/fuzz/{name}: no such fuzz target"));
+        for file in std::fs::read_dir(target.path()).unwrap().flatten() {
+            let data = std::fs::read(file.path()).unwrap();
+            let path = file.path();
+            if let Err(e) = std::panic::catch_unwind(|| check(&data)) {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                panic!("{}: {msg}", path.display());
+            }
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 15, "only {replayed} fixtures");
+}

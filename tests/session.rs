@@ -134,21 +134,31 @@ fn guided_run_follows_redo_skip_and_quit_then_resumes() {
     assert!(again.contains("every fit is already measured"), "{again}");
 }
 
-/// Kill `tipfit session run --yes` (SIGKILL) at pseudo-random points; the
-/// folder must always be readable, and resume must complete it without
-/// touching any fit finished before the kill.
+/// Kill `tipfit session run --yes` (SIGKILL) at 50 pseudo-random points
+/// spread over a whole run (timed first); the folder must always be
+/// readable, and resume must complete it without touching any fit
+/// finished before the kill. `TIPFIT_KILL_SEED` picks other points.
 #[test]
 fn killing_a_session_never_leaves_it_unreadable_and_resume_completes_it() {
     let f = Fixture::new();
     f.write("small.toml", SMALL);
     let bin = assert_cmd::cargo::cargo_bin("tipfit");
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let runs = 12;
+    let t0 = std::time::Instant::now();
+    f.ok(&["session", "run", "small.toml", "--yes", "--out", "timed"]);
+    let full_ms = t0.elapsed().as_millis() as u64;
+    let seed: u64 = std::env::var("TIPFIT_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x2545_F491_4F6C_DD1D);
+    let mut state = seed.max(1);
+    let runs = 50;
+    // fits saved at the kill -> runs (None: killed before session.json)
+    let mut saved_at_kill = std::collections::BTreeMap::<Option<usize>, usize>::new();
     for run in 0..runs {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        let delay_ms = 20 + state % 700;
+        let delay_ms = 5 + state % (full_ms * 9 / 10);
         let out = f.path(&format!("k{run}"));
         let mut child = std::process::Command::new(&bin)
             .args(["session", "run", "small.toml", "--yes", "--out"])
@@ -161,43 +171,118 @@ fn killing_a_session_never_leaves_it_unreadable_and_resume_completes_it() {
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
+        let why = format!("run {run} (seed {seed}, killed at {delay_ms} of {full_ms} ms)");
         if !out.join(store::SESSION_FILE).exists() {
+            *saved_at_kill.entry(None).or_default() += 1;
             continue; // killed before the session existed: nothing to lose
         }
-        let loaded =
-            store::load(&out).unwrap_or_else(|e| panic!("run {run} ({delay_ms} ms): {e:#}"));
-        assert!(
-            loaded.warnings.is_empty(),
-            "run {run}: {:?}",
-            loaded.warnings
-        );
+        let loaded = store::load(&out).unwrap_or_else(|e| panic!("{why}: {e:#}"));
+        assert!(loaded.warnings.is_empty(), "{why}: {:?}", loaded.warnings);
+        *saved_at_kill.entry(Some(loaded.fits.len())).or_default() += 1;
         let before = fit_files(&out);
         let finished: Vec<&(PathBuf, Vec<u8>)> = before
             .iter()
             .filter(|(p, _)| p.extension().is_some_and(|e| e == "json"))
             .collect();
         let o = f.run(&["session", "resume", out.to_str().unwrap(), "--yes"]);
-        assert!(o.status.success(), "run {run}: {}", stderr(&o));
+        assert!(o.status.success(), "{why}: {}", stderr(&o));
         let after = store::load(&out).unwrap();
-        assert_eq!(after.fits.len(), 6, "run {run}");
-        assert!(after.warnings.is_empty());
+        assert_eq!(after.fits.len(), 6, "{why}");
+        assert!(after.warnings.is_empty(), "{why}");
+        assert!(!out.join(store::LOCK_FILE).exists(), "{why}: lock left");
         for (p, bytes) in finished {
             let wav = p.with_extension("wav");
             assert_eq!(
                 &std::fs::read(p).unwrap(),
                 bytes,
-                "run {run}: {} changed",
+                "{why}: {} changed",
                 p.display()
             );
             if let Some((_, w)) = before.iter().find(|(q, _)| *q == wav) {
                 assert_eq!(
                     &std::fs::read(&wav).unwrap(),
                     w,
-                    "run {run}: {} changed",
+                    "{why}: {} changed",
                     wav.display()
                 );
             }
         }
+        let o = f.run(&["compare", out.to_str().unwrap(), "--json"]);
+        assert!(o.status.success(), "{why}: {}", stderr(&o));
+    }
+    eprintln!("kill points (fits saved -> runs): {saved_at_kill:?}, a full run {full_ms} ms");
+    // the kills landed all over the run: before the session, mid-way, late
+    assert!(saved_at_kill.len() >= 4, "{saved_at_kill:?}");
+    assert_eq!(saved_at_kill.values().sum::<usize>(), runs);
+}
+
+/// Ctrl-C (SIGINT) during `session run`: the fit in progress is finished
+/// and saved or dropped, the lock released, exit 130 with the resume
+/// command; resume completes the session without touching saved fits.
+#[test]
+fn ctrl_c_saves_what_is_finished_and_says_how_to_resume() {
+    let f = Fixture::new();
+    f.write(
+        "long.toml",
+        SMALL.replace("fits_per_tip = 3", "fits_per_tip = 8"),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("tipfit");
+    let out = f.path("c");
+    let child = std::process::Command::new(&bin)
+        .args(["session", "run", "long.toml", "--yes", "--out"])
+        .arg(&out)
+        .current_dir(f.dir.path())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait for the first saved fit, then press Ctrl-C
+    let t0 = std::time::Instant::now();
+    while fit_files(&out).is_empty() {
+        assert!(t0.elapsed().as_secs() < 60, "no fit saved within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let pid = child.id().to_string();
+    let sent = std::time::Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let o = child.wait_with_output().unwrap();
+    let took = sent.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(took.as_secs_f64() < 5.0, "took {took:?} to stop");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("interrupted: "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains(&format!(
+            "of 16 fits are saved in {}; continue with: tipfit session resume {}",
+            out.display(),
+            out.display()
+        )),
+        "{line}"
+    );
+    assert!(err.contains("stopped by Ctrl-C"), "{err}");
+    assert!(!out.join(store::LOCK_FILE).exists(), "lock left");
+    let loaded = store::load(&out).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let saved = loaded.fits.len();
+    assert!((1..16).contains(&saved), "{saved}");
+    assert!(
+        line.starts_with(&format!("interrupted: {saved} of 16")),
+        "{line}"
+    );
+    let before = fit_files(&out);
+    let o = f.run(&["session", "resume", out.to_str().unwrap(), "--yes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("resuming: {saved} of 16 fits already measured")));
+    assert_eq!(store::load(&out).unwrap().fits.len(), 16);
+    for (p, bytes) in before {
+        assert_eq!(std::fs::read(&p).unwrap(), bytes, "{} changed", p.display());
     }
 }
 

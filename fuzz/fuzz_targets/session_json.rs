@@ -1,16 +1,8 @@
 //! Session JSON (session.json and fit records): a value or an error naming
 //! the file, never a panic.
+//! The property lives in `tipfit::fuzzcheck::session_json`, which `cargo test`
+//! also runs on the regression fixtures in tests/data/fuzz/session_json/.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use std::path::Path;
 
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let p = Path::new("fuzz.json");
-    if let Err(e) = tipfit::session::store::parse_info(&text, p) {
-        assert!(format!("{e:#}").starts_with("fuzz.json"), "{e:#}");
-    }
-    if let Err(e) = tipfit::session::store::parse_fit(&text, p) {
-        assert!(format!("{e:#}").starts_with("fuzz.json"), "{e:#}");
-    }
-});
+fuzz_target!(|data: &[u8]| tipfit::fuzzcheck::session_json(data));

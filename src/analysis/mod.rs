@@ -159,6 +159,14 @@ pub enum AnalysisError {
         /// The clock difference that would explain it, as text.
         ppm: String,
     },
+    /// A seal band holds no point of the seal metrics' grid.
+    #[error("the seal cannot be judged: the bass band {}-{} Hz or the reference band {}-{} Hz holds no point of the seal metrics' 1/12-octave grid, which ends at 2 kHz (or at the top of the stimulus): widen the band or keep it below 2 kHz", bass.0, bass.1, reference.0, reference.1)]
+    SealOffGrid {
+        /// Bass band, Hz.
+        bass: (f64, f64),
+        /// Reference band, Hz.
+        reference: (f64, f64),
+    },
     /// The impulse response is noise.
     #[error("no response found: the impulse peak stands {prominence_db:.1} dB clear of the noise (a response stands tens of dB clear): the recording does not contain the stimulus: the wrong input channel, an output that does not reach the IEM, or a stimulus that arrived too late")]
     NoImpulse {
@@ -369,6 +377,12 @@ impl Analyzer {
             )?,
         };
         check_bands(&m, cfg)?;
+        if !m.seal.bass_db.is_finite() {
+            return Err(AnalysisError::SealOffGrid {
+                bass: cfg.seal.bass_band_hz,
+                reference: cfg.seal.reference_band_hz,
+            });
+        }
         self.snr_warnings(&mut m, cfg, &mut warnings);
         m.warnings = warnings.iter().map(ToString::to_string).collect();
         Ok(m)

@@ -108,11 +108,30 @@ pub(crate) fn measure(
     } else if done > 0 {
         eprintln!("resuming: {done} of {total} fits already measured");
     }
+    crate::interrupt::install();
     let mut ui = TerminalUi::new(total, done, yes);
     let outcome = run::run(&store, &mut info, &measurer, &mut ui);
     ui.finish();
     let dir = store.dir().display().to_string();
-    match outcome? {
+    let saved = || run::done_fits(store.dir(), &info);
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) if e.is::<crate::interrupt::Interrupted>() => Outcome::Interrupted,
+        Err(e) => {
+            return Err(anyhow::anyhow!(
+                "{e:#}\n  {} of {total} fits are saved in {dir}; once fixed, continue with: tipfit session resume {dir}",
+                saved()
+            ))
+        }
+    };
+    match outcome {
+        Outcome::Interrupted => {
+            eprintln!(
+                "interrupted: {} of {total} fits are saved in {dir}; continue with: tipfit session resume {dir}",
+                saved()
+            );
+            return Err(crate::interrupt::Interrupted.into());
+        }
         Outcome::Complete => {
             let loaded = store::load(store.dir())?;
             eprintln!(

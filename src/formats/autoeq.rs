@@ -5,7 +5,8 @@
 //! picked by name (case-insensitive, a BOM and quotes around names are
 //! fine). A file of exactly two columns without a `raw` column uses the
 //! second one. Other columns are ignored and may be empty. Frequencies must
-//! be positive and rising, levels finite, and at least 2 points present.
+//! be positive and rising, levels finite and within +-1000 dB
+//! ([`super::MAX_LEVEL_DB`]), and at least 2 points present.
 //! Line endings LF or CRLF. Errors read `{path}:{line}: {reason}` (line 0:
 //! the file as a whole). Writing: `frequency,raw`, the frequency exactly (the
 //! shortest text that reads back to the same number), the level with 4
@@ -105,6 +106,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, AutoEqError> 
         };
         let f = value(freq_col, "frequency")?;
         let level = value(raw_col, &format!("level ('{level_name}')"))?;
+        super::check_level(&format!("level ('{level_name}')"), level).map_err(|m| err(n, m))?;
         super::check_next_frequency(f, resp.freq_hz.last().copied()).map_err(|m| err(n, m))?;
         resp.freq_hz.push(f);
         resp.db.push(level);
@@ -113,8 +115,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, AutoEqError> 
         return Err(err(
             0,
             format!(
-                "holds {} data lines; a response needs at least 2",
-                resp.freq_hz.len()
+                "holds {} data line{}; a response needs at least 2",
+                resp.freq_hz.len(),
+                if resp.freq_hz.len() == 1 { "" } else { "s" }
             ),
         ));
     }

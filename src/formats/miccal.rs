@@ -10,7 +10,8 @@
 //! factor and the serial number. A line that starts like a number but is
 //! not a valid data line is an error naming its line. The phase column is
 //! all-or-nothing: every data line has it or none does. Frequencies must be
-//! positive and strictly ascending; a file needs at least 2 data lines. A
+//! positive and strictly ascending, gains within +-1000 dB
+//! ([`super::MAX_LEVEL_DB`]); a file needs at least 2 data lines. A
 //! UTF-8 BOM and CRLF line endings are accepted; files are read as bytes
 //! and decoded lossily, so Latin-1 comments do not stop the reader.
 
@@ -168,6 +169,7 @@ pub fn parse(text: &str, path: &Path) -> Result<MicCal, MicCalError> {
         };
         let f = value(0, "frequency")?;
         let gain = value(1, "gain")?;
+        super::check_level("gain", gain).map_err(|m| err(n, m))?;
         let has_phase = cols.len() == 3;
         let phase = if has_phase {
             Some(value(2, "phase")?)
@@ -198,8 +200,9 @@ pub fn parse(text: &str, path: &Path) -> Result<MicCal, MicCalError> {
         return Err(err(
             0,
             format!(
-                "holds {} data lines; a calibration needs at least 2",
-                cal.freq_hz.len()
+                "holds {} data line{}; a calibration needs at least 2",
+                cal.freq_hz.len(),
+                if cal.freq_hz.len() == 1 { "" } else { "s" }
             ),
         ));
     }

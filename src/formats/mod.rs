@@ -9,6 +9,29 @@ pub mod wav;
 
 use std::io::Write;
 
+/// Largest level magnitude a response or calibration file may hold, dB.
+/// Nothing real comes near it (the loudest sound in air is about 194 dB
+/// SPL; tipfit's own floor is -400 dB), and levels beyond it overflow the
+/// arithmetic downstream (differences, means, interpolation) to infinity.
+pub const MAX_LEVEL_DB: f64 = 1000.0;
+
+/// Check a level read from a response file: within +-[`MAX_LEVEL_DB`].
+/// `what` names the column; the message is what to put after `file:line:`.
+pub(crate) fn check_level(what: &str, v: f64) -> Result<(), String> {
+    if v.abs() > MAX_LEVEL_DB {
+        // 1e308 as written, not as 309 digits
+        let shown = if v.abs() < 1e9 {
+            format!("{v}")
+        } else {
+            format!("{v:e}")
+        };
+        return Err(format!(
+            "{what} {shown} dB is beyond +-{MAX_LEVEL_DB} dB, not a level in dB"
+        ));
+    }
+    Ok(())
+}
+
 /// Check the next frequency of a response file: positive and above the
 /// previous one. The message is what to put after `file:line:`.
 pub(crate) fn check_next_frequency(f: f64, previous: Option<f64>) -> Result<(), String> {
@@ -23,6 +46,19 @@ pub(crate) fn check_next_frequency(f: f64, previous: Option<f64>) -> Result<(), 
     }
 }
 use std::path::Path;
+
+/// Fault injection for tests and for trying tipfit's behaviour: when
+/// `TIPFIT_FAIL_WRITE` is set, writing a file whose path ends with its
+/// value fails (after the temporary file is written, before it replaces
+/// the target), as a full disk would.
+fn injected_failure(path: &Path) -> std::io::Result<()> {
+    match std::env::var_os("TIPFIT_FAIL_WRITE") {
+        Some(v) if !v.is_empty() && path.to_string_lossy().ends_with(&*v.to_string_lossy()) => Err(
+            std::io::Error::other("injected I/O error (TIPFIT_FAIL_WRITE)"),
+        ),
+        _ => Ok(()),
+    }
+}
 
 /// Write `bytes` to `path` atomically: a temporary file in the same folder,
 /// flushed and synced, then renamed over the target. A crash leaves either
@@ -41,6 +77,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        injected_failure(path)?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -4,7 +4,8 @@
 //! hold frequency, level in dB and optionally phase in degrees, separated by
 //! tabs, spaces, commas or semicolons. One header line of words (e.g.
 //! `Freq SPL` or `frequency,raw`) is accepted before the data. Frequencies
-//! must be positive and ascending. Writing: `*` comment lines, then
+//! must be positive and ascending, levels finite and within +-1000 dB
+//! ([`super::MAX_LEVEL_DB`]). Writing: `*` comment lines, then
 //! `freq<TAB>dB<TAB>phase`.
 
 use crate::analysis::FrequencyResponse;
@@ -81,6 +82,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
         };
         let f = value(0, "frequency")?;
         let level = value(1, "level")?;
+        super::check_level("level", level).map_err(|m| err(n, m))?;
         super::check_next_frequency(f, resp.freq_hz.last().copied()).map_err(|m| err(n, m))?;
         resp.freq_hz.push(f);
         resp.db.push(level);
@@ -92,8 +94,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
         return Err(err(
             0,
             format!(
-                "holds {} data lines; a response needs at least 2",
-                resp.freq_hz.len()
+                "holds {} data line{}; a response needs at least 2",
+                resp.freq_hz.len(),
+                if resp.freq_hz.len() == 1 { "" } else { "s" }
             ),
         ));
     }

@@ -190,16 +190,28 @@ fn render_file(
     size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> Result<()>,
 ) -> Result<()> {
+    // drawn to a temporary file renamed over the target: a failed write
+    // (a full disk) leaves the old plot whole
+    let name = path
+        .file_name()
+        .map_or_else(|| "plot.png".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}.png", std::process::id()));
     let run = || -> Result<()> {
         check_size(size)?;
         register_fonts();
-        let root = BitMapBackend::new(path, size).into_drawing_area();
+        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         root.fill(&WHITE)?;
         draw(&root)?;
         root.present()?;
+        drop(root);
+        std::fs::rename(&tmp, path)?;
         Ok(())
     };
-    run().with_context(|| format!("cannot write the plot {}", path.display()))
+    let result = run();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write the plot {}", path.display()))
 }
 
 /// Draw into an RGB buffer of `size` (3 bytes a pixel).
@@ -402,13 +414,15 @@ fn tip_index(info: &SessionInfo, name: &str) -> Option<usize> {
     info.tips.iter().position(|t| t.name == name)
 }
 
-/// Consecutive runs of finite `(x, y)` points.
-fn runs(xs: &[f64], ys: &[f64]) -> Vec<Vec<(f64, f64)>> {
+/// Consecutive runs of finite `(x, y)` points, `y` clamped into the plot's
+/// range `lo..=hi`: axis ranges leave out absurd values (see [`y_range`]),
+/// and a point far outside the range would overflow the pixel arithmetic.
+fn runs(xs: &[f64], ys: &[f64], (lo, hi): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut cur = Vec::new();
     for (x, y) in xs.iter().zip(ys) {
         if x.is_finite() && y.is_finite() {
-            cur.push((*x, *y));
+            cur.push((*x, y.clamp(lo, hi)));
         } else if !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -904,7 +918,7 @@ fn draw_spread(
         .zip(&s.sd)
         .map(|(m, d)| if *d > 0.0 { *m } else { f64::NAN })
         .collect();
-    for run in runs(grid, &band_y) {
+    for run in runs(grid, &band_y, (lo, hi)) {
         let pts: Vec<(f64, f64)> = run
             .iter()
             .map(|(x, _)| (*x, upper[index_of(grid, *x)]))
@@ -916,7 +930,7 @@ fn draw_spread(
             .collect();
         chart.draw_series(std::iter::once(Polygon::new(pts, c.mix(0.18).filled())))?;
     }
-    for run in runs(grid, &s.mean) {
+    for run in runs(grid, &s.mean, (lo, hi)) {
         chart.draw_series(LineSeries::new(run, c.stroke_width(look.upx(3.0))))?;
     }
     Ok(())
@@ -939,7 +953,8 @@ fn draw_dashed(
     width: u32,
     look: Look,
 ) -> Result<()> {
-    for run in runs(grid, ys) {
+    let y_lim = range_of(chart.y_range());
+    for run in runs(grid, ys, y_lim) {
         chart.draw_series(DashedLineSeries::new(
             run,
             look.upx(10.0),
@@ -1338,13 +1353,16 @@ fn draw_band_series(
     let pts: Vec<(f64, f64)> = xs
         .iter()
         .zip(&b.mean)
-        .filter(|p| inside(*p.0))
-        .map(|(x, m)| (*x, *m))
+        .filter(|p| inside(*p.0) && p.1.is_finite())
+        .map(|(x, m)| (*x, m.clamp(y0, y1)))
         .collect();
     chart.draw_series(LineSeries::new(pts, c.stroke_width(look.upx(2.0))))?;
     let cap = look.px(7.0);
     for k in (0..xs.len()).filter(|k| inside(xs[*k]) && b.sd[*k] > 0.0) {
-        let (lo, hi) = ((b.mean[k] - b.sd[k]).max(y0), (b.mean[k] + b.sd[k]).min(y1));
+        let (lo, hi) = (
+            (b.mean[k] - b.sd[k]).clamp(y0, y1),
+            (b.mean[k] + b.sd[k]).clamp(y0, y1),
+        );
         let style = c.stroke_width(look.upx(2.0));
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(xs[k], lo), (xs[k], hi)],
@@ -1787,7 +1805,13 @@ where
         } else {
             HPos::Left
         };
-        (&r.short, at(h, VPos::Bottom), r.mean, 0, -look.px(12.0))
+        (
+            &r.short,
+            at(h, VPos::Bottom),
+            r.mean.clamp(lo, hi),
+            0,
+            -look.px(12.0),
+        )
     });
     let text = Text::new(text.clone(), (dx, dy), style.pos(anchor));
     chart.draw_series(std::iter::once(EmptyElement::at((x, yc)) + text))?;
@@ -1958,7 +1982,7 @@ fn draw_repeat_panel(area: &Area<'_>, look: Look, p: &RepeatPanel<'_>, grid: &[f
     let mut keys = Vec::new();
     for (k, c) in curves.iter().enumerate() {
         let col = shade(colour, k, curves.len());
-        for run in runs(grid, &c.ys) {
+        for run in runs(grid, &c.ys, ax.y) {
             if c.outlier {
                 chart.draw_series(DashedLineSeries::new(
                     run,
@@ -2523,8 +2547,17 @@ mod tests {
         assert_eq!(hz_label(&2500.0), "2.5k");
         assert_eq!(num_label(&-5.0), "−5");
         assert_eq!(
-            runs(&[1.0, 2.0, 3.0, 4.0], &[0.0, f64::NAN, 1.0, 2.0]).len(),
+            runs(
+                &[1.0, 2.0, 3.0, 4.0],
+                &[0.0, f64::NAN, 1.0, 2.0],
+                (-5.0, 5.0)
+            )
+            .len(),
             2
+        );
+        assert_eq!(
+            runs(&[1.0, 2.0], &[-1e300, 1e300], (-5.0, 5.0)),
+            vec![vec![(1.0, -5.0), (2.0, 5.0)]]
         );
         assert_eq!(
             y_range([f64::NAN].into_iter(), 5.0, 10.0, 5.0, (-1.0, 1.0)),

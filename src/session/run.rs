@@ -109,6 +109,8 @@ pub enum Outcome {
     Complete,
     /// The user quit; `resume` continues.
     Stopped,
+    /// Ctrl-C: stopped after saving what was finished.
+    Interrupted,
 }
 
 /// Fits already stored (readable) in the session.
@@ -154,7 +156,7 @@ pub fn ensure_reference(
         crate::formats::wav::SampleFormat::F32,
         None,
     )
-    .with_context(|| format!("{}: cannot save the reference recording", wav.display()))?;
+    .context("cannot save the reference recording")?;
     ui.say(&format!(
         "  reference: bass {:+.1} dB re 300-1000 Hz, SNR {:.0} dB",
         m.seal.bass_db, m.snr_db
@@ -183,8 +185,16 @@ pub fn run(
                 Ok(None) => {}
                 Err(e) => ui.say(&format!("  {e:#}: measuring it again")),
             }
-            if run_fit(store, info, measurer, ui, (ti, tip), n, refit_db)? == Outcome::Stopped {
-                return Ok(Outcome::Stopped);
+            if crate::interrupt::interrupted() {
+                return Ok(Outcome::Interrupted);
+            }
+            match run_fit(store, info, measurer, ui, (ti, tip), n, refit_db) {
+                Ok(Outcome::Complete) => {}
+                Ok(o) => return Ok(o),
+                Err(e) if e.is::<crate::interrupt::Interrupted>() => {
+                    return Ok(Outcome::Interrupted)
+                }
+                Err(e) => return Err(e),
             }
         }
     }
@@ -224,6 +234,10 @@ fn run_fit(
             .map(|r| (r.channels.as_slice(), r.rate));
         store.save_fit(tip, &m.record, rec)?;
         ui.say(&verdict_line(&m.record, of));
+        if crate::interrupt::interrupted() {
+            ui.advance();
+            return Ok(Outcome::Interrupted);
+        }
         if let Some(advice) = refit_advice(store, info, tip, &m.record, refit_db) {
             ui.say(&advice);
         }

@@ -51,6 +51,13 @@ impl Fixture {
             .unwrap()
     }
 
+    /// The tipfit command in the folder, to add environment and run.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = tipfit();
+        c.current_dir(self.dir.path()).args(args).write_stdin("");
+        c
+    }
+
     /// Run tipfit in the folder (empty input).
     pub fn run(&self, args: &[&str]) -> Output {
         self.run_with(args, "")
