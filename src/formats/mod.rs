@@ -61,7 +61,7 @@ fn injected_failure(path: &Path) -> std::io::Result<()> {
 }
 
 /// Write `bytes` to `path` atomically: a temporary file in the same folder,
-/// flushed and synced, then renamed over the target. A crash leaves either
+/// flushed and synced, then renamed over the target, and the folder synced. A crash leaves either
 /// the old file or the new one, never half of one.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
@@ -78,7 +78,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.write_all(bytes)?;
         f.sync_all()?;
         injected_failure(path)?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        // make the rename itself durable (a power cut keeps the new name);
+        // a folder that cannot be opened for syncing is not an error
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
