@@ -633,3 +633,25 @@ fn isolation_only_and_quick_only_sessions_compare_and_report() {
     assert!(v["isolation_ranking"].is_null());
     f.ok(&["report", "quick", "--out", "quick-report"]);
 }
+
+/// A fit measured in noise says its verdict is uncertain, and the stored
+/// record keeps the flag.
+#[test]
+fn a_fit_in_noise_is_shown_and_stored_as_uncertain() {
+    let f = Fixture::new();
+    f.write(
+        "noisy.toml",
+        "iem = \"Noisy\"\nfits_per_tip = 1\n[signal]\nsweep_duration_s = 1.0\n\
+         [measurements]\nisolation = false\n[sim]\nsnr_db = 8\n[[tip]]\nname = \"Foam\"\npreset = \"foam\"\n",
+    );
+    let out = f.ok(&["session", "run", "noisy.toml", "--yes", "--out", "n"]);
+    assert!(
+        stderr(&out).contains(
+            "Foam fit 1/1: good (uncertain: the bass is near the noise floor; redo in a quieter place)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let fit: serde_json::Value = serde_json::from_slice(&f.read("n/fits/foam/fit-1.json")).unwrap();
+    assert_eq!(fit["seal"]["seal"]["uncertain"], true, "{fit}");
+}

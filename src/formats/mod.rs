@@ -61,8 +61,8 @@ fn injected_failure(path: &Path) -> std::io::Result<()> {
 }
 
 /// Write `bytes` to `path` atomically: a temporary file in the same folder,
-/// flushed and synced, then renamed over the target, and the folder synced. A crash leaves either
-/// the old file or the new one, never half of one.
+/// flushed and synced, renamed over the target, then the folder synced. A
+/// crash leaves either the old file or the new one, never half of one.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

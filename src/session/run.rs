@@ -284,6 +284,9 @@ pub fn verdict_line(r: &FitRecord, of: usize) -> String {
     let mut s = format!("  {} fit {}/{of}:", r.tip, r.fit);
     if let Some(m) = r.response() {
         s += &format!(" {}", m.seal.verdict);
+        if m.seal.uncertain {
+            s += " (uncertain: the bass is near the noise floor; redo in a quieter place)";
+        }
         s += &seal_numbers(m);
     }
     if let Some(iso) = &r.isolation {
