@@ -655,3 +655,46 @@ fn a_fit_in_noise_is_shown_and_stored_as_uncertain() {
     let fit: serde_json::Value = serde_json::from_slice(&f.read("n/fits/foam/fit-1.json")).unwrap();
     assert_eq!(fit["seal"]["seal"]["uncertain"], true, "{fit}");
 }
+
+/// A device lost in the middle of a session (the sim's `lost` fault from
+/// the 3rd fit): the session stops with the error and the resume command,
+/// the two finished fits are kept, and a resume with dropouts retries each
+/// fit and completes the session without touching them.
+#[test]
+fn a_device_lost_mid_session_keeps_the_finished_fits() {
+    let f = Fixture::new();
+    f.write("small.toml", SMALL);
+    let out = f
+        .cmd(&["session", "run", "small.toml", "--yes", "--out", "s"])
+        .env("TIPFIT_SIM_FAULT", "lost@3")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("(faults: lost=1): a device disappeared during the measurement (unplugged?); nothing was saved from this measurement\n  2 of 6 fits are saved in s; once fixed, continue with: tipfit session resume s"),
+        "{err}"
+    );
+    let loaded = store::load(&f.path("s")).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.fits.len(), 2);
+    assert!(!f.path("s").join(store::LOCK_FILE).exists());
+    let before = fit_files(&f.path("s"));
+    let out = f
+        .cmd(&["session", "resume", "s", "--yes"])
+        .env("TIPFIT_SIM_FAULT", "dropout")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        err.matches("dropouts (1 input overrun(s), 0 stream error(s)); measuring again")
+            .count(),
+        4,
+        "one retry per remaining fit: {err}"
+    );
+    assert_eq!(store::load(&f.path("s")).unwrap().fits.len(), 6);
+    for (p, bytes) in before {
+        assert_eq!(std::fs::read(&p).unwrap(), bytes, "{} changed", p.display());
+    }
+}

@@ -25,6 +25,42 @@ pub struct FitMeasurer {
     multitone: Option<Stimulus>,
     device: Option<Mutex<DeviceSetup>>,
     calibration: Vec<String>,
+    /// Faults injected into the sim (`TIPFIT_SIM_FAULT`), from the n-th
+    /// fit this process measures.
+    sim_faults: Option<(Vec<crate::rig::faults::Fault>, usize)>,
+    /// Fits this process has measured.
+    measured: std::sync::atomic::AtomicUsize,
+}
+
+/// Fault injection for sessions on the sim (a test hook, like
+/// `TIPFIT_FAIL_WRITE`): `TIPFIT_SIM_FAULT="lost@3"` makes the sim stream
+/// like a sound card with the faults (comma-separated, as `measure --fault`
+/// takes them) from the 3rd fit this process measures on (default 1).
+fn sim_faults_from_env() -> Result<Option<(Vec<crate::rig::faults::Fault>, usize)>> {
+    let Ok(v) = std::env::var("TIPFIT_SIM_FAULT") else {
+        return Ok(None);
+    };
+    let (list, from) = match v.rsplit_once('@') {
+        Some((l, n)) => (
+            l,
+            n.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .with_context(|| {
+                    format!("TIPFIT_SIM_FAULT={v}: '@{n}' is not a fit number (1, 2, ...)")
+                })?,
+        ),
+        None => (v.as_str(), 1),
+    };
+    let faults = list
+        .split(',')
+        .map(|f| {
+            f.parse()
+                .map_err(|e: String| anyhow::anyhow!("TIPFIT_SIM_FAULT={v}: {e}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some((faults, from)))
 }
 
 /// One measured fit: the record and the seal recording.
@@ -126,6 +162,8 @@ impl FitMeasurer {
             multitone,
             device: setup,
             calibration,
+            sim_faults: sim_faults_from_env()?,
+            measured: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -243,12 +281,36 @@ impl FitMeasurer {
         let described = rig.describe();
         let what = || format!("tip '{}' fit {fit} ({described})", tip.name);
         let mut recording = None;
+        let nth = 1 + self
+            .measured
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let faults = self
+            .sim_faults
+            .as_ref()
+            .filter(|(_, from)| nth >= *from)
+            .map(|(f, _)| f.clone());
         let mut play = |stim: &Stimulus| -> Result<Measurement> {
-            let rec = rig.play_and_record(stim)?;
-            let m = self
+            let rec = match &faults {
+                None => rig.play_and_record(stim)?,
+                Some(f) => {
+                    use crate::rig::capture::Recorder;
+                    let mut r = crate::rig::faults::SimRecorder::new(rig.clone(), f.clone());
+                    r.max_level_dbfs = 0.0;
+                    let play = crate::rig::device::Playback {
+                        driver: stim.samples.clone(),
+                        ..Default::default()
+                    };
+                    let mut rec = r.play_and_record_all(&play, stim.rate)?;
+                    rig.noise_seed = r.sim.noise_seed;
+                    rec.channels.truncate(1);
+                    rec
+                }
+            };
+            let mut m = self
                 .analyzer
                 .analyse(&rec.channels[0], rec.rate, stim, reference, &self.analysis)
                 .with_context(what)?;
+            m.latency_s -= rec.lead_s;
             recording.get_or_insert(rec);
             Ok(m)
         };
