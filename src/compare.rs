@@ -86,6 +86,17 @@ impl Stat {
     }
 }
 
+/// What compare and report say of fits whose verdict is uncertain.
+pub fn uncertain_text(fits: &[usize]) -> String {
+    let list: Vec<String> = fits.iter().map(|f| f.to_string()).collect();
+    format!(
+        "{} {} measured near the noise floor; {} verdict is uncertain (redo in a quieter place)",
+        if fits.len() == 1 { "fit" } else { "fits" },
+        list.join(", "),
+        if fits.len() == 1 { "its" } else { "their" }
+    )
+}
+
 /// A fit reported as an outlier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outlier {
@@ -141,6 +152,9 @@ pub struct TipStats {
     pub refit_pairs: Vec<(usize, usize)>,
     /// Outlier fits.
     pub outliers: Vec<Outlier>,
+    /// Fits whose verdict is uncertain (bass near the noise floor).
+    #[serde(default)]
+    pub uncertain_fits: Vec<usize>,
 }
 
 /// One place in a ranking.
@@ -397,6 +411,11 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
         .filter_map(|r| Some((r.fit, corner_of(r)?)))
         .collect();
     let mut verdicts: Vec<Verdict> = seal.iter().map(|(_, m)| m.seal.verdict).collect();
+    let uncertain_fits: Vec<usize> = seal
+        .iter()
+        .filter(|(_, m)| m.seal.uncertain)
+        .map(|(f, _)| *f)
+        .collect();
     let mut sorted = verdicts.clone();
     sorted.sort_by_key(|v| verdict_rank(*v));
     let verdict = sorted.get(sorted.len() / 2).copied();
@@ -431,6 +450,7 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
         repeatability_max_sd_db,
         refit_pairs,
         outliers: out,
+        uncertain_fits,
     }
 }
 
@@ -615,7 +635,7 @@ pub fn to_csv(c: &Comparison) -> String {
     ] {
         s += &format!(",isolation_{c125}hz_db");
     }
-    s.push('\n');
+    s += ",uncertain_fits\n";
     for t in &c.tips {
         let st = |x: &Option<Stat>, d| {
             x.as_ref().map_or(",,,".to_string(), |x| {
@@ -663,7 +683,8 @@ pub fn to_csv(c: &Comparison) -> String {
             });
             s += &format!(",{}", opt(v, 1));
         }
-        s.push('\n');
+        let unc: Vec<String> = t.uncertain_fits.iter().map(|f| f.to_string()).collect();
+        s += &format!(",{}\n", unc.join(" "));
     }
     s
 }
@@ -736,6 +757,9 @@ pub fn render_table(c: &Comparison) -> String {
                 "  {}: fits {a} and {b} differ by more than {} dB below 1 kHz (refit advised)\n",
                 t.name, c.refit_db
             );
+        }
+        if !t.uncertain_fits.is_empty() {
+            s += &format!("  {}: {}\n", t.name, uncertain_text(&t.uncertain_fits));
         }
         for o in &t.outliers {
             s += &format!(

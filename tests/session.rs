@@ -654,6 +654,25 @@ fn a_fit_in_noise_is_shown_and_stored_as_uncertain() {
     );
     let fit: serde_json::Value = serde_json::from_slice(&f.read("n/fits/foam/fit-1.json")).unwrap();
     assert_eq!(fit["seal"]["seal"]["uncertain"], true, "{fit}");
+    // compare and the report carry it on.
+    let note = "Foam: fit 1 measured near the noise floor; its verdict is uncertain (redo in a quieter place)";
+    let table = stdout(&f.ok(&["compare", "n"]));
+    assert!(table.contains(note), "{table}");
+    let cmp: serde_json::Value =
+        serde_json::from_slice(&f.ok(&["compare", "n", "--json"]).stdout).unwrap();
+    assert_eq!(
+        cmp["tips"][0]["uncertain_fits"],
+        serde_json::json!([1]),
+        "{cmp}"
+    );
+    f.ok(&["compare", "n", "--csv", "c.csv"]);
+    let csv = String::from_utf8(f.read("c.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",uncertain_fits"), "{csv}");
+    assert!(lines.next().unwrap().ends_with(",1"), "{csv}");
+    f.ok(&["report", "n", "--out", "r"]);
+    let html = String::from_utf8(f.read("r/report.html")).unwrap();
+    assert!(html.contains(note), "{html}");
 }
 
 /// A device lost in the middle of a session (the sim's `lost` fault from

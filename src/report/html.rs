@@ -180,6 +180,13 @@ fn notes(cmp: &Comparison) -> String {
                 cmp.refit_db
             ));
         }
+        if !t.uncertain_fits.is_empty() {
+            items.push(format!(
+                "{}: {}",
+                esc(&t.name),
+                crate::compare::uncertain_text(&t.uncertain_fits)
+            ));
+        }
         for o in &t.outliers {
             items.push(format!(
                 "{}: fit {} is an outlier in {} (value {:.2}, robust z {:+.1}); it is kept in the statistics",
