@@ -3,10 +3,13 @@
 
 use crate::calibration::Calibration;
 use crate::cli::{DeviceArgs, SyncMode};
+use crate::formats::wav::{write_wav, SampleFormat};
+use crate::rig::capture::Recorder;
 use crate::rig::device::{DeviceChoice, DeviceOptions, DeviceRig};
+use crate::rig::Recording;
 use anyhow::{bail, Result};
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The stored calibration (empty with `--no-cal`) and its path.
 pub(crate) fn calibration(dev: &DeviceArgs) -> Result<(Calibration, PathBuf)> {
@@ -79,7 +82,7 @@ pub(crate) fn open_rig(
 }
 
 /// Whether to play sync markers on this rig.
-pub(crate) fn use_sync(dev: &DeviceArgs, rig: &DeviceRig) -> bool {
+pub(crate) fn use_sync(dev: &DeviceArgs, rig: &impl Recorder) -> bool {
     match dev.sync {
         SyncMode::On => true,
         SyncMode::Off => false,
@@ -96,4 +99,14 @@ pub(crate) fn input_channel<'a>(
     rig: &DeviceRig,
 ) -> Result<&'a [f32]> {
     crate::rig::device_measure::checked_channel(rec, channel, flag, &rig.names().0)
+}
+
+/// `--save-recording`: every input channel as 32-bit float WAV.
+pub(crate) fn save_recording(path: &Path, rec: &Recording) -> Result<()> {
+    write_wav(path, &rec.channels, rec.rate, SampleFormat::F32, None)?;
+    eprintln!(
+        "saved the recording (every input channel) to {}",
+        path.display()
+    );
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `tipfit measure`: play a stimulus on a rig, analyse the recording.
 
+use super::device_common::save_recording;
 use super::{emit, prepare};
 use crate::acoustics::Leak;
 use crate::analysis::isolation::{insertion_loss, noise_reduction};
@@ -116,11 +117,7 @@ fn measure_with_faults(
     let leak = sim.leak();
     let mut recorder = SimRecorder::new(sim, a.fault.clone());
     recorder.max_level_dbfs = 0.0;
-    let sync = match a.device.sync {
-        crate::cli::SyncMode::On => true,
-        crate::cli::SyncMode::Off => false,
-        crate::cli::SyncMode::Auto => recorder.separate_clocks(),
-    };
+    let sync = super::device_common::use_sync(&a.device, &recorder);
     let stimulus = stimulus(a)?;
     let peak = stimulus.samples.iter().fold(0f32, |m, v| m.max(v.abs()));
     let mut setup = DeviceSetup {
@@ -132,12 +129,7 @@ fn measure_with_faults(
     };
     let r = setup.measure(&stimulus, &Analyzer::new(), reference.as_ref(), &cfg)?;
     if let Some(path) = &a.save_recording {
-        let rec = &r.recording;
-        write_wav(path, &rec.channels, rec.rate, SampleFormat::F32, None)?;
-        eprintln!(
-            "saved the recording (every input channel) to {}",
-            path.display()
-        );
+        save_recording(path, &r.recording)?;
     }
     let describe = Recorder::describe(&setup.rig);
     let faults: Vec<String> = a.fault.iter().map(ToString::to_string).collect();

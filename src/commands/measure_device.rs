@@ -7,13 +7,14 @@
 //! player's clock, corrected by the mic and sound-card calibrations, and
 //! analysed like a sim recording.
 
-use super::device_common::{calibration, check_level, input_channel, open_rig, use_sync};
+use super::device_common::{
+    calibration, check_level, input_channel, open_rig, save_recording, use_sync,
+};
 use super::emit;
 use crate::analysis::isolation::noise_reduction;
 use crate::analysis::{AnalysisConfig, Analyzer, FrequencyResponse};
 use crate::cli::MeasureArgs;
 use crate::dsp::fft::FftCache;
-use crate::formats::wav::{write_wav, SampleFormat};
 use crate::rig::device::Playback;
 use crate::rig::device_measure::{apply_calibration, DeviceSetup};
 use crate::rig::Rig;
@@ -75,12 +76,7 @@ pub(crate) fn run(
     let r = setup.measure(&stimulus, &Analyzer::new(), reference.as_ref(), &cfg)?;
     let mut rig = setup.rig;
     if let Some(path) = &a.save_recording {
-        let rec = &r.recording;
-        write_wav(path, &rec.channels, rec.rate, SampleFormat::F32, None)?;
-        eprintln!(
-            "saved the recording (every input channel) to {}",
-            path.display()
-        );
+        save_recording(path, &r.recording)?;
     }
     let m = r.measurement;
     let sync_doc = match r.clock_ppm {

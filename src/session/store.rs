@@ -245,20 +245,26 @@ pub fn read_info(dir: &Path) -> Result<SessionInfo> {
 
 /// Parse the text of a `session.json` read from `path` (named in errors).
 pub fn parse_info(text: &str, path: &Path) -> Result<SessionInfo> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .with_context(|| format!("{}: corrupt (not valid JSON)", path.display()))?;
-    check_version(&value, path)?;
-    serde_json::from_value(value)
-        .with_context(|| format!("{}: not a tipfit session description", path.display()))
+    parse_versioned(text, path, "session description")
 }
 
 /// Parse the text of a fit record read from `path` (named in errors).
 pub fn parse_fit(text: &str, path: &Path) -> Result<FitRecord> {
+    parse_versioned(text, path, "fit record")
+}
+
+/// Parse a stored JSON file of a known schema version; `what` names the
+/// kind of file in the error ("not a tipfit WHAT").
+fn parse_versioned<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+    what: &str,
+) -> Result<T> {
     let value: serde_json::Value = serde_json::from_str(text)
         .with_context(|| format!("{}: corrupt (not valid JSON)", path.display()))?;
     check_version(&value, path)?;
     serde_json::from_value(value)
-        .with_context(|| format!("{}: not a tipfit fit record", path.display()))
+        .with_context(|| format!("{}: not a tipfit {what}", path.display()))
 }
 
 fn check_version(value: &serde_json::Value, path: &Path) -> Result<()> {
