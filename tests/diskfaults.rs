@@ -9,43 +9,17 @@
 //!   (root with CAP_SYS_ADMIN, as in CI); elsewhere it says it was skipped.
 
 mod common;
-use common::{stderr, Fixture};
+use common::{files_under, stderr, Fixture, SMALL_SESSION as SMALL};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use tipfit::session::store;
 
-const SMALL: &str = r#"
-iem = "Test IEM"
-fits_per_tip = 3
-[signal]
-sweep_duration_s = 1.0
-isolation_duration_s = 3.0
-[reference]
-measure = "sealed"
-[[tip]]
-name = "Foam M"
-preset = "foam"
-[[tip]]
-name = "Silicone S"
-preset = "silicone-s"
-"#;
-
-/// Every file under `dir` with its bytes, sorted.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut v = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                todo.push(p);
-            } else {
-                v.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    v.sort();
-    v
+/// Every file under `dir` with its bytes; the folder must hold some.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let files = files_under(dir);
+    assert!(!files.is_empty(), "{}: no files", dir.display());
+    files
 }
 
 /// No temporary file (`.NAME.tmp-PID`) is left anywhere under `dir`.

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{assert_one_error, stderr, Fixture};
+use common::{assert_one_error, files_under, stderr, Fixture};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -73,19 +73,7 @@ impl Fixture {
 
     /// Every file under `dir` with its bytes (missing folder: empty).
     fn snapshot(&self, dir: &str) -> BTreeMap<PathBuf, Vec<u8>> {
-        fn walk(p: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.insert(path.clone(), std::fs::read(&path).unwrap());
-                }
-            }
-        }
-        let mut out = BTreeMap::new();
-        walk(&self.path(dir), &mut out);
-        out
+        files_under(&self.path(dir))
     }
 }
 

@@ -4,29 +4,9 @@
 
 mod common;
 
-use common::{stderr, stdout, tipfit, Fixture};
+use common::{files_under, stderr, stdout, tipfit, Fixture, SMALL_SESSION as SMALL};
 use std::path::{Path, PathBuf};
 use tipfit::session::store;
-
-/// A small, fast session: 2 tips x 3 fits, 1 s sweeps, 3 s isolation.
-const SMALL: &str = r#"
-iem = "Test IEM"
-fits_per_tip = 3
-[signal]
-sweep_duration_s = 1.0
-isolation_duration_s = 3.0
-[reference]
-measure = "sealed"
-[[tip]]
-name = "Foam M"
-material = "foam"
-preset = "foam"
-[[tip]]
-name = "Silicone S"
-material = "silicone"
-size = "S"
-preset = "silicone-s"
-"#;
 
 impl Fixture {
     /// The small session measured unattended into `s/`.
@@ -37,22 +17,12 @@ impl Fixture {
     }
 }
 
+/// The fits' JSON and WAV files under a session folder, with their bytes.
 fn fit_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut v = Vec::new();
-    for tip in std::fs::read_dir(dir.join("fits"))
+    files_under(&dir.join("fits"))
         .into_iter()
-        .flatten()
-        .flatten()
-    {
-        for f in std::fs::read_dir(tip.path()).unwrap().flatten() {
-            let p = f.path();
-            if p.extension().is_some_and(|e| e == "json" || e == "wav") {
-                v.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    v.sort();
-    v
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "json" || e == "wav"))
+        .collect()
 }
 
 #[test]

@@ -6,9 +6,49 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 use tempfile::TempDir;
+
+/// A small, fast session: 2 tips x 3 fits, 1 s sweeps, 3 s isolation, a
+/// sealed reference.
+pub const SMALL_SESSION: &str = r#"
+iem = "Test IEM"
+fits_per_tip = 3
+[signal]
+sweep_duration_s = 1.0
+isolation_duration_s = 3.0
+[reference]
+measure = "sealed"
+[[tip]]
+name = "Foam M"
+material = "foam"
+preset = "foam"
+[[tip]]
+name = "Silicone S"
+material = "silicone"
+size = "S"
+preset = "silicone-s"
+"#;
+
+/// Every file under `dir` (at any depth) with its bytes, by path; a
+/// missing folder gives an empty map.
+pub fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(p: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, &mut out);
+    out
+}
 
 /// The tipfit binary.
 pub fn tipfit() -> Command {
