@@ -1,7 +1,7 @@
 //! `tipfit analyze`: a recording made elsewhere, against the played signal.
 
 use super::{channel, emit, prepare};
-use crate::analysis::{AnalysisConfig, Analyzer, Measurement};
+use crate::analysis::{Analyzer, Measurement};
 use crate::cli::AnalyzeArgs;
 use crate::formats::wav::read_wav;
 use crate::signal::{Stimulus, StimulusKind};
@@ -45,7 +45,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     let m = Analyzer::new()
         .analyse(samples, rec.rate, &stimulus, reference.as_ref(), &cfg)
         .with_context(|| format!("{} (channel {})", a.recording.display(), a.channel))?;
-    check_finite(&m, &a.recording, a.channel, &cfg)?;
+    check_finite(&m, &a.recording, a.channel)?;
     let extra = json!({
         "recording": a.recording.display().to_string(),
         "channel": a.channel,
@@ -56,27 +56,11 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
 }
 
 /// Refuse a result holding a number that is not finite: JSON would show it
-/// as `null`, the summary and the REW export as NaN or inf. The seal bands
-/// are judged on the 1/12-octave seal grid up to 2 kHz, which a band can
-/// miss (above 2 kHz, or narrower than the grid's steps) even when the
-/// reported response covers it: that is the user's to change. Anything
-/// else is a defect.
-fn check_finite(
-    m: &Measurement,
-    recording: &Path,
-    channel: usize,
-    cfg: &AnalysisConfig,
-) -> Result<()> {
+/// as `null`, the summary and the REW export as NaN or inf. Seal bands off
+/// the seal grid are refused earlier by the analyzer
+/// (`AnalysisError::SealOffGrid`); anything left is a defect.
+fn check_finite(m: &Measurement, recording: &Path, channel: usize) -> Result<()> {
     let at = || format!("{} (channel {channel})", recording.display());
-    if !m.seal.bass_db.is_finite() {
-        let ((b0, b1), (r0, r1)) = (cfg.seal.bass_band_hz, cfg.seal.reference_band_hz);
-        bail!(
-            "{}: the seal cannot be judged: the bass band {b0}-{b1} Hz or the reference band \
-             {r0}-{r1} Hz holds no point of the seal metrics' 1/12-octave grid, which ends at \
-             2 kHz (or at the top of the stimulus); widen the band or keep it below 2 kHz",
-            at()
-        );
-    }
     let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
     let fr = &m.frequency_response;
     let seal = &m.seal;
