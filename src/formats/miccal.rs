@@ -199,11 +199,7 @@ pub fn parse(text: &str, path: &Path) -> Result<MicCal, MicCalError> {
     if cal.freq_hz.len() < 2 {
         return Err(err(
             0,
-            format!(
-                "holds {} data line{}; a calibration needs at least 2",
-                cal.freq_hz.len(),
-                if cal.freq_hz.len() == 1 { "" } else { "s" }
-            ),
+            super::too_few_lines(cal.freq_hz.len(), "a calibration"),
         ));
     }
     if with_phase == Some(true) {

@@ -32,6 +32,13 @@ pub(crate) fn check_level(what: &str, v: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// The message for a file with fewer than 2 data lines; `what` is what
+/// the file should hold ("a response").
+pub(crate) fn too_few_lines(n: usize, what: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("holds {n} data line{s}; {what} needs at least 2")
+}
+
 /// Check the next frequency of a response file: positive and above the
 /// previous one. The message is what to put after `file:line:`.
 pub(crate) fn check_next_frequency(f: f64, previous: Option<f64>) -> Result<(), String> {

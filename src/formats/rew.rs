@@ -93,11 +93,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
     if resp.freq_hz.len() < 2 {
         return Err(err(
             0,
-            format!(
-                "holds {} data line{}; a response needs at least 2",
-                resp.freq_hz.len(),
-                if resp.freq_hz.len() == 1 { "" } else { "s" }
-            ),
+            super::too_few_lines(resp.freq_hz.len(), "a response"),
         ));
     }
     if phases.len() == resp.freq_hz.len() {
