@@ -52,14 +52,7 @@ impl Stat {
             return None;
         }
         let n = v.len();
-        // Huge (finite) values would overflow the sums and squares: compute
-        // on values scaled by a power of two (exact), then scale back.
-        let big = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        let scale = if big > 1e150 {
-            2f64.powi(big.log2().floor() as i32)
-        } else {
-            1.0
-        };
+        let scale = overflow_scale(v);
         let u: Vec<f64> = v.iter().map(|x| x / scale).collect();
         let mean = u.iter().sum::<f64>() / n as f64 * scale;
         let sd = if n > 1 { sample_sd(&u) * scale } else { 0.0 };
@@ -84,6 +77,26 @@ impl Stat {
     fn standard_error(&self) -> f64 {
         self.sd / (self.n as f64).sqrt()
     }
+}
+
+/// Huge (finite) values would overflow sums and squares: statistics are
+/// computed on the values divided by this power of two (exact), then
+/// scaled back. 1 unless a value exceeds 1e150.
+fn overflow_scale(v: &[f64]) -> f64 {
+    let big = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if big > 1e150 {
+        2f64.powi(big.log2().floor() as i32)
+    } else {
+        1.0
+    }
+}
+
+/// The mean of `v`, safe from overflow however huge the values (`None`:
+/// empty, or a value not finite).
+pub fn finite_mean(v: &[f64]) -> Option<f64> {
+    let scale = overflow_scale(v);
+    let m = v.iter().map(|x| x / scale).sum::<f64>() / v.len() as f64 * scale;
+    m.is_finite().then_some(m)
 }
 
 /// What compare and report say of fits whose verdict is uncertain.
@@ -777,6 +790,16 @@ pub fn render_table(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finite_mean_of_huge_values_does_not_overflow() {
+        assert_eq!(finite_mean(&[1.0, 2.0, 3.0]), Some(2.0));
+        assert_eq!(finite_mean(&[1e308, 1.5e308]), Some(1.25e308));
+        assert_eq!(finite_mean(&[-1.7e308, -1.7e308]), Some(-1.7e308));
+        assert_eq!(finite_mean(&[]), None);
+        assert_eq!(finite_mean(&[1.0, f64::NAN]), None);
+        assert_eq!(finite_mean(&[1.0, f64::INFINITY]), None);
+    }
 
     #[test]
     fn stat_of_known_values() {

@@ -55,15 +55,9 @@ pub fn tip_mean_response(fits: &[&FitRecord]) -> Option<FrequencyResponse> {
             })
             .filter(|v| v.is_finite())
             .collect();
-        let n = values.len() as f64;
-        let mean = match values.iter().sum::<f64>() / n {
-            // huge levels overflow the sum: divide first
-            m if m.is_infinite() => values.iter().map(|v| v / n).sum::<f64>(),
-            m => m,
-        };
-        if values.is_empty() || !mean.is_finite() {
+        let Some(mean) = crate::compare::finite_mean(&values) else {
             continue;
-        }
+        };
         out.freq_hz.push(f);
         out.db.push(mean);
         if let Some(p) = single_phase {
