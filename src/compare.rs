@@ -48,6 +48,13 @@ impl Stat {
     /// when a statistic would not be: values so huge that even the scaled
     /// arithmetic overflows).
     pub fn of(v: &[f64]) -> Option<Stat> {
+        Self::of_with_t(v, t975(v.len()))
+    }
+
+    /// [`Stat::of`] with the interval factor `t = t975(v.len())` given:
+    /// computed once for many statistics over the same number of values
+    /// (the quantile is a bisection, too slow for every grid point).
+    fn of_with_t(v: &[f64], t: f64) -> Option<Stat> {
         if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
             return None;
         }
@@ -57,7 +64,7 @@ impl Stat {
         let mean = u.iter().sum::<f64>() / n as f64 * scale;
         let sd = if n > 1 { sample_sd(&u) * scale } else { 0.0 };
         let half = if n > 1 {
-            student_t_quantile(0.975, n - 1) * sd / (n as f64).sqrt()
+            t * sd / (n as f64).sqrt()
         } else {
             0.0
         };
@@ -76,6 +83,16 @@ impl Stat {
 
     fn standard_error(&self) -> f64 {
         self.sd / (self.n as f64).sqrt()
+    }
+}
+
+/// The factor of a 95 % interval of the mean of `n` values: the 97.5 %
+/// Student t quantile with `n - 1` degrees of freedom (0 for one value).
+fn t975(n: usize) -> f64 {
+    if n > 1 {
+        student_t_quantile(0.975, n - 1)
+    } else {
+        0.0
     }
 }
 
@@ -354,8 +371,9 @@ fn repeatability(fits: &[&FitRecord], limit_db: f64) -> (Option<f64>, Vec<(usize
     if curves.len() < 2 {
         return (None, Vec::new());
     }
+    let t = t975(curves.len());
     let max_sd = (0..grid.len())
-        .filter_map(|k| Stat::of(&curves.iter().map(|c| c.1[k]).collect::<Vec<_>>()))
+        .filter_map(|k| Stat::of_with_t(&curves.iter().map(|c| c.1[k]).collect::<Vec<_>>(), t))
         .map(|s| s.sd)
         .fold(0.0, f64::max);
     let mut pairs = Vec::new();
