@@ -15,6 +15,7 @@ use crate::compare::{Comparison, RankEntry, Stat, TipStats};
 use crate::dsp::grid::log_grid;
 use crate::session::model::{FitRecord, SessionInfo};
 use anyhow::{bail, Context, Result};
+use image::ImageEncoder;
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
@@ -184,38 +185,29 @@ fn check_size(size: (u32, u32)) -> Result<()> {
     Ok(())
 }
 
-/// Draw into a PNG file.
+/// Draw into a PNG file, written through [`crate::formats::atomic_write`]:
+/// a failed write (a full disk) leaves the old plot whole.
 fn render_file(
     path: &Path,
     size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> Result<()>,
 ) -> Result<()> {
-    // drawn to a temporary file renamed over the target: a failed write
-    // (a full disk) leaves the old plot whole
-    let name = path
-        .file_name()
-        .map_or_else(|| "plot.png".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}.png", std::process::id()));
     let run = || -> Result<()> {
-        check_size(size)?;
-        register_fonts();
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        root.fill(&WHITE)?;
-        draw(&root)?;
-        root.present()?;
-        drop(root);
-        std::fs::rename(&tmp, path)?;
+        let rgb = render_buffer(size, draw)?;
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png).write_image(
+            &rgb,
+            size.0,
+            size.1,
+            image::ColorType::Rgb8,
+        )?;
+        crate::formats::atomic_write(path, &png)?;
         Ok(())
     };
-    let result = run();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write the plot {}", path.display()))
+    run().with_context(|| format!("cannot write the plot {}", path.display()))
 }
 
 /// Draw into an RGB buffer of `size` (3 bytes a pixel).
-#[cfg(test)]
 fn render_buffer(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Vec<u8>> {
     check_size(size)?;
     register_fonts();
