@@ -142,35 +142,35 @@ pub fn detect_hum(x: &[f32], mean: f64, rate: u32) -> Option<Warning> {
     let n = x.len().min((8.0 * r) as usize);
     let x = &x[..n];
     let peak = x.iter().fold(0f64, |m, v| m.max((*v as f64 - mean).abs()));
-    let w: Vec<f64> = (0..n)
-        .map(|i| {
-            let p = 2.0 * std::f64::consts::PI * i as f64 / (n - 1) as f64;
-            0.35875 - 0.48829 * p.cos() + 0.14128 * (2.0 * p).cos() - 0.01168 * (3.0 * p).cos()
+    let mut wsum = 0.0;
+    let xw: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            // Blackman-Harris; cos 2p and cos 3p from cos p (one cos call)
+            let c = (2.0 * std::f64::consts::PI * i as f64 / (n - 1) as f64).cos();
+            let (c2, c3) = (2.0 * c * c - 1.0, c * (4.0 * c * c - 3.0));
+            let wi = 0.35875 - 0.48829 * c + 0.14128 * c2 - 0.01168 * c3;
+            wsum += wi;
+            (*v as f64 - mean) * wi
         })
         .collect();
-    let wsum: f64 = w.iter().sum();
-    // RMS amplitude of a sine at f, from the windowed DFT (Goertzel)
-    let rms_at = |f: f64| -> f64 {
-        let k = 2.0 * (2.0 * std::f64::consts::PI * f / r).cos();
-        let (mut s1, mut s2) = (0.0f64, 0.0f64);
-        for (v, wi) in x.iter().zip(&w) {
-            let s0 = (*v as f64 - mean) * wi + k * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-        let c = std::f64::consts::PI * 2.0 * f / r;
-        let re = s1 - s2 * c.cos();
-        let im = s2 * c.sin();
-        2.0 * (re * re + im * im).sqrt() / wsum / std::f64::consts::SQRT_2
-    };
     let bin = r / n as f64;
-    let mut best: Option<Warning> = None;
-    for hz in [50.0, 60.0] {
-        let line = rms_at(hz);
-        let mut side: Vec<f64> = [5.0, 6.0, 7.0, 8.0]
+    // per mains frequency: the line, then 8 neighbours 5 to 8 bins away
+    let offsets = [0.0, -5.0, 5.0, -6.0, 6.0, -7.0, 7.0, -8.0, 8.0];
+    let mut freqs = [0.0; HUM_PROBES];
+    for (f, (hz, k)) in freqs.iter_mut().zip(
+        [50.0, 60.0]
             .iter()
-            .flat_map(|k| [rms_at(hz - k * bin), rms_at(hz + k * bin)])
-            .collect();
+            .flat_map(|hz| offsets.iter().map(move |k| (hz, k))),
+    ) {
+        *f = hz + k * bin;
+    }
+    let rms = goertzel_rms(&xw, wsum, &freqs, r);
+    let mut best: Option<Warning> = None;
+    for (hz, at) in [50.0, 60.0].into_iter().zip(rms.chunks(offsets.len())) {
+        let line = at[0];
+        let mut side = at[1..].to_vec();
         side.sort_by(f64::total_cmp);
         let floor = 0.5 * (side[3] + side[4]);
         let above = crate::dsp::db(line / floor.max(1e-300));
@@ -191,6 +191,32 @@ pub fn detect_hum(x: &[f32], mean: f64, rate: u32) -> Option<Warning> {
         }
     }
     best
+}
+
+/// Frequencies probed for hum: 50 and 60 Hz, each with 8 neighbours.
+const HUM_PROBES: usize = 18;
+
+/// RMS amplitude of a sine at each of `freqs` in the windowed signal `xw`
+/// (window sum `wsum`), by the Goertzel recurrence, all frequencies in one
+/// pass over the samples: each recurrence waits on its own last step, so
+/// running them side by side keeps the processor busy.
+fn goertzel_rms(xw: &[f64], wsum: f64, freqs: &[f64; HUM_PROBES], rate: f64) -> [f64; HUM_PROBES] {
+    let w = freqs.map(|f| 2.0 * std::f64::consts::PI * f / rate);
+    let k = w.map(|w| 2.0 * w.cos());
+    let mut s1 = [0.0f64; HUM_PROBES];
+    let mut s2 = [0.0f64; HUM_PROBES];
+    for v in xw {
+        for j in 0..HUM_PROBES {
+            let s0 = v + k[j] * s1[j] - s2[j];
+            s2[j] = s1[j];
+            s1[j] = s0;
+        }
+    }
+    std::array::from_fn(|j| {
+        let re = s1[j] - s2[j] * w[j].cos();
+        let im = s2[j] * w[j].sin();
+        2.0 * (re * re + im * im).sqrt() / wsum / std::f64::consts::SQRT_2
+    })
 }
 
 /// Check a recording; returns warnings, or the error that makes analysis
