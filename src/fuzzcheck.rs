@@ -14,13 +14,36 @@ fn names_file(message: &str, file: &str) {
 }
 
 /// WAV loading: finite samples at a positive rate, or an error naming the
-/// file.
+/// file. A tipfit stimulus description is kept only when it matches the
+/// file (else the note names the file), and a kept one analyses: the
+/// first channel against itself gives a measurement or an analysis error,
+/// never a panic or a hang (an edited description used to do both).
 pub fn wav(data: &[u8]) {
     match crate::formats::wav::decode_wav(data, Path::new("fuzz.wav")) {
         Ok(w) => {
             assert!(w.rate > 0);
             for ch in &w.channels {
                 assert!(ch.iter().all(|v| v.is_finite()), "non-finite sample");
+            }
+            if let Some(note) = &w.stimulus_note {
+                names_file(note, "fuzz.wav");
+            }
+            if let Some(kind) = &w.stimulus {
+                assert!(w.stimulus_note.is_none());
+                kind.check_against(&w.channels[0], w.rate)
+                    .expect("a kept description matches its file");
+                let stimulus = crate::signal::Stimulus {
+                    samples: w.channels[0].clone(),
+                    rate: w.rate,
+                    kind: kind.clone(),
+                };
+                let _ = crate::analysis::Analyzer::new().analyse(
+                    &w.channels[0],
+                    w.rate,
+                    &stimulus,
+                    None,
+                    &crate::analysis::AnalysisConfig::default(),
+                );
             }
         }
         Err(e) => names_file(&e.to_string(), "fuzz.wav"),

@@ -7,6 +7,25 @@ use std::path::Path;
 use tipfit::analysis::FrequencyResponse;
 use tipfit::formats::{rew, wav};
 
+/// Run `f` on its own thread and fail if it takes longer than `limit`: a
+/// property test must catch a hang as surely as a panic.
+fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(Ok(v)) => v,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("did not finish within {limit:?} (a hang?)"),
+    }
+}
+
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 fn valid_wav() -> Vec<u8> {
     let kind = tipfit::signal::StimulusKind::Sweep(tipfit::signal::SweepParams::default());
     let ch = vec![(0..64)
@@ -20,9 +39,7 @@ proptest! {
 
     #[test]
     fn wav_decoder_never_panics_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        if let Err(e) = wav::decode_wav(&bytes, Path::new("fuzz.wav")) {
-            prop_assert!(e.to_string().starts_with("fuzz.wav: "), "{}", e);
-        }
+        within(LIMIT, move || tipfit::fuzzcheck::wav(&bytes));
     }
 
     #[test]
@@ -36,9 +53,35 @@ proptest! {
             bytes[i] = val;
         }
         bytes.truncate(bytes.len().saturating_sub(cut % 64));
-        if let Err(e) = wav::decode_wav(&bytes, Path::new("m.wav")) {
-            prop_assert!(e.to_string().starts_with("m.wav: "), "{}", e);
-        }
+        within(LIMIT, move || tipfit::fuzzcheck::wav(&bytes));
+    }
+
+    #[test]
+    fn edited_stimulus_descriptions_never_panic_or_hang(
+        which in 0usize..3,
+        field in 0usize..6,
+        value in prop_oneof![
+            Just(0.0), Just(1.0), Just(-1.0), Just(1e9), Just(f64::MAX), Just(1e-300),
+            -1e5f64..1e5,
+        ],
+    ) {
+        within(LIMIT, move || {
+            let (json, samples, rate) = described(which);
+            let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let keys: Vec<String> = v.as_object().unwrap().keys()
+                .filter(|k| *k != "kind" && *k != "colour").cloned().collect();
+            let key = &keys[field % keys.len()];
+            v[key] = if key == "rate" || key == "seed" || key == "period" {
+                serde_json::json!((value.abs().min(4e9)) as u64)
+            } else {
+                serde_json::json!(value)
+            };
+            let kind: Result<tipfit::signal::StimulusKind, _> = serde_json::from_value(v);
+            if let Ok(kind) = kind {
+                let bytes = wav::encode_wav(&[samples], rate, wav::SampleFormat::F32, Some(&kind)).unwrap();
+                tipfit::fuzzcheck::wav(&bytes);
+            }
+        });
     }
 
     #[test]
@@ -63,6 +106,50 @@ proptest! {
         for (a, b) in back.freq_hz.iter().zip(&r.freq_hz) {
             prop_assert!((a - b).abs() < 1e-5);
         }
+    }
+}
+
+/// A short tipfit signal of kind `which` (sweep, multitone, noise) with its
+/// description as JSON.
+fn described(which: usize) -> (String, Vec<f32>, u32) {
+    use tipfit::signal::{MultitoneParams, NoiseParams, SweepParams};
+    let s = match which {
+        0 => SweepParams {
+            duration_s: 0.2,
+            lead_s: 0.01,
+            tail_s: 0.05,
+            rate: 8_000,
+            end_hz: 3_000.0,
+            ..SweepParams::default()
+        }
+        .generate(),
+        1 => MultitoneParams {
+            duration_s: 0.4,
+            rate: 8_000,
+            max_hz: 1_000.0,
+            ..MultitoneParams::default()
+        }
+        .generate(),
+        _ => NoiseParams {
+            duration_s: 0.2,
+            rate: 8_000,
+            ..NoiseParams::default()
+        }
+        .generate(),
+    }
+    .unwrap();
+    (serde_json::to_string(&s.kind).unwrap(), s.samples, s.rate)
+}
+
+#[test]
+fn unedited_descriptions_are_kept_and_analyse() {
+    for which in 0..3 {
+        let (json, samples, rate) = described(which);
+        let kind: tipfit::signal::StimulusKind = serde_json::from_str(&json).unwrap();
+        let bytes = wav::encode_wav(&[samples], rate, wav::SampleFormat::F32, Some(&kind)).unwrap();
+        let w = wav::decode_wav(&bytes, Path::new("d.wav")).unwrap();
+        assert_eq!(w.stimulus, Some(kind), "{:?}", w.stimulus_note);
+        within(LIMIT, move || tipfit::fuzzcheck::wav(&bytes));
     }
 }
 

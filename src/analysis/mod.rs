@@ -167,6 +167,17 @@ pub enum AnalysisError {
         /// Reference band, Hz.
         reference: (f64, f64),
     },
+    /// The recording started after the stimulus, so much that what is left
+    /// cannot be analysed.
+    #[error("the recording starts {late_s:.2} s after the {what} began{missing}: start recording before playing")]
+    LateStart {
+        /// How long after the start of the sweep (or of the signal), s.
+        late_s: f64,
+        /// "sweep" or "signal".
+        what: &'static str,
+        /// What is missing, as text.
+        missing: String,
+    },
     /// The impulse response is noise.
     #[error("no response found: the impulse peak stands {prominence_db:.1} dB clear of the noise (a response stands tens of dB clear): the recording does not contain the stimulus: the wrong input channel, an output that does not reach the IEM, or a stimulus that arrived too late")]
     NoImpulse {
@@ -241,16 +252,16 @@ fn check_bands(m: &Measurement, cfg: &AnalysisConfig) -> Result<(), AnalysisErro
 /// (`cfg.f_max_hz`), other stimuli at most 1 %.
 fn truncation(
     stimulus: &Stimulus,
-    latency: usize,
+    latency: i64,
     len: usize,
     cfg: &AnalysisConfig,
 ) -> Result<(), AnalysisError> {
     let rate = stimulus.rate as f64;
-    let missing = (latency + stimulus.samples.len()).saturating_sub(len);
+    let missing = (latency + stimulus.samples.len() as i64 - len as i64).max(0) as usize;
     if missing == 0 {
         return Ok(());
     }
-    let recorded_s = len.saturating_sub(latency) as f64 / rate;
+    let recorded_s = (len as i64 - latency).max(0) as f64 / rate;
     let (up_to, bad) = match &stimulus.kind {
         StimulusKind::Sweep(p) => {
             let t = (recorded_s - p.lead_s).clamp(0.0, p.duration_s);
@@ -261,12 +272,113 @@ fn truncation(
     };
     if bad {
         return Err(AnalysisError::Truncated {
-            latency_s: latency as f64 / rate,
+            latency_s: latency.max(0) as f64 / rate,
             missing_s: missing as f64 / rate,
             recorded_up_to_hz: up_to,
         });
     }
     Ok(())
+}
+
+/// The impulse peak at index `tau` of a circular impulse response of `n`
+/// samples from a linear deconvolution by a stimulus of `stimulus_len`
+/// samples, as a signed lag: indices in the last `stimulus_len` samples are
+/// negative lags (the recording started after the stimulus).
+fn signed_lag(tau: usize, n: usize, stimulus_len: usize) -> i64 {
+    if tau + stimulus_len >= n {
+        tau as i64 - n as i64
+    } else {
+        tau as i64
+    }
+}
+
+/// A late start leaves out the frequencies a sweep played before the
+/// recording began, and makes those just above them read low: a sweep
+/// builds frequency `f` over about `sqrt(L / f)` seconds around the moment
+/// it passes `f` (the stationary-phase width). The response is reported
+/// from the frequency the sweep reached this many widths after the
+/// recording began (measured on the simulated ear and a 2nd-order 100 Hz
+/// high-pass: within 0.25 dB of the whole recording there).
+pub const LATE_START_WIDTHS: f64 = 2.0;
+
+/// The lowest frequency a sweep (start `f1`, rate `l`) reads right when
+/// the recording began `after` seconds after the sweep did: the smallest
+/// `f` with `l ln(f / f_cut) >= LATE_START_WIDTHS sqrt(l / f)`, `f_cut` the
+/// frequency it played at the start of the recording.
+pub fn late_start_lowest_hz(f1: f64, l: f64, after: f64) -> f64 {
+    let f_cut = f1 * (after / l).exp();
+    // The left side rises and the right falls with f: bisect on ln f.
+    let (mut lo, mut hi) = (f_cut.ln(), (f_cut * 1e3).ln());
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        let f = mid.exp();
+        if l * (f / f_cut).ln() >= LATE_START_WIDTHS * (l / f).sqrt() {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi.exp()
+}
+
+/// A signal (not a sweep) may miss at most this fraction at its start.
+const LATE_START_MAX_FRACTION: f64 = 0.01;
+
+/// What a recording that started `late` samples after the stimulus misses:
+/// a sweep's lowest frequencies (left out of the analysis while the seal
+/// bands keep what they need), a silent lead-in only, or too much.
+fn late_start(
+    late: usize,
+    stimulus: &Stimulus,
+    sweep: Option<&crate::signal::SweepParams>,
+    cfg: &AnalysisConfig,
+) -> Result<Warning, AnalysisError> {
+    let late_s = late as f64 / stimulus.rate as f64;
+    let Some(p) = sweep else {
+        let fraction = late as f64 / stimulus.samples.len() as f64;
+        if fraction > LATE_START_MAX_FRACTION {
+            return Err(AnalysisError::LateStart {
+                late_s,
+                what: "signal",
+                missing: format!(" ({:.1} % of it was never recorded)", 100.0 * fraction),
+            });
+        }
+        return Ok(Warning::LateStart {
+            late_s,
+            after_sweep_s: None,
+            missing_below_hz: None,
+        });
+    };
+    let after = late_s - p.lead_s;
+    if after <= 0.0 {
+        return Ok(Warning::LateStart {
+            late_s,
+            after_sweep_s: Some(after),
+            missing_below_hz: None,
+        });
+    }
+    let missing_hz = p.start_hz * (after / p.l_s()).exp();
+    let lowest = late_start_lowest_hz(p.start_hz, p.l_s(), after);
+    let top = cfg.f_max_hz.min(p.end_hz);
+    if lowest > cfg.seal.bass_band_hz.0 || lowest >= top {
+        return Err(AnalysisError::LateStart {
+            late_s: after,
+            what: "sweep",
+            missing: format!(
+                "; the frequencies up to {missing_hz:.1} Hz were never recorded and those up to \
+                 {lowest:.1} Hz read too low, but the seal needs the bass band from {:.0} Hz \
+                 (--bass-band {:.0}-{:.0} would use what was recorded)",
+                cfg.seal.bass_band_hz.0,
+                lowest.ceil(),
+                cfg.seal.bass_band_hz.1
+            ),
+        });
+    }
+    Ok(Warning::LateStart {
+        late_s,
+        after_sweep_s: Some(after),
+        missing_below_hz: Some(lowest),
+    })
 }
 
 /// Largest arrival spread between 500-1000 Hz and 4-8 kHz accepted, s
@@ -317,11 +429,18 @@ impl Analyzer {
                 reference: stimulus.rate,
             });
         }
-        if recording.len() < stimulus.samples.len() {
-            return Err(AnalysisError::TooShort {
-                recording_s: recording.len() as f64 / rate as f64,
-                stimulus_s: stimulus.duration_s(),
-            });
+        let too_short = AnalysisError::TooShort {
+            recording_s: recording.len() as f64 / rate as f64,
+            stimulus_s: stimulus.duration_s(),
+        };
+        // A shorter recording is analysed only to tell a late start (its
+        // beginning is missing) from a cut end: anything else is TooShort.
+        let short = recording.len() < stimulus.samples.len();
+        if short
+            && (matches!(stimulus.kind, StimulusKind::Multitone(_))
+                || recording.len() * 2 < stimulus.samples.len())
+        {
+            return Err(too_short);
         }
         let mut warnings = quality::check_recording(recording, rate)?;
         let mean = recording.iter().map(|&v| v as f64).sum::<f64>() / recording.len() as f64;
@@ -367,14 +486,25 @@ impl Analyzer {
                     warnings: Vec::new(),
                 }
             }
-            _ => self.analyse_impulse(
-                x,
-                recording.len(),
-                stimulus,
-                ref_points.as_deref(),
-                cfg,
-                &mut warnings,
-            )?,
+            _ => {
+                let r = self.analyse_impulse(
+                    x,
+                    recording.len(),
+                    stimulus,
+                    ref_points.as_deref(),
+                    cfg,
+                    &mut warnings,
+                );
+                let late = warnings
+                    .iter()
+                    .any(|w| matches!(w, Warning::LateStart { .. }));
+                match r {
+                    Err(e @ AnalysisError::LateStart { .. }) => return Err(e),
+                    Ok(_) if short && !late => return Err(too_short),
+                    Err(_) if short => return Err(too_short),
+                    r => r?,
+                }
+            }
         };
         check_bands(&m, cfg)?;
         if !m.seal.bass_db.is_finite() {
@@ -416,6 +546,32 @@ impl Analyzer {
             cfg,
             &self.fft,
         );
+        let lag = signed_lag(r.latency_samples, inverse.n, stimulus.samples.len());
+        if lag < 0 && r.peak_prominence_db >= MIN_PEAK_PROMINENCE_DB {
+            let late = late_start(-lag as usize, stimulus, sweep, cfg)?;
+            let missing = match &late {
+                Warning::LateStart {
+                    missing_below_hz, ..
+                } => *missing_below_hz,
+                _ => None,
+            };
+            if let Some(f_lo) = missing.filter(|f| *f > cfg.f_min_hz) {
+                let cfg = AnalysisConfig {
+                    f_min_hz: f_lo,
+                    ..cfg.clone()
+                };
+                r = response::analyse_impulse(
+                    h,
+                    len,
+                    stimulus.rate,
+                    inverse.band_hz,
+                    sweep,
+                    &cfg,
+                    &self.fft,
+                );
+            }
+            warnings.push(late);
+        }
         drop(scratch);
         if r.peak_prominence_db < MIN_PEAK_PROMINENCE_DB {
             return Err(AnalysisError::NoImpulse {
@@ -425,7 +581,7 @@ impl Analyzer {
         if r.snr_db < MIN_SNR_DB || r.snr_db.is_nan() {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
         }
-        truncation(stimulus, r.latency_samples, len, cfg)?;
+        truncation(stimulus, lag, len, cfg)?;
         if let Some(spread) = r
             .arrival_spread_s
             .filter(|s| s.abs() > MAX_ARRIVAL_SPREAD_S)
@@ -460,7 +616,7 @@ impl Analyzer {
             tipfit_version: env!("CARGO_PKG_VERSION").into(),
             method: stimulus.kind.name().into(),
             sample_rate: stimulus.rate,
-            latency_s: r.latency_samples as f64 / stimulus.rate as f64,
+            latency_s: lag as f64 / stimulus.rate as f64,
             smoothing: cfg.smoothing.to_string(),
             frequency_response: r.response,
             seal,

@@ -51,6 +51,17 @@ pub enum Warning {
     },
     /// THD could not be computed (not a tipfit sweep).
     NoThd,
+    /// The recording started after the stimulus did.
+    LateStart {
+        /// How long after the stimulus (as it reached the microphone) the
+        /// recording started, s.
+        late_s: f64,
+        /// For a sweep: how long after the sweep itself began, s.
+        after_sweep_s: Option<f64>,
+        /// For a sweep: the frequencies below this were not recorded (or
+        /// only in part) and are left out of the response, Hz.
+        missing_below_hz: Option<f64>,
+    },
     /// A steady line at the mains frequency.
     MainsHum {
         /// 50 or 60 Hz.
@@ -97,6 +108,18 @@ impl fmt::Display for Warning {
             Warning::MainsHum { hz, level_dbfs, above_floor_db } => write!(
                 f,
                 "mains hum at {hz:.0} Hz ({level_dbfs:.1} dBFS, {above_floor_db:.0} dB above the noise beside it): look for a ground loop (USB hub, laptop charger, unbalanced cable); bass readings near {hz:.0} Hz may be too high"
+            ),
+            Warning::LateStart {
+                late_s,
+                after_sweep_s: Some(after),
+                missing_below_hz: Some(hz),
+            } if *after > 0.0 => write!(
+                f,
+                "the recording starts {after:.2} s after the sweep began: the frequencies below {hz:.1} Hz were not recorded whole and are left out of the response; start recording before playing"
+            ),
+            Warning::LateStart { late_s, .. } => write!(
+                f,
+                "the recording starts {late_s:.2} s after the signal (only its silent lead-in is missing, nothing of the response): start recording before playing"
             ),
             Warning::NoThd => f.write_str(
                 "THD needs a tipfit sweep as reference (generate one with `tipfit signal sweep`)",

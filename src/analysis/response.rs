@@ -128,8 +128,10 @@ pub fn analyse_impulse(
 ) -> ImpulseResults {
     let fs = rate as f64;
     let n = h.len();
-    let search = recording_len.min(n);
-    let tau = (0..search)
+    // The whole buffer: a recording that started after the stimulus puts
+    // the peak at a negative lag, at the end of the circular buffer.
+    let _ = recording_len;
+    let tau = (0..n)
         .max_by(|&a, &b| h[a].abs().total_cmp(&h[b].abs()))
         .unwrap_or(0);
     let pre = (cfg.pre_window_s * fs).round() as usize;

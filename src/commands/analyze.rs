@@ -42,9 +42,15 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         rate: stim.rate,
         kind: stim.stimulus.unwrap_or(StimulusKind::External),
     };
-    let m = Analyzer::new()
+    let analysed = Analyzer::new()
         .analyse(samples, rec.rate, &stimulus, reference.as_ref(), &cfg)
-        .with_context(|| format!("{} (channel {})", a.recording.display(), a.channel))?;
+        .with_context(|| format!("{} (channel {})", a.recording.display(), a.channel));
+    // A description that was ignored explains a failure too.
+    let mut m = match (analysed, &stim.stimulus_note) {
+        (Err(e), Some(note)) => return Err(e.context(note.clone())),
+        (r, _) => r?,
+    };
+    m.warnings.extend(stim.stimulus_note.clone());
     check_finite(&m, &a.recording, a.channel)?;
     let extra = json!({
         "recording": a.recording.display().to_string(),

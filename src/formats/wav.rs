@@ -26,8 +26,12 @@ pub struct WavData {
     pub channels: Vec<Vec<f32>>,
     /// Sample rate in Hz.
     pub rate: u32,
-    /// How the signal was made, when tipfit wrote the file.
+    /// How the signal was made, when tipfit wrote the file (and the
+    /// description matches the file: see [`StimulusKind::check_against`]).
     pub stimulus: Option<StimulusKind>,
+    /// Why a tipfit stimulus description in the file was ignored (the file
+    /// is then treated as an external signal), as a sentence naming the file.
+    pub stimulus_note: Option<String>,
 }
 
 /// Errors reading or writing WAV files; each names the file.
@@ -81,7 +85,7 @@ pub enum WavError {
     },
 }
 
-/// Read a WAV file (8/16/24/32-bit integer or 32-bit float, any channels).
+/// Read a WAV file (8/16/24/32-bit integer, 32/64-bit float, any channels).
 pub fn read_wav(path: &Path) -> Result<WavData, WavError> {
     let bytes = std::fs::read(path).map_err(|source| WavError::Io {
         path: path.to_path_buf(),
@@ -95,6 +99,9 @@ pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
     let p = || path.to_path_buf();
     if bytes.is_empty() {
         return Err(WavError::Empty { path: p() });
+    }
+    if let Some(f64_data) = float64::decode(bytes, path)? {
+        return finish(f64_data.0, f64_data.1, f64_data.2, bytes, path);
     }
     let reader = hound::WavReader::new(Cursor::new(bytes)).map_err(|e| WavError::NotWav {
         path: p(),
@@ -116,28 +123,137 @@ pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
             actual,
         },
     })?;
+    finish(
+        interleaved,
+        spec.channels as usize,
+        spec.sample_rate,
+        bytes,
+        path,
+    )
+}
+
+/// Check the decoded interleaved samples, split them into channels and
+/// read (and check) the stimulus description.
+fn finish(
+    interleaved: Vec<f32>,
+    nch: usize,
+    rate: u32,
+    bytes: &[u8],
+    path: &Path,
+) -> Result<WavData, WavError> {
+    let p = || path.to_path_buf();
     if let Some(i) = interleaved.iter().position(|v| !v.is_finite()) {
         return Err(WavError::NotWav {
             path: p(),
             reason: format!(
                 "sample {} is not a finite number (NaN or infinity)",
-                i / spec.channels as usize
+                i / nch
             ),
         });
     }
-    let nch = spec.channels as usize;
     let frames = interleaved.len() / nch;
     if frames == 0 {
         return Err(WavError::NoAudio { path: p() });
     }
-    let channels = (0..nch)
+    let channels: Vec<Vec<f32>> = (0..nch)
         .map(|c| (0..frames).map(|i| interleaved[i * nch + c]).collect())
         .collect();
+    let (stimulus, stimulus_note) = match read_stimulus_comment(bytes) {
+        None => (None, None),
+        Some(Ok(kind)) => match kind.check_against(&channels[0], rate) {
+            Ok(()) => (Some(kind), None),
+            Err(why) => (None, Some(why)),
+        },
+        Some(Err(why)) => (None, Some(why)),
+    };
+    let stimulus_note = stimulus_note.map(|why| {
+        format!(
+            "{}: its tipfit stimulus description is ignored ({why}); the file is analysed as an \
+             external signal",
+            path.display()
+        )
+    });
     Ok(WavData {
         channels,
-        rate: spec.sample_rate,
-        stimulus: read_stimulus_comment(bytes),
+        rate,
+        stimulus,
+        stimulus_note,
     })
+}
+
+/// 64-bit IEEE float WAVs (format 3, or WAVE_FORMAT_EXTENSIBLE with the
+/// float sub-format), which hound does not read: the `fmt ` and `data`
+/// chunks are parsed here. Written by hand because hound refuses them and
+/// the layout is a few fields.
+mod float64 {
+    use super::{chunks, WavError};
+    use std::path::Path;
+
+    type Decoded = (Vec<f32>, usize, u32);
+
+    /// `Ok(None)` when the file is not a 64-bit float WAV (hound reads it).
+    pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<Option<Decoded>, WavError> {
+        if bytes.get(0..4) != Some(b"RIFF") || bytes.get(8..12) != Some(b"WAVE") {
+            return Ok(None);
+        }
+        let Some((_, fmt)) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ") else {
+            return Ok(None);
+        };
+        if fmt.len() < 16 {
+            return Ok(None);
+        }
+        let u16_at = |i: usize| u16::from_le_bytes([fmt[i], fmt[i + 1]]);
+        let mut tag = u16_at(0);
+        if tag == 0xFFFE && fmt.len() >= 26 {
+            tag = u16_at(24);
+        }
+        let bits = u16_at(14);
+        if tag != 3 || bits != 64 {
+            return Ok(None);
+        }
+        let nch = u16_at(2) as usize;
+        let rate = u32::from_le_bytes([fmt[4], fmt[5], fmt[6], fmt[7]]);
+        let p = || path.to_path_buf();
+        if nch == 0 || rate == 0 {
+            return Err(WavError::NotWav {
+                path: p(),
+                reason: format!("{nch} channels at {rate} Hz"),
+            });
+        }
+        // The data chunk's declared length, which may run past the file.
+        let mut pos = 12;
+        let mut data = None;
+        while let Some(header) = bytes.get(pos..pos + 8) {
+            let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+            if &header[..4] == b"data" {
+                let body = &bytes[pos + 8..];
+                data = Some((len, &body[..len.min(body.len())]));
+                break;
+            }
+            pos = pos.saturating_add(8 + len + (len % 2));
+        }
+        let Some((declared, body)) = data else {
+            return Err(WavError::NotWav {
+                path: p(),
+                reason: "no data chunk".into(),
+            });
+        };
+        let frame_bytes = 8 * nch;
+        let expected = declared / 8;
+        let whole = body.len() / frame_bytes * frame_bytes;
+        if body.len() < declared / frame_bytes * frame_bytes {
+            return Err(WavError::Truncated {
+                path: p(),
+                expected,
+                actual: body.len() / 8,
+            });
+        }
+        let samples = body[..whole]
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
+            .collect();
+        Ok(Some((samples, nch, rate)))
+    }
 }
 
 /// Read all samples as f32; on failure the count read so far and, for
@@ -291,14 +407,17 @@ fn chunks(bytes: &[u8], mut pos: usize) -> impl Iterator<Item = (&[u8], &[u8])> 
     })
 }
 
-fn read_stimulus_comment(bytes: &[u8]) -> Option<StimulusKind> {
+/// The tipfit stimulus description in the file's comment: `None` when
+/// there is none, `Err` when there is one that cannot be read.
+fn read_stimulus_comment(bytes: &[u8]) -> Option<Result<StimulusKind, String>> {
     if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
         return None;
     }
     let list = chunks(bytes, 12).find(|(id, body)| *id == b"LIST" && body.starts_with(b"INFO"))?;
     let (_, text) = chunks(list.1, 4).find(|(id, _)| *id == b"ICMT")?;
-    let text = std::str::from_utf8(text).ok()?.trim_end_matches('\0');
-    serde_json::from_str(text.strip_prefix(COMMENT_PREFIX)?).ok()
+    let text = String::from_utf8_lossy(text);
+    let json = text.trim_end_matches('\0').strip_prefix(COMMENT_PREFIX)?;
+    Some(serde_json::from_str(json).map_err(|e| format!("it is not a valid description: {e}")))
 }
 
 /// Check a WAV file without decoding its samples: the header reads and the
@@ -346,13 +465,32 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_samples_and_stimulus() {
-        let kind = StimulusKind::Sweep(SweepParams::default());
-        let ch = vec![vec![0.0f32, 0.5, -0.25, 0.999], vec![0.1, 0.2, 0.3, -1.0]];
+        // The description is kept only with the samples it describes.
+        let sweep = SweepParams {
+            duration_s: 0.1,
+            lead_s: 0.0,
+            tail_s: 0.0,
+            rate: 8_000,
+            end_hz: 3_000.0,
+            ..SweepParams::default()
+        }
+        .generate()
+        .unwrap();
+        let kind = sweep.kind.clone();
+        let other: Vec<f32> = (0..sweep.samples.len())
+            .map(|i| (i % 7) as f32 / 8.0)
+            .collect();
+        let ch = vec![sweep.samples.clone(), other];
         for fmt in [SampleFormat::F32, SampleFormat::I24, SampleFormat::I16] {
-            let bytes = encode_wav(&ch, 48_000, fmt, Some(&kind)).unwrap();
+            let bytes = encode_wav(&ch, 8_000, fmt, Some(&kind)).unwrap();
             let back = decode_wav(&bytes, Path::new("x.wav")).unwrap();
-            assert_eq!(back.rate, 48_000);
-            assert_eq!(back.stimulus.as_ref(), Some(&kind));
+            assert_eq!(back.rate, 8_000);
+            assert_eq!(
+                back.stimulus.as_ref(),
+                Some(&kind),
+                "{:?}",
+                back.stimulus_note
+            );
             for (a, b) in ch.iter().flatten().zip(back.channels.iter().flatten()) {
                 assert!((a - b).abs() < 1e-4, "{fmt:?}: {a} vs {b}");
             }

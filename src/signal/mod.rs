@@ -30,6 +30,71 @@ pub enum StimulusKind {
 }
 
 impl StimulusKind {
+    /// Check a description read from a file against the samples and rate
+    /// it came with: its parameters are valid, its rate is the file's, its
+    /// length is the file's and (for a sweep or multitone, whose analysis
+    /// trusts the parameters) the samples are the ones these parameters
+    /// make. `Err` says what does not match. A description can be edited by
+    /// hand or by another program, so nothing in it is trusted before this.
+    pub fn check_against(&self, samples: &[f32], rate: u32) -> Result<(), String> {
+        let (params_rate, expected_len) = match self {
+            StimulusKind::Sweep(p) => {
+                p.validate().map_err(|e| e.to_string())?;
+                let tail = (p.tail_s * p.rate as f64).round() as usize;
+                (p.rate, p.lead_samples() + p.sweep_samples() + tail)
+            }
+            StimulusKind::Noise(p) => {
+                p.validate().map_err(|e| e.to_string())?;
+                (p.rate, (p.duration_s * p.rate as f64).round() as usize)
+            }
+            StimulusKind::Multitone(p) => {
+                p.validate().map_err(|e| e.to_string())?;
+                let n = p.frame_len();
+                let frames = (p.duration_s * p.rate as f64 / n as f64).ceil() as usize;
+                (p.rate, frames * n)
+            }
+            StimulusKind::External => return Ok(()),
+        };
+        if params_rate != rate {
+            return Err(format!(
+                "it describes a {} at {params_rate} Hz, but the file is at {rate} Hz",
+                self.name()
+            ));
+        }
+        if expected_len != samples.len() {
+            return Err(format!(
+                "it describes a {} of {expected_len} samples, but the file holds {}",
+                self.name(),
+                samples.len()
+            ));
+        }
+        let made = match self {
+            StimulusKind::Sweep(p) => p.generate(),
+            StimulusKind::Multitone(p) => p.generate(),
+            // Noise is deconvolved by its own samples: the parameters only name it.
+            _ => return Ok(()),
+        }
+        .map_err(|e| e.to_string())?;
+        let peak = made.samples.iter().fold(0f32, |m, v| m.max(v.abs()));
+        // f32 storage is exact; 16-bit files are within 2^-16 of full scale.
+        let tolerance = 1e-3 * peak + 2f32.powi(-15);
+        let worst = made
+            .samples
+            .iter()
+            .zip(samples)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        if worst > tolerance {
+            return Err(format!(
+                "its samples differ from the {} it describes (by up to {:.1} dB re its peak): \
+                 the file was edited or re-saved at another level",
+                self.name(),
+                crate::dsp::db((worst / peak.max(1e-30)) as f64)
+            ));
+        }
+        Ok(())
+    }
+
     /// A short name for messages.
     pub fn name(&self) -> &'static str {
         match self {
