@@ -60,7 +60,15 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
             );
         }
     }
-    let _ = writeln!(out, "  latency        {:.2} ms", m.latency_s * 1000.0);
+    if m.latency_s < 0.0 {
+        let _ = writeln!(
+            out,
+            "  latency        {:.2} ms (negative: the recording started after the signal)",
+            m.latency_s * 1000.0
+        );
+    } else {
+        let _ = writeln!(out, "  latency        {:.2} ms", m.latency_s * 1000.0);
+    }
     let _ = writeln!(out, "  SNR            {:.1} dB", m.snr_db);
     let thd: Vec<String> = [100.0, 1000.0]
         .iter()
