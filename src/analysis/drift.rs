@@ -117,7 +117,10 @@ impl ClockInfo {
             .uncertainty_ppm
             .filter(|u| *u >= 1.0)
             .map_or(String::new(), |u| format!(" +-{u:.0}"));
-        format!("{:+.digits$}{pm} ppm ({how}; {done})", self.clock_ppm)
+        // no "-0.0"
+        let scale = 10f64.powi(digits as i32);
+        let ppm = (self.clock_ppm * scale).round() / scale + 0.0;
+        format!("{ppm:+.digits$}{pm} ppm ({how}; {done})")
     }
 }
 
@@ -155,18 +158,30 @@ impl fmt::Display for SyncAdvice {
     }
 }
 
+/// How much the clocks differ, for [`AnalysisError::ClockDrift`]: the
+/// figure, or a bound when it is `rough` (beyond what the estimation
+/// window holds).
+pub fn amount(ppm: Option<f64>, rough: bool) -> String {
+    match ppm {
+        Some(p) if rough => format!("more than {WINDOW_PPM:.0} ppm (about {p:+.0} ppm)"),
+        Some(p) => format!("{p:+.0} ppm"),
+        None => "more than can be measured".into(),
+    }
+}
+
 /// Why a clock difference was refused, for [`AnalysisError::ClockDrift`].
 pub fn likely_cause(ppm: Option<f64>, rate: u32) -> String {
+    let rates = "playback and recording probably run at different sample rates (44.1 against 48 kHz is 8.8 %), or the file was resampled";
     match ppm {
-        Some(p) if p.abs() > 20_000.0 => format!(
-            "as if it recorded at {:.0} Hz instead of {rate} Hz: playback and recording run at different sample rates (44.1 against 48 kHz is 8.8 %)",
+        Some(p) if p.abs() > 10_000.0 => format!(
+            "as if it recorded at {:.0} Hz instead of {rate} Hz, far more than two clocks differ (a few hundred ppm): {rates}",
             rate as f64 * (1.0 + p * 1e-6)
         ),
         Some(p) => format!(
             "as if it recorded at {:.0} Hz instead of {rate} Hz: the devices' clocks are far apart, or one runs at a different rate",
             rate as f64 * (1.0 + p * 1e-6)
         ),
-        None => "the player and the recorder probably run at different sample rates (44.1 against 48 kHz is 8.8 %)".into(),
+        None => format!("the corrections did not converge: {rates}"),
     }
 }
 
@@ -471,8 +486,17 @@ fn correlate(y: &[f64], s: &[f64], fft: &FftCache) -> Vec<f64> {
 }
 
 /// The clock difference from a recording `y` (mean removed) of a noise
-/// reference `x` by the lag drift of its segments (see the module notes).
+/// reference `x` by the lag drift of its segments (see the module notes):
+/// segments of 0.25 s, or of 0.05 s when too few of those match (a large
+/// drift turns the lag within a long segment by a fraction of a
+/// millisecond, which undoes the correlation of all but the low
+/// frequencies).
 pub(crate) fn noise_estimate(y: &[f64], x: &[f64], fs: f64, fft: &FftCache) -> Option<Estimate> {
+    segment_lags(y, x, fs, fft, 0.25).or_else(|| segment_lags(y, x, fs, fft, 0.05))
+}
+
+/// [`noise_estimate`] with segments of `seg_s`.
+fn segment_lags(y: &[f64], x: &[f64], fs: f64, fft: &FftCache, seg_s: f64) -> Option<Estimate> {
     let peak = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let first = x.iter().position(|v| v.abs() > 1e-3 * peak)?;
     let last = x.iter().rposition(|v| v.abs() > 1e-3 * peak)?;
@@ -480,43 +504,43 @@ pub(crate) fn noise_estimate(y: &[f64], x: &[f64], fs: f64, fft: &FftCache) -> O
     if active < (0.2 * fs) as usize {
         return None;
     }
-    let seg = ((0.25 * fs) as usize).min(active / 4);
-    let count = (active / seg).clamp(3, 12);
+    let seg = ((seg_s * fs) as usize).min(active / 4);
+    let count = (active / seg).clamp(3, 16);
     let starts: Vec<usize> = (0..count)
         .map(|k| first + k * (active - seg) / (count - 1))
         .collect();
     let norm = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
-    // where the first segment arrives: a search over every lag
-    let s0 = &x[starts[0]..starts[0] + seg];
-    let reach = y.len().saturating_sub(x.len()) + (0.05 * fs) as usize;
-    let end = (starts[0] + seg + reach).min(y.len());
-    if end < starts[0] + seg {
-        return None;
-    }
-    let c = correlate(&y[starts[0]..end], s0, fft);
-    let k0 = (0..c.len()).max_by(|&a, &b| c[a].abs().total_cmp(&c[b].abs()))?;
-    let lag0 = k0 as f64;
-    let mut pts = Vec::with_capacity(count);
-    for &s in &starts {
-        let sk = &x[s..s + seg];
-        let t = (s - starts[0]) as f64;
-        let w = (WINDOW_PPM * 1e-6 * t + 0.002 * fs).ceil() as usize;
-        let from = (s + k0).checked_sub(w)?;
-        let to = (s + k0 + seg + w).min(y.len());
-        if to < from + seg + 1 {
-            continue;
+    // the best match of segment `sk` in `y[from..to]`: (index, normalised
+    // correlation; a match stands far above noise's ~1/sqrt(seg))
+    let best = |sk: &[f64], from: usize, to: usize| -> Option<(Vec<f64>, usize, f64)> {
+        if to < from + sk.len() + 1 {
+            return None;
         }
         let c = correlate(&y[from..to], sk, fft);
-        let Some(k) = (0..c.len()).max_by(|&a, &b| c[a].abs().total_cmp(&c[b].abs())) else {
-            continue;
-        };
-        // normalised correlation: a match stands far above noise (~1/sqrt(seg))
-        let rho = c[k].abs() / (norm(sk) * norm(&y[from + k..from + k + seg])).max(1e-300);
-        if rho < 0.2 {
-            continue;
+        let k = (0..c.len()).max_by(|&a, &b| c[a].abs().total_cmp(&c[b].abs()))?;
+        let rho = c[k].abs() / (norm(sk) * norm(&y[from + k..from + k + sk.len()])).max(1e-300);
+        Some((c, k, rho))
+    };
+    // where the first segment arrives: a search over every lag
+    let reach = y.len().saturating_sub(x.len()) + (0.05 * fs) as usize;
+    let s0 = starts[0];
+    let (_, k0, rho0) = best(&x[s0..s0 + seg], s0, (s0 + seg + reach).min(y.len()))?;
+    if rho0 < 0.2 {
+        return None;
+    }
+    let mut pts = Vec::with_capacity(count);
+    for &s in &starts {
+        let t = (s - s0) as f64;
+        let w = (WINDOW_PPM * 1e-6 * t + 0.002 * fs).ceil() as usize;
+        let from = (s + k0).saturating_sub(w);
+        let to = (s + k0 + seg + w).min(y.len());
+        match best(&x[s..s + seg], from, to) {
+            Some((c, k, rho)) if rho >= 0.2 => {
+                let lag = from as f64 + refine_peak(&c, k) - s as f64;
+                pts.push((t, lag, 1.0));
+            }
+            _ => {}
         }
-        let lag = (from as f64 + refine_peak(&c, k)) - s as f64 - lag0;
-        pts.push((t, lag, 1.0));
     }
     if pts.len() < 3 {
         return None;
@@ -583,25 +607,28 @@ type Corrected<T> = (T, Option<ClockInfo>, Option<Vec<f32>>);
 /// method. `analyse(None)` analyses the recording as it is,
 /// `analyse(Some(samples))` a version resampled onto the player's clock;
 /// each returns its result and the drift left in it. `resample(ratio)`
-/// resamples the recording.
+/// resamples the recording; `start` is the first ratio tried (1: the
+/// recording as it is).
 fn correction_loop<T>(
     rate: u32,
     method: &str,
     cfg: &AnalysisConfig,
+    start: f64,
     resample: impl Fn(f64) -> Vec<f32>,
     mut analyse: impl FnMut(Option<&[f32]>) -> Result<(T, Option<Estimate>), AnalysisError>,
 ) -> Result<Corrected<T>, AnalysisError> {
     let refuse = |ppm: Option<f64>| AnalysisError::ClockDrift {
         ppm,
+        rough: ppm.is_some_and(|p| p.abs() > WINDOW_PPM),
         method: method.to_string(),
         max_ppm: MAX_PPM,
         cause: likely_cause(ppm, rate),
         advice: cfg.sync_advice,
     };
-    let (mut out, mut est) = analyse(None)?;
-    let mut ratio = 1.0;
-    let mut samples: Option<Vec<f32>> = None;
-    let mut corrections = 0;
+    let mut ratio = start;
+    let mut samples: Option<Vec<f32>> = (start != 1.0).then(|| resample(start));
+    let (mut out, mut est) = analyse(samples.as_deref())?;
+    let mut corrections = usize::from(start != 1.0);
     loop {
         let Some(e) = est else {
             return Ok((out, None, samples));
@@ -666,33 +693,91 @@ impl Analyzer {
                 _ => Law::measured(&inverse, fs, stimulus.samples.len()),
             }
         };
-        let resample = |ratio: f64| sync::correct(recording, ratio);
-        match law {
-            Some(law) => {
-                let (r, clock, _) =
-                    correction_loop(stimulus.rate, METHOD_SWEEP, cfg, resample, |s| match s {
-                        None => self.impulse_pass(recording, mean, stimulus, cfg, Some(&law)),
-                        Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, Some(&law)),
-                    })?;
-                Ok((r, clock))
+        let first = self.estimate_and_correct(recording, mean, stimulus, cfg, law.as_ref(), 1.0);
+        let Err(e @ (AnalysisError::NoImpulse { .. } | AnalysisError::NoResponse { .. })) = first
+        else {
+            return first;
+        };
+        // No response: a drift too large to leave an impulse, or a signal
+        // played at another sample rate? Try those; the error stands when
+        // none shows a response.
+        let off = AnalysisConfig {
+            clock: ClockCheck::Off,
+            ..cfg.clone()
+        };
+        let rate = stimulus.rate;
+        let rates = [44_100u32, 48_000, 88_200, 96_000]
+            .into_iter()
+            .filter(|p| *p != rate)
+            .map(|p| (rate as f64 / p as f64, Some(p)));
+        let drifts = [-0.01, 0.01, -0.02, 0.02, -0.04, 0.04].map(|d| (1.0 + d, None));
+        for (ratio, played) in rates.chain(drifts) {
+            if !(0.45..=2.2).contains(&ratio) {
+                continue;
             }
-            None => {
-                let reference = stimulus.samples_f64();
-                let estimate = |s: &[f32], m: f64| {
-                    let y: Vec<f64> = s.iter().map(|&v| v as f64 - m).collect();
-                    noise_estimate(&y, &reference, fs, &self.fft)
-                };
-                let ((), clock, corrected) =
-                    correction_loop(stimulus.rate, METHOD_NOISE, cfg, resample, |s| {
-                        Ok(((), s.map_or_else(|| estimate(recording, mean), |s| estimate(s, self::mean(s)))))
-                    })?;
-                let (r, _) = match &corrected {
-                    Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, None)?,
-                    None => self.impulse_pass(recording, mean, stimulus, cfg, None)?,
-                };
-                Ok((r, clock))
+            let s = sync::correct(recording, ratio);
+            if s.len() < stimulus.samples.len()
+                || self.impulse_pass(&s, self::mean(&s), stimulus, &off, None).is_err()
+            {
+                continue;
             }
+            return match played {
+                Some(played) => Err(AnalysisError::ClockDrift {
+                    ppm: Some((ratio - 1.0) * 1e6),
+                    rough: false,
+                    method: format!("trial at {played} Hz"),
+                    max_ppm: MAX_PPM,
+                    cause: format!("the recording holds the signal played at {played} Hz and recorded at {rate} Hz: play it at {rate} Hz (or resample the signal to the player's rate)"),
+                    advice: cfg.sync_advice,
+                }),
+                None => {
+                    self.estimate_and_correct(recording, mean, stimulus, cfg, law.as_ref(), ratio)
+                }
+            };
         }
+        Err(e)
+    }
+
+    /// [`Self::impulse_with_clock`] once the kind of stimulus is known
+    /// (`law`: a chirp's; `None`: noise), from the ratio `start` on.
+    fn estimate_and_correct(
+        &self,
+        recording: &[f32],
+        mean: f64,
+        stimulus: &Stimulus,
+        cfg: &AnalysisConfig,
+        law: Option<&Law>,
+        start: f64,
+    ) -> Result<(super::response::ImpulseResults, Option<ClockInfo>), AnalysisError> {
+        let fs = stimulus.rate as f64;
+        let rate = stimulus.rate;
+        let resample = |ratio: f64| sync::correct(recording, ratio);
+        if let Some(law) = law {
+            let (r, clock, _) =
+                correction_loop(rate, METHOD_SWEEP, cfg, start, resample, |s| match s {
+                    None => self.impulse_pass(recording, mean, stimulus, cfg, Some(law)),
+                    Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, Some(law)),
+                })?;
+            return Ok((r, clock));
+        }
+        let reference = stimulus.samples_f64();
+        let estimate = |s: &[f32], m: f64| {
+            let y: Vec<f64> = s.iter().map(|&v| v as f64 - m).collect();
+            noise_estimate(&y, &reference, fs, &self.fft)
+        };
+        let ((), clock, corrected) =
+            correction_loop(rate, METHOD_NOISE, cfg, start, resample, |s| {
+                let e = match s {
+                    None => estimate(recording, mean),
+                    Some(s) => estimate(s, self::mean(s)),
+                };
+                Ok(((), e))
+            })?;
+        let (r, _) = match &corrected {
+            Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, None)?,
+            None => self.impulse_pass(recording, mean, stimulus, cfg, None)?,
+        };
+        Ok((r, clock))
     }
 
     /// The quick check's tones of `recording` (`x`: the same, mean removed)
@@ -710,7 +795,7 @@ impl Analyzer {
                 let bins = p.tone_bins();
                 let resample = |ratio: f64| sync::correct(recording, ratio);
                 let (t, clock, _) =
-                    correction_loop(stimulus.rate, METHOD_MULTITONE, cfg, resample, |s| {
+                    correction_loop(stimulus.rate, METHOD_MULTITONE, cfg, 1.0, resample, |s| {
                         let t = match s {
                             None => quick::analyse_tones(x, stimulus, p, &self.fft)?,
                             Some(s) => {
@@ -790,3 +875,20 @@ mod debug_tests {
     }
 }
 thread_local! { pub(crate) static DEBUG: std::cell::RefCell<bool> = const { std::cell::RefCell::new(false) }; }
+#[cfg(test)]
+mod debug_noise {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn debug_noise() {
+        let file = std::env::var("DRIFT_FILE").unwrap();
+        let refname = std::env::var("DRIFT_REF").unwrap();
+        let rec = crate::formats::wav::read_wav(std::path::Path::new(&file)).unwrap();
+        let st = crate::formats::wav::read_wav(std::path::Path::new(&refname)).unwrap();
+        let x: Vec<f64> = st.channels[0].iter().map(|&v| v as f64).collect();
+        let m = mean(&rec.channels[0]);
+        let y: Vec<f64> = rec.channels[0].iter().map(|&v| v as f64 - m).collect();
+        DEBUG.with(|d| *d.borrow_mut() = true);
+        eprintln!("{:?}", noise_estimate(&y, &x, 48000.0, &FftCache::new()));
+    }
+}

@@ -173,10 +173,13 @@ pub enum AnalysisError {
     },
     /// The clock difference is beyond what is corrected, or its
     /// corrections do not converge.
-    #[error("the recorder's clock differs from the player's by {} (found from the {method}), beyond the +-{max_ppm:.0} ppm tipfit corrects: {cause}; {advice}", ppm.map_or("more than can be measured".to_string(), |p| format!("{p:+.0} ppm")))]
+    #[error("the recorder's clock differs from the player's by {} (found from the {method}), beyond the +-{max_ppm:.0} ppm tipfit corrects: {cause}; {advice}", drift::amount(*ppm, *rough))]
     ClockDrift {
         /// The clock difference found, ppm (`None`: too large to measure).
         ppm: Option<f64>,
+        /// Whether `ppm` is only a rough figure (beyond the estimation
+        /// window).
+        rough: bool,
         /// How it was found (see [`ClockInfo::method`]).
         method: String,
         /// The limit, ppm.

@@ -3,6 +3,7 @@
 //! Other programs ignore or keep that comment; tipfit reads it back to know
 //! a file is one of its sweeps.
 
+use crate::dsp::sync::MarkerSpec;
 use crate::signal::StimulusKind;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,11 @@ pub struct WavData {
     pub rate: u32,
     /// How the signal was made, when tipfit wrote the file.
     pub stimulus: Option<StimulusKind>,
+    /// The sync markers around the signal, when tipfit wrote it with them
+    /// (`tipfit signal ... --sync-markers`): the file holds
+    /// [`crate::dsp::sync::with_markers_spec`] of the signal `stimulus`
+    /// describes.
+    pub sync_markers: Option<MarkerSpec>,
 }
 
 /// Errors reading or writing WAV files; each names the file.
@@ -133,10 +139,17 @@ pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
     let channels = (0..nch)
         .map(|c| (0..frames).map(|i| interleaved[i * nch + c]).collect())
         .collect();
+    let comment = read_comment(bytes);
     Ok(WavData {
         channels,
         rate: spec.sample_rate,
-        stimulus: read_stimulus_comment(bytes),
+        stimulus: comment
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok()),
+        sync_markers: comment
+            .as_ref()
+            .and_then(|v| v.get(MARKERS_KEY))
+            .and_then(|v| serde_json::from_value(v.clone()).ok()),
     })
 }
 
@@ -232,9 +245,32 @@ pub fn encode_wav(
         w.finalize().map_err(|e| e.to_string())?;
     }
     if let Some(kind) = stimulus {
-        append_comment(&mut bytes, kind);
+        let json = serde_json::to_string(kind).expect("stimulus kinds always serialize");
+        append_comment(&mut bytes, &json);
     }
     Ok(bytes)
+}
+
+/// Write a WAV file of a signal with sync markers around it (the samples
+/// of [`crate::dsp::sync::with_markers_spec`] of the signal `stimulus`
+/// describes, made with `markers`); both are stored in the comment.
+pub fn write_marked_wav(
+    path: &Path,
+    samples: &[f32],
+    rate: u32,
+    format: SampleFormat,
+    stimulus: &StimulusKind,
+    markers: &MarkerSpec,
+) -> Result<(), WavError> {
+    let err = |reason: String| WavError::Write {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut bytes = encode_wav(&[samples.to_vec()], rate, format, None).map_err(err)?;
+    let mut json = serde_json::to_value(stimulus).expect("stimulus kinds always serialize");
+    json[MARKERS_KEY] = serde_json::to_value(markers).expect("marker specs always serialize");
+    append_comment(&mut bytes, &json.to_string());
+    super::atomic_write(path, &bytes).map_err(|e| err(e.to_string()))
 }
 
 /// Write a WAV file atomically (see [`crate::formats::atomic_write`]).
@@ -261,8 +297,10 @@ fn quantize(v: f32, bits: u32) -> i32 {
 
 const COMMENT_PREFIX: &str = "tipfit-stimulus:";
 
-fn append_comment(bytes: &mut Vec<u8>, kind: &StimulusKind) {
-    let json = serde_json::to_string(kind).expect("stimulus kinds always serialize");
+/// The comment's key for the sync markers ([`write_marked_wav`]).
+const MARKERS_KEY: &str = "sync_markers";
+
+fn append_comment(bytes: &mut Vec<u8>, json: &str) {
     let mut text = format!("{COMMENT_PREFIX}{json}").into_bytes();
     text.push(0);
     if text.len() % 2 == 1 {
@@ -291,7 +329,7 @@ fn chunks(bytes: &[u8], mut pos: usize) -> impl Iterator<Item = (&[u8], &[u8])> 
     })
 }
 
-fn read_stimulus_comment(bytes: &[u8]) -> Option<StimulusKind> {
+fn read_comment(bytes: &[u8]) -> Option<serde_json::Value> {
     if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
         return None;
     }
