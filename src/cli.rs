@@ -54,10 +54,16 @@ pub enum Command {
         tipfit analyze rec.wav --reference signals/sweep-10-22k-48k-5s-f32.wav\n  \
         tipfit analyze rec.wav --reference sweep.wav --channel 2 --smoothing 1/12 --json\n  \
         tipfit analyze rec.wav --reference sweep.wav --export-txt fr.txt\n  \
-        tipfit analyze leaky.wav --reference sweep.wav --reference-response sealed.json\n\n\
+        tipfit analyze leaky.wav --reference sweep.wav --reference-response sealed.json\n  \
+        tipfit signal sweep --sync-markers --out marked.wav   # play marked.wav, record rec.wav\n  \
+        tipfit analyze rec.wav --reference marked.wav --sync on\n\n\
         The reference may be any sweep or noise (made by another program too): a tipfit sweep\n\
         is recognised from its WAV comment and gets Novak's analytic inverse and THD; others\n\
-        are deconvolved by regularized spectral division.")]
+        are deconvolved by regularized spectral division.\n\n\
+        Played on one device and recorded on another, the two clocks differ: the drift is\n\
+        estimated from the recording and corrected (sweeps, noise, the multitone; up to\n\
+        +-5000 ppm), or measured by sync markers in a reference written with --sync-markers.\n\
+        The summary's clock line says which.")]
     Analyze(AnalyzeArgs),
     /// Passive isolation per band from recordings: open vs occluded, or an
     /// outer and an inner microphone at once.
@@ -343,6 +349,11 @@ pub struct OutputArgs {
     /// Overwrite the output file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Put clock-sync markers (short chirps) before and after the signal,
+    /// for a recording made on another device's clock: play the file as it
+    /// is and analyze the recording with `tipfit analyze --sync on`.
+    #[arg(long)]
+    pub sync_markers: bool,
 }
 
 /// `tipfit signal sweep`.
@@ -426,14 +437,18 @@ pub enum RigKind {
     Device,
 }
 
-/// Whether clock-sync markers are played around the stimulus.
+/// How the player's and the recorder's clocks are matched: sync markers
+/// around the stimulus, or the drift estimated from the recording itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SyncMode {
-    /// When input and output are different devices (two clocks).
+    /// Markers where they help (measure: played when input and output are
+    /// different devices; analyze: when the reference has them), else the
+    /// drift is estimated from the recording and corrected.
     Auto,
-    /// Always.
+    /// Always markers (measure: played; analyze: the reference must have
+    /// them).
     On,
-    /// Never.
+    /// Neither markers nor an estimate: the clocks are not checked.
     Off,
 }
 
@@ -496,7 +511,8 @@ pub struct DeviceArgs {
     #[arg(long, help_heading = "Level safety")]
     pub loud_ok: bool,
     /// Clock-sync markers around the stimulus, to measure and correct the
-    /// drift between two devices' clocks.
+    /// drift between two devices' clocks (without markers the drift is
+    /// estimated from the recording, unless off).
     #[arg(long, value_enum, default_value_t = SyncMode::Auto, help_heading = "Sound card")]
     pub sync: SyncMode,
     /// Ignore the stored calibration (SPL offset, sound-card response).
@@ -768,6 +784,13 @@ pub struct AnalyzeArgs {
     /// Channel of the recording to analyse (1 = first/left).
     #[arg(long, default_value_t = 1)]
     pub channel: usize,
+    /// Player and recorder clocks: on = the reference carries sync markers
+    /// (`tipfit signal ... --sync-markers`) and they measure the drift;
+    /// auto = the markers when the reference has them, else the drift is
+    /// estimated from the recording (up to +-5000 ppm) and corrected; off =
+    /// not checked.
+    #[arg(long, value_enum, default_value_t = SyncMode::Auto)]
+    pub sync: SyncMode,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub analysis: AnalysisArgs,

@@ -6,6 +6,7 @@
 //! the low end into seal metrics and a verdict; [`quality`] checks the
 //! recording first.
 
+pub mod drift;
 pub mod isolation;
 pub mod listening;
 pub mod quality;
@@ -18,6 +19,7 @@ use crate::dsp::deconvolve::{fft_len, Inverse, InverseMethod, Scratch};
 use crate::dsp::fft::FftCache;
 use crate::dsp::grid::Smoothing;
 use crate::signal::{Stimulus, StimulusKind};
+pub use drift::{ClockCheck, ClockInfo, SyncAdvice};
 pub use quality::{QualityError, Warning};
 pub use seal::{SealConfig, SealMetrics, Verdict};
 use serde::{Deserialize, Serialize};
@@ -84,6 +86,12 @@ pub struct AnalysisConfig {
     /// Responses subtracted from every measured response before the seal
     /// metrics (`--mic-cal`, the stored sound-card loopback calibration).
     pub corrections: Vec<crate::formats::miccal::MicCal>,
+    /// The player's and the recorder's clocks: the drift estimated from the
+    /// recording and corrected (default), known from sync markers, or not
+    /// checked (see [`drift`]).
+    pub clock: ClockCheck,
+    /// What the messages about clock drift advise (the command's options).
+    pub sync_advice: SyncAdvice,
 }
 
 impl Default for AnalysisConfig {
@@ -97,6 +105,8 @@ impl Default for AnalysisConfig {
             pre_window_s: 0.005,
             seal: SealConfig::default(),
             corrections: Vec::new(),
+            clock: ClockCheck::Estimate,
+            sync_advice: SyncAdvice::Rig,
         }
     }
 }
@@ -152,12 +162,32 @@ pub enum AnalysisError {
         recorded_up_to_hz: f64,
     },
     /// The impulse is smeared: high and low frequencies arrive apart.
-    #[error("the response is smeared in time: 4-8 kHz arrives {spread_ms:+.1} ms after 500-1000 Hz{ppm} (an IEM gives a few tenths of a ms): the recorder's clock differs from the player's, or the rates do not match; measure with sync markers (--sync on) or record and play on one device")]
+    #[error("the response is smeared in time: 4-8 kHz arrives {spread_ms:+.1} ms after 500-1000 Hz{ppm} (an IEM gives a few tenths of a ms): the recorder's clock differs from the player's, or the rates do not match; {advice}")]
     Smeared {
         /// The arrival spread, ms.
         spread_ms: f64,
         /// The clock difference that would explain it, as text.
         ppm: String,
+        /// What to do, for the command that analysed.
+        advice: SyncAdvice,
+    },
+    /// The clock difference is beyond what is corrected, or its
+    /// corrections do not converge.
+    #[error("the recorder's clock differs from the player's by {} (found from the {method}), beyond the +-{max_ppm:.0} ppm tipfit corrects: {cause}; {advice}", drift::amount(*ppm, *rough))]
+    ClockDrift {
+        /// The clock difference found, ppm (`None`: too large to measure).
+        ppm: Option<f64>,
+        /// Whether `ppm` is only a rough figure (beyond the estimation
+        /// window).
+        rough: bool,
+        /// How it was found (see [`ClockInfo::method`]).
+        method: String,
+        /// The limit, ppm.
+        max_ppm: f64,
+        /// The likely cause, as text.
+        cause: String,
+        /// What to do, for the command that analysed.
+        advice: SyncAdvice,
     },
     /// A seal band holds no point of the seal metrics' grid.
     #[error("the seal cannot be judged: the bass band {}-{} Hz or the reference band {}-{} Hz holds no point of the seal metrics' 1/12-octave grid, which ends at 2 kHz (or at the top of the stimulus): widen the band or keep it below 2 kHz", bass.0, bass.1, reference.0, reference.1)]
@@ -217,6 +247,10 @@ pub struct Measurement {
     pub snr_bands: Bands,
     /// Warnings, each saying what to do.
     pub warnings: Vec<String>,
+    /// The clock difference between player and recorder, estimated from
+    /// the recording or measured by sync markers (`None`: not checked).
+    #[serde(default)]
+    pub clock: Option<ClockInfo>,
 }
 
 /// Analyses recordings, reusing FFT plans and stimulus inverses.
@@ -452,7 +486,7 @@ impl Analyzer {
         let mut m = match &stimulus.kind {
             StimulusKind::Multitone(p) => {
                 let x: Vec<f64> = x.collect();
-                let mut t = quick::analyse_tones(&x, stimulus, p, &self.fft)?;
+                let (mut t, clock) = self.tones_with_clock(recording, &x, stimulus, p, cfg)?;
                 for c in &cfg.corrections {
                     c.apply(&mut t.response);
                 }
@@ -484,12 +518,13 @@ impl Analyzer {
                         snr_db: t.snr_db.clone(),
                     },
                     warnings: Vec::new(),
+                    clock,
                 }
             }
             _ => {
                 let r = self.analyse_impulse(
-                    x,
-                    recording.len(),
+                    recording,
+                    mean,
                     stimulus,
                     ref_points.as_deref(),
                     cfg,
@@ -518,15 +553,19 @@ impl Analyzer {
         Ok(m)
     }
 
-    fn analyse_impulse(
+    /// Deconvolve `recording` (mean `mean`), read the impulse response and
+    /// refuse what holds no response; with `law`, also estimate the clock
+    /// drift left in it (see [`drift`]).
+    fn impulse_pass(
         &self,
-        x: impl Iterator<Item = f64>,
-        len: usize,
+        recording: &[f32],
+        mean: f64,
         stimulus: &Stimulus,
-        reference: Option<&[(f64, f64)]>,
         cfg: &AnalysisConfig,
-        warnings: &mut Vec<Warning>,
-    ) -> Result<Measurement, AnalysisError> {
+        law: Option<&drift::Law>,
+    ) -> Result<(response::ImpulseResults, Option<drift::Estimate>), AnalysisError> {
+        let len = recording.len();
+        let x = recording.iter().map(|&v| v as f64 - mean);
         let inverse = self.inverse(stimulus, len);
         let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
         let h = inverse.apply_with(x, &self.fft, &mut scratch);
@@ -534,9 +573,6 @@ impl Analyzer {
             (StimulusKind::Sweep(p), InverseMethod::AnalyticSweep) => Some(p),
             _ => None,
         };
-        if sweep.is_none() {
-            warnings.push(Warning::NoThd);
-        }
         let mut r = response::analyse_impulse(
             h,
             len,
@@ -570,8 +606,19 @@ impl Analyzer {
                     &self.fft,
                 );
             }
-            warnings.push(late);
+            r.late_start = Some(late);
         }
+        r.lag_samples = lag;
+        let estimate = law.and_then(|law| {
+            drift::sweep_estimate(
+                h,
+                r.latency_samples,
+                stimulus.rate as f64,
+                inverse.band_hz,
+                law,
+                &self.fft,
+            )
+        });
         drop(scratch);
         if r.peak_prominence_db < MIN_PEAK_PROMINENCE_DB {
             return Err(AnalysisError::NoImpulse {
@@ -581,7 +628,30 @@ impl Analyzer {
         if r.snr_db < MIN_SNR_DB || r.snr_db.is_nan() {
             return Err(AnalysisError::NoResponse { snr_db: r.snr_db });
         }
-        truncation(stimulus, lag, len, cfg)?;
+        truncation(stimulus, r.lag_samples, len, cfg)?;
+        Ok((r, estimate))
+    }
+
+    fn analyse_impulse(
+        &self,
+        recording: &[f32],
+        mean: f64,
+        stimulus: &Stimulus,
+        reference: Option<&[(f64, f64)]>,
+        cfg: &AnalysisConfig,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Measurement, AnalysisError> {
+        let sweep = match &stimulus.kind {
+            StimulusKind::Sweep(p) => Some(p),
+            _ => None,
+        };
+        if sweep.is_none() {
+            warnings.push(Warning::NoThd);
+        }
+        let (mut r, clock) = self.impulse_with_clock(recording, mean, stimulus, cfg)?;
+        if let Some(late) = r.late_start.take() {
+            warnings.push(late);
+        }
         if let Some(spread) = r
             .arrival_spread_s
             .filter(|s| s.abs() > MAX_ARRIVAL_SPREAD_S)
@@ -603,6 +673,7 @@ impl Analyzer {
             return Err(AnalysisError::Smeared {
                 spread_ms: spread * 1e3,
                 ppm,
+                advice: cfg.sync_advice,
             });
         }
         for c in &cfg.corrections {
@@ -616,7 +687,7 @@ impl Analyzer {
             tipfit_version: env!("CARGO_PKG_VERSION").into(),
             method: stimulus.kind.name().into(),
             sample_rate: stimulus.rate,
-            latency_s: lag as f64 / stimulus.rate as f64,
+            latency_s: r.lag_samples as f64 / stimulus.rate as f64,
             smoothing: cfg.smoothing.to_string(),
             frequency_response: r.response,
             seal,
@@ -624,6 +695,7 @@ impl Analyzer {
             snr_db: r.snr_db,
             snr_bands: r.snr_bands,
             warnings: Vec::new(),
+            clock,
         })
     }
 

@@ -29,6 +29,9 @@ pub struct ToneResults {
     pub snr_db: Vec<f64>,
     /// Frames averaged.
     pub frames: usize,
+    /// Each averaged frame's value at each tone (`[frame][tone]`): their
+    /// turn from frame to frame shows a clock drift (`super::drift`).
+    pub frame_tones: Vec<Vec<Complex64>>,
 }
 
 /// Measure tone levels in a recording of the multitone `stimulus`.
@@ -51,8 +54,10 @@ pub fn analyse_tones(
     let bins = p.tone_bins();
     let mut sum = vec![Complex64::new(0.0, 0.0); n / 2 + 1];
     let mut noise_power = vec![0.0f64; bins.len()];
+    let mut frame_tones = Vec::with_capacity(frames);
     for k in 0..frames {
         let spec = fft.spectrum(&x[start + k * n..start + (k + 1) * n], n);
+        frame_tones.push(bins.iter().map(|&b| spec[b]).collect());
         for (s, v) in sum.iter_mut().zip(&spec) {
             *s += v;
         }
@@ -90,5 +95,6 @@ pub fn analyse_tones(
         response,
         snr_db,
         frames,
+        frame_tones,
     })
 }

@@ -20,6 +20,12 @@ use crate::signal::SweepParams;
 pub struct ImpulseResults {
     /// Index of the impulse peak (latency) in samples.
     pub latency_samples: usize,
+    /// The same as a signed lag: negative when the recording started after
+    /// the stimulus (the peak wrapped to the end of the buffer). Set by the
+    /// analyzer, which knows the stimulus length.
+    pub lag_samples: i64,
+    /// The late start found by the analyzer, if any.
+    pub late_start: Option<super::Warning>,
     /// Response on the display grid with the chosen smoothing.
     pub response: FrequencyResponse,
     /// Response on a 1/12-octave grid, 1/12-octave smoothed, for seal metrics,
@@ -194,6 +200,8 @@ pub fn analyse_impulse(
         peak_prominence_db,
         arrival_spread_s,
         latency_samples: tau,
+        lag_samples: tau as i64,
+        late_start: None,
         response,
         seal_points,
         thd,

@@ -1,16 +1,19 @@
 //! `tipfit analyze`: a recording made elsewhere, against the played signal.
 
 use super::{channel, emit, prepare};
-use crate::analysis::{Analyzer, Measurement};
-use crate::cli::AnalyzeArgs;
-use crate::formats::wav::read_wav;
+use crate::analysis::drift::METHOD_MARKERS;
+use crate::analysis::{Analyzer, ClockCheck, ClockInfo, Measurement, SyncAdvice};
+use crate::cli::{AnalyzeArgs, SyncMode};
+use crate::dsp::sync::{correct_range, layout_of, measure_ratio, ClockEstimate, Marked, MarkerSpec};
+use crate::formats::wav::{read_wav, WavData};
 use crate::signal::{Stimulus, StimulusKind};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::Path;
 
 pub fn run(a: AnalyzeArgs) -> Result<()> {
-    let (reference, cfg) = prepare(&a.analysis, &[])?;
+    let (reference, mut cfg) = prepare(&a.analysis, &[])?;
+    cfg.sync_advice = SyncAdvice::File;
     let rec = read_wav(&a.recording)?;
     let stim = read_wav(&a.reference)?;
     let samples = channel(&rec, &a.recording, a.channel, "--channel")?;
@@ -37,20 +40,60 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
             stim.channels[0].len()
         );
     }
-    let stimulus = Stimulus {
-        samples: stim.channels[0].clone(),
-        rate: stim.rate,
-        kind: stim.stimulus.unwrap_or(StimulusKind::External),
+    let kind = stim.stimulus.clone().unwrap_or(StimulusKind::External);
+    let at = || format!("{} (channel {})", a.recording.display(), a.channel);
+    let (stimulus, cut, shift) = match (&stim.sync_markers, a.sync) {
+        (Some(spec), sync) => {
+            let (marked, stimulus) = marked_reference(&stim, kind, spec, &a.reference)?;
+            let est = measure_ratio(samples, &marked.layout, &marked.marker, rec.rate)
+                .with_context(|| format!("{}: the sync markers of {}", at(), a.reference.display()))?;
+            let ratio = if sync == SyncMode::Off {
+                cfg.clock = ClockCheck::Off;
+                1.0
+            } else {
+                cfg.clock = ClockCheck::Known(ClockInfo {
+                    clock_ppm: est.ppm,
+                    method: METHOD_MARKERS.into(),
+                    corrected: true,
+                    uncertainty_ppm: None,
+                });
+                est.ratio
+            };
+            let (cut, shift) = cut_marked(samples, &marked, &est, ratio);
+            (stimulus, Some(cut), shift)
+        }
+        (None, SyncMode::On) => bail!(
+            "--sync on: {} has no sync markers: write the signal with them (e.g. `tipfit signal sweep --sync-markers --out marked.wav`), play that file and record it; or leave --sync at auto to estimate the drift from the recording",
+            a.reference.display()
+        ),
+        (None, sync) => {
+            if sync == SyncMode::Off {
+                cfg.clock = ClockCheck::Off;
+            }
+            let stimulus = Stimulus {
+                samples: stim.channels[0].clone(),
+                rate: stim.rate,
+                kind,
+            };
+            (stimulus, None, 0)
+        }
     };
     let analysed = Analyzer::new()
-        .analyse(samples, rec.rate, &stimulus, reference.as_ref(), &cfg)
-        .with_context(|| format!("{} (channel {})", a.recording.display(), a.channel));
+        .analyse(
+            cut.as_deref().unwrap_or(samples),
+            rec.rate,
+            &stimulus,
+            reference.as_ref(),
+            &cfg,
+        )
+        .with_context(at);
     // A description that was ignored explains a failure too.
     let mut m = match (analysed, &stim.stimulus_note) {
         (Err(e), Some(note)) => return Err(e.context(note.clone())),
         (r, _) => r?,
     };
     m.warnings.extend(stim.stimulus_note.clone());
+    m.latency_s += shift as f64 / rec.rate as f64;
     check_finite(&m, &a.recording, a.channel)?;
     let extra = json!({
         "recording": a.recording.display().to_string(),
@@ -59,6 +102,74 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     });
     let source = format!("{} channel {}", a.recording.display(), a.channel);
     emit(&m, extra, "", &a.analysis, &source)
+}
+
+/// The reference written with sync markers (`tipfit signal ...
+/// --sync-markers`): the marked signal, and the signal between the
+/// markers with what made it.
+fn marked_reference(
+    stim: &WavData,
+    kind: StimulusKind,
+    spec: &MarkerSpec,
+    path: &Path,
+) -> Result<(Marked, Stimulus)> {
+    let samples = &stim.channels[0];
+    let marker = crate::dsp::sync::marker(stim.rate, spec);
+    let layout = layout_of(samples.len(), stim.rate, spec);
+    let fits = |at: usize| {
+        samples.get(at..at + marker.len()).is_some_and(|s| {
+            s.iter().zip(&marker).all(|(a, b)| (a - b).abs() < 1e-3)
+        })
+    };
+    let Some(layout) = layout.filter(|l| fits(l.first_at) && fits(l.second_at)) else {
+        bail!(
+            "{}: its comment says it has sync markers, but they are not where they should be (was the file edited or resampled?): write it again with `tipfit signal ... --sync-markers`",
+            path.display()
+        );
+    };
+    let stimulus = Stimulus {
+        samples: samples[layout.stimulus_at..layout.stimulus_at + layout.stimulus_len].to_vec(),
+        rate: stim.rate,
+        kind,
+    };
+    if let Err(why) = stimulus.kind.check_against(&stimulus.samples, stim.rate) {
+        bail!(
+            "{}: the signal between its sync markers is not the one its description gives ({why}): write it again with `tipfit signal ... --sync-markers`",
+            path.display()
+        );
+    }
+    let marked = Marked {
+        stimulus: Stimulus {
+            samples: samples.clone(),
+            rate: stim.rate,
+            kind: StimulusKind::External,
+        },
+        layout,
+        marker,
+    };
+    Ok((marked, stimulus))
+}
+
+/// The part of `recording` that holds the signal between the markers,
+/// resampled by `ratio` onto the player's clock (1: as it is), and the
+/// player samples cut off before it beyond the signal's own timing.
+///
+/// A recording made elsewhere may start long before the player does: the
+/// cut keeps at most a quarter of the gap between a marker and the signal
+/// as latency (all of it when the latency is shorter), and runs half a gap
+/// past the signal's end, so that neither marker's response is in it.
+fn cut_marked(
+    recording: &[f32],
+    marked: &Marked,
+    est: &ClockEstimate,
+    ratio: f64,
+) -> (Vec<f32>, usize) {
+    let l = &marked.layout;
+    let gap = l.stimulus_at - l.first_at - l.len;
+    let latency = (est.first_found_at / ratio - l.first_at as f64).max(0.0);
+    let shift = (latency.floor() as usize).saturating_sub(gap / 4);
+    let cut = correct_range(recording, ratio, l.stimulus_at + shift, l.stimulus_len + gap / 2);
+    (cut, shift)
 }
 
 /// Refuse a result holding a number that is not finite: JSON would show it

@@ -31,7 +31,11 @@ pub fn run(a: MeasureArgs) -> Result<()> {
                 .flat_map(|(o, c)| [o.as_path(), c.as_path()]),
         )
         .collect();
-    let (reference, cfg) = prepare(&a.analysis, &saved)?;
+    let (reference, mut cfg) = prepare(&a.analysis, &saved)?;
+    if a.device.sync == crate::cli::SyncMode::Off {
+        // --sync off: no markers, and no drift estimated from the recording
+        cfg.clock = crate::analysis::ClockCheck::Off;
+    }
     if a.rig == crate::cli::RigKind::Device {
         if a.save_isolation.is_some() {
             anyhow::bail!("--save-isolation is for the sim; on a sound card use --save-recording (it keeps every input channel)");
@@ -148,11 +152,7 @@ fn measure_with_faults(
             }
         }
     });
-    let mut text = String::new();
-    if let Some(ppm) = r.clock_ppm {
-        text += &format!("  clock drift    {ppm:+.1} ppm (corrected)\n");
-    }
-    emit(&r.measurement, extra, &text, &a.analysis, &describe)
+    emit(&r.measurement, extra, "", &a.analysis, &describe)
 }
 
 /// The two files `--save-isolation PREFIX` writes.

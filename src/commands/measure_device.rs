@@ -105,9 +105,6 @@ pub(crate) fn run(
         },
     });
     let mut text = String::new();
-    if let Some(ppm) = extra["rig"]["sync"]["clock_ppm"].as_f64() {
-        text += &format!("  clock drift    {ppm:+.1} ppm (corrected)\n");
-    }
     if let Some(l) = card_latency.as_f64() {
         text += &format!(
             "  latency        {:.1} ms sound card, {:.2} ms acoustic\n",

@@ -2,7 +2,8 @@
 
 use super::check_output;
 use crate::cli::{MultitoneArgs, NoiseArgs, OutputArgs, SignalCommand, SweepArgs};
-use crate::formats::wav::write_wav;
+use crate::dsp::sync::{with_markers_spec, MarkerSpec};
+use crate::formats::wav::{write_marked_wav, write_wav};
 use crate::signal::{MultitoneParams, NoiseParams, Stimulus, SweepParams};
 use anyhow::Result;
 
@@ -57,7 +58,40 @@ fn multitone(a: &MultitoneArgs) -> Result<Stimulus> {
     Ok(p.generate()?)
 }
 
+/// The sync markers `--sync-markers` puts around a signal: the defaults
+/// with 0.5 s of silence between each marker and the signal (room for the
+/// latency of the chain that plays it) and after the second marker.
+pub(crate) fn file_markers() -> MarkerSpec {
+    MarkerSpec {
+        gap_s: 0.5,
+        trail_s: 0.5,
+        ..MarkerSpec::default()
+    }
+}
+
 fn write(stimulus: &Stimulus, out: &OutputArgs) -> Result<()> {
+    if out.sync_markers {
+        let spec = file_markers();
+        let marked = with_markers_spec(stimulus, &spec);
+        write_marked_wav(
+            &out.out,
+            &marked.stimulus.samples,
+            stimulus.rate,
+            out.format,
+            &stimulus.kind,
+            &spec,
+        )?;
+        eprintln!(
+            "wrote {} ({} with sync markers, {:.2} s at {} Hz, {:?}): play it as it is, then `tipfit analyze REC.wav --reference {} --sync on`",
+            out.out.display(),
+            stimulus.kind.name(),
+            marked.stimulus.duration_s(),
+            stimulus.rate,
+            out.format,
+            out.out.display()
+        );
+        return Ok(());
+    }
     write_wav(
         &out.out,
         std::slice::from_ref(&stimulus.samples),

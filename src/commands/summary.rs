@@ -69,6 +69,9 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
     } else {
         let _ = writeln!(out, "  latency        {:.2} ms", m.latency_s * 1000.0);
     }
+    if let Some(c) = &m.clock {
+        let _ = writeln!(out, "  clock          {}", c.describe());
+    }
     let _ = writeln!(out, "  SNR            {:.1} dB", m.snr_db);
     let thd: Vec<String> = [100.0, 1000.0]
         .iter()

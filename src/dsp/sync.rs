@@ -57,7 +57,8 @@ pub const MAX_PPM: f64 = 5000.0;
 pub const MIN_PEAK_TO_NOISE_DB: f64 = 20.0;
 
 /// How the sync markers are made and placed (documented defaults).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct MarkerSpec {
     /// Marker length, s (default 0.02).
     pub marker_s: f64,
@@ -256,6 +257,25 @@ pub fn with_markers_spec(stimulus: &Stimulus, spec: &MarkerSpec) -> Marked {
     }
 }
 
+/// The layout [`with_markers_spec`] gives at `rate` for a marked stimulus
+/// `total` samples long (`None`: too short to hold the markers and a
+/// stimulus).
+pub fn layout_of(total: usize, rate: u32, spec: &MarkerSpec) -> Option<MarkerLayout> {
+    let fs = rate as f64;
+    let secs = |s: f64| (s.max(0.0) * fs).round() as usize;
+    let len = marker(rate, spec).len();
+    let first_at = secs(spec.lead_s);
+    let stimulus_at = first_at + len + secs(spec.gap_s);
+    let stimulus_len = total.checked_sub(stimulus_at + secs(spec.gap_s) + len + secs(spec.trail_s))?;
+    (stimulus_len > 0).then_some(MarkerLayout {
+        first_at,
+        second_at: stimulus_at + stimulus_len + secs(spec.gap_s),
+        len,
+        stimulus_at,
+        stimulus_len,
+    })
+}
+
 /// Cross-correlation `c[k] = sum_i x[k + i] m[i]` for lags `0..x.len()`.
 fn correlate(x: &[f64], m: &[f64], fft: &FftCache) -> Vec<f64> {
     let n = good_size(x.len() + m.len());
@@ -412,11 +432,12 @@ pub fn measure_ratio_with(
 /// player sample `start` on: sample `n` of the result is the recording at
 /// (fractional) sample `(start + n) * ratio`, band-limited interpolated
 /// (Kaiser-windowed sinc, 32 taps each side, flat within 0.01 dB up to
-/// 0.42 of the rate). Beyond the recording's end the result is silence.
+/// 0.42 of the rate; the kernel tabulated, [`resample::value_at_tabled`]).
+/// Beyond the recording's end the result is silence.
 pub fn correct_range(recording: &[f32], ratio: f64, start: usize, len: usize) -> Vec<f32> {
     let x: Vec<f64> = recording.iter().map(|&v| v as f64).collect();
     (start..start + len)
-        .map(|n| resample::value_at(&x, n as f64 * ratio) as f32)
+        .map(|n| resample::value_at_tabled(&x, n as f64 * ratio) as f32)
         .collect()
 }
 
@@ -492,6 +513,22 @@ mod tests {
         );
         let peak = m.marker.iter().fold(0f32, |a, v| a.max(v.abs())) as f64;
         assert!((db(peak) + 12.0).abs() < 0.1);
+    }
+
+    #[test]
+    fn layout_of_a_marked_length_is_the_layout_it_was_made_with() {
+        let stim = short_sweep();
+        let spec = MarkerSpec {
+            gap_s: 0.5,
+            trail_s: 0.4,
+            ..MarkerSpec::default()
+        };
+        let m = with_markers_spec(&stim, &spec);
+        assert_eq!(
+            layout_of(m.stimulus.samples.len(), 48_000, &spec),
+            Some(m.layout)
+        );
+        assert_eq!(layout_of(1000, 48_000, &spec), None);
     }
 
     #[test]

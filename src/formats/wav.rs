@@ -3,6 +3,7 @@
 //! Other programs ignore or keep that comment; tipfit reads it back to know
 //! a file is one of its sweeps.
 
+use crate::dsp::sync::MarkerSpec;
 use crate::signal::StimulusKind;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,11 @@ pub struct WavData {
     /// Why a tipfit stimulus description in the file was ignored (the file
     /// is then treated as an external signal), as a sentence naming the file.
     pub stimulus_note: Option<String>,
+    /// The sync markers around the signal, when tipfit wrote it with them
+    /// (`tipfit signal ... --sync-markers`): the file holds
+    /// [`crate::dsp::sync::with_markers_spec`] of the signal `stimulus`
+    /// describes.
+    pub sync_markers: Option<MarkerSpec>,
 }
 
 /// Errors reading or writing WAV files; each names the file.
@@ -158,13 +164,26 @@ fn finish(
     let channels: Vec<Vec<f32>> = (0..nch)
         .map(|c| (0..frames).map(|i| interleaved[i * nch + c]).collect())
         .collect();
-    let (stimulus, stimulus_note) = match read_stimulus_comment(bytes) {
-        None => (None, None),
-        Some(Ok(kind)) => match kind.check_against(&channels[0], rate) {
-            Ok(()) => (Some(kind), None),
-            Err(why) => (None, Some(why)),
-        },
-        Some(Err(why)) => (None, Some(why)),
+    let (stimulus, sync_markers, stimulus_note) = match read_comment(bytes) {
+        None => (None, None, None),
+        Some(Err(why)) => (None, None, Some(why)),
+        Some(Ok(v)) => {
+            let markers: Option<MarkerSpec> = v
+                .get(MARKERS_KEY)
+                .and_then(|m| serde_json::from_value(m.clone()).ok());
+            match serde_json::from_value::<StimulusKind>(v) {
+                Err(e) => (None, None, Some(format!("it is not a valid description: {e}"))),
+                // With markers the samples hold more than the signal: its
+                // samples are checked where the markers are found.
+                Ok(kind) => match match &markers {
+                    Some(_) => kind.check_params(rate),
+                    None => kind.check_against(&channels[0], rate),
+                } {
+                    Ok(()) => (Some(kind), markers, None),
+                    Err(why) => (None, None, Some(why)),
+                },
+            }
+        }
     };
     let stimulus_note = stimulus_note.map(|why| {
         format!(
@@ -177,6 +196,7 @@ fn finish(
         channels,
         rate,
         stimulus,
+        sync_markers,
         stimulus_note,
     })
 }
@@ -348,9 +368,32 @@ pub fn encode_wav(
         w.finalize().map_err(|e| e.to_string())?;
     }
     if let Some(kind) = stimulus {
-        append_comment(&mut bytes, kind);
+        let json = serde_json::to_string(kind).expect("stimulus kinds always serialize");
+        append_comment(&mut bytes, &json);
     }
     Ok(bytes)
+}
+
+/// Write a WAV file of a signal with sync markers around it (the samples
+/// of [`crate::dsp::sync::with_markers_spec`] of the signal `stimulus`
+/// describes, made with `markers`); both are stored in the comment.
+pub fn write_marked_wav(
+    path: &Path,
+    samples: &[f32],
+    rate: u32,
+    format: SampleFormat,
+    stimulus: &StimulusKind,
+    markers: &MarkerSpec,
+) -> Result<(), WavError> {
+    let err = |reason: String| WavError::Write {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut bytes = encode_wav(&[samples.to_vec()], rate, format, None).map_err(err)?;
+    let mut json = serde_json::to_value(stimulus).expect("stimulus kinds always serialize");
+    json[MARKERS_KEY] = serde_json::to_value(markers).expect("marker specs always serialize");
+    append_comment(&mut bytes, &json.to_string());
+    super::atomic_write(path, &bytes).map_err(|e| err(e.to_string()))
 }
 
 /// Write a WAV file atomically (see [`crate::formats::atomic_write`]).
@@ -377,8 +420,10 @@ fn quantize(v: f32, bits: u32) -> i32 {
 
 const COMMENT_PREFIX: &str = "tipfit-stimulus:";
 
-fn append_comment(bytes: &mut Vec<u8>, kind: &StimulusKind) {
-    let json = serde_json::to_string(kind).expect("stimulus kinds always serialize");
+/// The comment's key for the sync markers ([`write_marked_wav`]).
+const MARKERS_KEY: &str = "sync_markers";
+
+fn append_comment(bytes: &mut Vec<u8>, json: &str) {
     let mut text = format!("{COMMENT_PREFIX}{json}").into_bytes();
     text.push(0);
     if text.len() % 2 == 1 {
@@ -407,9 +452,9 @@ fn chunks(bytes: &[u8], mut pos: usize) -> impl Iterator<Item = (&[u8], &[u8])> 
     })
 }
 
-/// The tipfit stimulus description in the file's comment: `None` when
-/// there is none, `Err` when there is one that cannot be read.
-fn read_stimulus_comment(bytes: &[u8]) -> Option<Result<StimulusKind, String>> {
+/// The tipfit comment's JSON: `None` when there is none, `Err` when there
+/// is one that cannot be read.
+fn read_comment(bytes: &[u8]) -> Option<Result<serde_json::Value, String>> {
     if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
         return None;
     }

@@ -155,6 +155,7 @@ mod tests {
                 snr_db: 0.0,
                 snr_bands: Bands::default(),
                 warnings: vec![],
+                clock: None,
             }),
             quick: None,
             isolation: None,

@@ -7,7 +7,10 @@
 use super::capture::Recorder;
 use super::device::{DeviceRig, Playback};
 use super::Recording;
-use crate::analysis::{AnalysisConfig, Analyzer, FrequencyResponse, Measurement};
+use crate::analysis::drift::METHOD_MARKERS;
+use crate::analysis::{
+    AnalysisConfig, Analyzer, ClockCheck, ClockInfo, FrequencyResponse, Measurement,
+};
 use crate::calibration::Calibration;
 use crate::dsp::sync::{measure_and_correct, with_markers_spec, MarkerSpec};
 use crate::formats::miccal::MicCal;
@@ -140,15 +143,26 @@ impl<R: Recorder> DeviceSetup<R> {
         let inner = checked_channel(&rec, self.inner_channel, "--inner-channel", &input)?;
         let mut clock_ppm = None;
         let corrected;
-        let inner: &[f32] = match &marked {
+        let marked_cfg;
+        let (inner, cfg): (&[f32], &AnalysisConfig) = match &marked {
             Some(m) => {
                 let c = measure_and_correct(inner, m)
                     .with_context(|| format!("{}: clock sync", self.rig.describe()))?;
                 clock_ppm = Some(c.estimate.ppm);
                 corrected = c.samples;
-                &corrected
+                // the markers corrected the drift: reported, not estimated again
+                marked_cfg = AnalysisConfig {
+                    clock: ClockCheck::Known(ClockInfo {
+                        clock_ppm: c.estimate.ppm,
+                        method: METHOD_MARKERS.into(),
+                        corrected: true,
+                        uncertainty_ppm: None,
+                    }),
+                    ..cfg.clone()
+                };
+                (&corrected, &marked_cfg)
             }
-            None => inner,
+            None => (inner, cfg),
         };
         let mut m = analyzer
             .analyse(inner, rec.rate, stimulus, reference, cfg)
@@ -162,8 +176,10 @@ impl<R: Recorder> DeviceSetup<R> {
         let mut card_latency_s = None;
         if let Some(ch) = self.loopback_channel {
             let lb = checked_channel(&rec, ch, "--loopback-channel", &input)?;
+            // the loopback gives the latency only: its clock is not checked
             let lb_cfg = AnalysisConfig {
                 corrections: Vec::new(),
+                clock: ClockCheck::Off,
                 ..cfg.clone()
             };
             let l = analyzer

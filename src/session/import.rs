@@ -238,6 +238,7 @@ fn measurement(p: &Parsed, reference: Option<&FrequencyResponse>) -> Result<Meas
         snr_db: 0.0,
         snr_bands: Bands::default(),
         warnings,
+        clock: None,
     };
     // JSON has no NaN or infinity (serde_json writes null, which does not
     // read back as a number, or reads back as `None`): what is stored must

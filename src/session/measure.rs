@@ -128,6 +128,10 @@ impl FitMeasurer {
                     calibration as stored, check_level, open_rig, use_sync,
                 };
                 let args = cfg.device.to_args()?;
+                if args.sync == crate::cli::SyncMode::Off {
+                    // no markers, and no drift estimated from the recording
+                    analysis.clock = crate::analysis::ClockCheck::Off;
+                }
                 if let Some(path) = &cfg.device.mic_cal {
                     analysis
                         .corrections

@@ -37,30 +37,42 @@ impl StimulusKind {
     /// make. `Err` says what does not match. A description can be edited by
     /// hand or by another program, so nothing in it is trusted before this.
     pub fn check_against(&self, samples: &[f32], rate: u32) -> Result<(), String> {
-        let (params_rate, expected_len) = match self {
+        self.check_params(rate)?;
+        let expected_len = match self {
             StimulusKind::Sweep(p) => {
-                p.validate().map_err(|e| e.to_string())?;
                 let tail = (p.tail_s * p.rate as f64).round() as usize;
-                (p.rate, p.lead_samples() + p.sweep_samples() + tail)
+                p.lead_samples() + p.sweep_samples() + tail
             }
-            StimulusKind::Noise(p) => {
-                p.validate().map_err(|e| e.to_string())?;
-                (p.rate, (p.duration_s * p.rate as f64).round() as usize)
-            }
+            StimulusKind::Noise(p) => (p.duration_s * p.rate as f64).round() as usize,
             StimulusKind::Multitone(p) => {
-                p.validate().map_err(|e| e.to_string())?;
                 let n = p.frame_len();
-                let frames = (p.duration_s * p.rate as f64 / n as f64).ceil() as usize;
-                (p.rate, frames * n)
+                (p.duration_s * p.rate as f64 / n as f64).ceil() as usize * n
             }
             StimulusKind::External => return Ok(()),
         };
+        self.check_samples(samples, expected_len)
+    }
+
+    /// The first part of [`Self::check_against`]: every parameter valid and
+    /// the rate the file's.
+    pub fn check_params(&self, rate: u32) -> Result<(), String> {
+        let params_rate = match self {
+            StimulusKind::Sweep(p) => p.validate().map(|()| p.rate),
+            StimulusKind::Noise(p) => p.validate().map(|()| p.rate),
+            StimulusKind::Multitone(p) => p.validate().map(|()| p.rate),
+            StimulusKind::External => return Ok(()),
+        }
+        .map_err(|e| e.to_string())?;
         if params_rate != rate {
             return Err(format!(
                 "it describes a {} at {params_rate} Hz, but the file is at {rate} Hz",
                 self.name()
             ));
         }
+        Ok(())
+    }
+
+    fn check_samples(&self, samples: &[f32], expected_len: usize) -> Result<(), String> {
         if expected_len != samples.len() {
             return Err(format!(
                 "it describes a {} of {expected_len} samples, but the file holds {}",
