@@ -44,8 +44,7 @@ struct Truth {
 
 impl Truth {
     fn load() -> Self {
-        let v: Value =
-            serde_json::from_slice(&std::fs::read(data("truth.json")).unwrap()).unwrap();
+        let v: Value = serde_json::from_slice(&std::fs::read(data("truth.json")).unwrap()).unwrap();
         let nums = |k: &str| -> Vec<f64> {
             v[k].as_array()
                 .unwrap()
@@ -60,7 +59,10 @@ impl Truth {
     }
 
     fn at(&self, f: f64) -> f64 {
-        let i = self.freq.partition_point(|x| *x < f).clamp(1, self.freq.len() - 1);
+        let i = self
+            .freq
+            .partition_point(|x| *x < f)
+            .clamp(1, self.freq.len() - 1);
         let (f0, f1) = (self.freq[i - 1].ln(), self.freq[i].ln());
         let t = (f.ln() - f0) / (f1 - f0);
         self.db[i - 1] + t * (self.db[i] - self.db[i - 1])
@@ -126,8 +128,8 @@ fn check_set(set: &str, reference_file: &str, ppms: &[i32], method: &str) {
     let stim = reference(reference_file);
     for &ppm in ppms {
         let name = recording_name(set, ppm);
-        let m = analyse(&name, &stim, ClockCheck::Estimate)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m =
+            analyse(&name, &stim, ClockCheck::Estimate).unwrap_or_else(|e| panic!("{name}: {e}"));
         let fr = &m.frequency_response;
         let (f, err) = max_error_db(&fr.freq_hz, &fr.db, &truth, 20.0, 10_000.0);
         let clock = m.clock.as_ref().expect("the clock is estimated");
@@ -165,7 +167,12 @@ fn numpy_sweep_drift_from_minus_to_plus_2000_ppm_is_found_and_corrected() {
 
 #[test]
 fn pink_noise_drift_is_found_from_segment_lags_and_corrected() {
-    check_set("pink", "numpy-pink.wav", &[-1000, 0, 1000], "noise segment lags");
+    check_set(
+        "pink",
+        "numpy-pink.wav",
+        &[-1000, 0, 1000],
+        "noise segment lags",
+    );
 }
 
 /// Without the estimate the same recordings are off: what the test above
@@ -213,7 +220,9 @@ fn a_drift_beyond_5000_ppm_or_a_rate_mismatch_is_refused_with_its_cause() {
     let msg = e.to_string();
     assert!(
         msg.contains("by +88435 ppm")
-            && msg.contains("the recording holds the signal played at 44100 Hz and recorded at 48000 Hz"),
+            && msg.contains(
+                "the recording holds the signal played at 44100 Hz and recorded at 48000 Hz"
+            ),
         "{msg}"
     );
 }
@@ -249,15 +258,32 @@ fn analyze_reports_and_corrects_the_drift_it_finds() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("  clock          +1000 ppm (estimated from the sweep's group delay; corrected)\n"),
+        text.contains(
+            "  clock          +1000 ppm (estimated from the sweep's group delay; corrected)\n"
+        ),
         "{text}"
     );
     // JSON, an external sweep and noise
     let truth = Truth::load();
     for (rec, reference, ppm, method) in [
-        ("ess-m500ppm.wav", "numpy-ess.wav", -500.0, "sweep group delay"),
-        ("tipfit-m2000ppm.wav", "tipfit-sweep.wav", -2000.0, "sweep group delay"),
-        ("pink-p1000ppm.wav", "numpy-pink.wav", 1000.0, "noise segment lags"),
+        (
+            "ess-m500ppm.wav",
+            "numpy-ess.wav",
+            -500.0,
+            "sweep group delay",
+        ),
+        (
+            "tipfit-m2000ppm.wav",
+            "tipfit-sweep.wav",
+            -2000.0,
+            "sweep group delay",
+        ),
+        (
+            "pink-p1000ppm.wav",
+            "numpy-pink.wav",
+            1000.0,
+            "noise segment lags",
+        ),
     ] {
         let v = json(&analyze(&[
             &path(rec),
@@ -313,7 +339,8 @@ fn analyze_sync_off_checks_nothing_and_sync_on_needs_markers() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
-        err.contains("--sync on: ") && err.contains("has no sync markers: write the signal with them"),
+        err.contains("--sync on: ")
+            && err.contains("has no sync markers: write the signal with them"),
         "{err}"
     );
 }
@@ -344,7 +371,14 @@ fn analyze_uses_the_sync_markers_of_a_marked_reference() {
     let f = Fixture::new();
     let marked = f.path("marked.wav");
     let out = tipfit()
-        .args(["signal", "sweep", "--duration", "2", "--sync-markers", "--out"])
+        .args([
+            "signal",
+            "sweep",
+            "--duration",
+            "2",
+            "--sync-markers",
+            "--out",
+        ])
         .arg(&marked)
         .output()
         .unwrap();
@@ -383,7 +417,14 @@ fn analyze_uses_the_sync_markers_of_a_marked_reference() {
         assert!((latency - 1.5).abs() < 0.01, "{latency}");
     }
     // off: the markers only find the signal; the drift is not corrected
-    let v = json(&analyze(&[&r, "--reference", &m, "--sync", "off", "--json"]));
+    let v = json(&analyze(&[
+        &r,
+        "--reference",
+        &m,
+        "--sync",
+        "off",
+        "--json",
+    ]));
     assert_eq!(v["clock"], Value::Null);
 }
 
@@ -419,9 +460,16 @@ fn the_sims_drift_is_corrected_through_measure() {
                 assert!((bass - want).abs() < 0.2, "{what}: {bass} vs {want}");
                 let applied: f64 = ppm.parse().unwrap();
                 let found = v["clock"]["clock_ppm"].as_f64().unwrap();
-                assert!((found - applied).abs() <= ppm_bar(applied), "{what}: {found}");
+                assert!(
+                    (found - applied).abs() <= ppm_bar(applied),
+                    "{what}: {found}"
+                );
                 assert_eq!(v["clock"]["corrected"], true, "{what}");
-                let method = if quick { "multitone phase" } else { "sweep group delay" };
+                let method = if quick {
+                    "multitone phase"
+                } else {
+                    "sweep group delay"
+                };
                 assert_eq!(v["clock"]["method"], method, "{what}");
             }
         }
@@ -432,7 +480,14 @@ fn the_sims_drift_is_corrected_through_measure() {
 /// reports the markers' figure, not a second estimate.
 #[test]
 fn markers_on_the_rig_are_reported_as_the_clock() {
-    let v = measure(&["--tip-preset", "foam", "--duration", "1", "--fault", "drift=800"]);
+    let v = measure(&[
+        "--tip-preset",
+        "foam",
+        "--duration",
+        "1",
+        "--fault",
+        "drift=800",
+    ]);
     assert_eq!(v["clock"]["method"], "sync markers");
     assert_eq!(v["clock"]["corrected"], true);
     let ppm = v["clock"]["clock_ppm"].as_f64().unwrap();
@@ -462,7 +517,13 @@ fn quick_check_drift_is_found_from_the_tone_phases_and_corrected() {
         );
         let (rec, _) = rig.simulate(&stim);
         let m = Analyzer::new()
-            .analyse(&rec.channels[0], RATE, &stim, None, &AnalysisConfig::default())
+            .analyse(
+                &rec.channels[0],
+                RATE,
+                &stim,
+                None,
+                &AnalysisConfig::default(),
+            )
             .unwrap();
         let fr = &m.frequency_response;
         let errs: Vec<f64> = fr
