@@ -35,6 +35,19 @@ fn analysis(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // The same with the clock not checked (`--sync off`): what the drift
+    // estimate costs when there is no drift.
+    let off = AnalysisConfig {
+        clock: tipfit::analysis::ClockCheck::Off,
+        ..cfg.clone()
+    };
+    g.bench_function("analyse_clock_off", |b| {
+        b.iter(|| {
+            analyzer
+                .analyse(black_box(x), rec.rate, &stim, None, &off)
+                .unwrap()
+        })
+    });
     // The FFTs of one analysis: forward and inverse at the deconvolution
     // length, and six short forward FFTs (linear window, four harmonics,
     // noise window).

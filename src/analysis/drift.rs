@@ -347,7 +347,11 @@ pub(crate) fn sweep_estimate(
     let mut w = vec![0.0; m];
     for (i, v) in w.iter_mut().take(post).enumerate() {
         let from_end = post - 1 - i;
-        let g = if from_end < taper { hann(from_end) } else { 1.0 };
+        let g = if from_end < taper {
+            hann(from_end)
+        } else {
+            1.0
+        };
         *v = h[(tau + i) % n] * g;
     }
     for i in 0..pre {
@@ -361,7 +365,9 @@ pub(crate) fn sweep_estimate(
     if k_hi <= k_lo {
         return None;
     }
-    let peak = spec[k_lo..=k_hi].iter().fold(0.0f64, |a, c| a.max(c.norm()));
+    let peak = spec[k_lo..=k_hi]
+        .iter()
+        .fold(0.0f64, |a, c| a.max(c.norm()));
     if peak <= 0.0 || !peak.is_finite() {
         return None;
     }
@@ -426,14 +432,6 @@ pub(crate) fn sweep_estimate(
             continue;
         }
         let delay = -acc.arg() * m as f64 / (2.0 * PI * fs);
-        if DEBUG.with(|d| *d.borrow()) {
-            let mut raw = Complex64::new(0.0, 0.0);
-            let mut mp = 0.0;
-            for k in k0..k1 { raw += spec[k + 1] * spec[k].conj(); mp += min_phase[k + 1].im - min_phase[k].im; }
-            let draw = -raw.arg() * m as f64 / (2.0 * PI * fs);
-            let dmp = -(mp / (k1 - k0) as f64) * m as f64 / (2.0 * PI * fs);
-            eprintln!("band {:7.1}-{:7.1} u {:.5} raw {:9.3} us minphase {:9.3} us excess {:9.3} us coh {:.5}", a, b, u, draw*1e6, dmp*1e6, delay*1e6, coherence);
-        }
         pts.push((u, delay, ((coherence - 0.5) / 0.5).powi(2)));
     }
     if pts.len() < 4 {
@@ -571,7 +569,11 @@ pub(crate) fn multitone_estimate(frames: &[Vec<Complex64>], bins: &[usize]) -> O
     let (mut sxy, mut sxx) = (0.0, 0.0);
     let mut unwrapped = Vec::with_capacity(turns.len());
     for &(b, phi, w) in &turns {
-        let eps = if sxx > 0.0 { -sxy / (2.0 * PI * sxx) } else { 0.0 };
+        let eps = if sxx > 0.0 {
+            -sxy / (2.0 * PI * sxx)
+        } else {
+            0.0
+        };
         let predicted = -2.0 * PI * b * eps;
         let phi = phi + 2.0 * PI * ((predicted - phi) / (2.0 * PI)).round();
         sxy += w * b * phi;
@@ -717,7 +719,9 @@ impl Analyzer {
             }
             let s = sync::correct(recording, ratio);
             if s.len() < stimulus.samples.len()
-                || self.impulse_pass(&s, self::mean(&s), stimulus, &off, None).is_err()
+                || self
+                    .impulse_pass(&s, self::mean(&s), stimulus, &off, None)
+                    .is_err()
             {
                 continue;
             }
@@ -849,46 +853,5 @@ mod tests {
             c.describe(),
             "+1000 ppm (estimated from the sweep's group delay; corrected)"
         );
-    }
-}
-
-#[cfg(test)]
-mod debug_tests {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn debug_bands() {
-        let file = std::env::var("DRIFT_FILE").unwrap();
-        let refname = std::env::var("DRIFT_REF").unwrap();
-        let rec = crate::formats::wav::read_wav(std::path::Path::new(&file)).unwrap();
-        let st = crate::formats::wav::read_wav(std::path::Path::new(&refname)).unwrap();
-        let stim = Stimulus { samples: st.channels[0].clone(), rate: st.rate, kind: st.stimulus.unwrap_or(StimulusKind::External) };
-        let a = Analyzer::new();
-        let cfg = AnalysisConfig { clock: ClockCheck::Off, ..AnalysisConfig::default() };
-        let x = &rec.channels[0];
-        let inverse = a.inverse(&stim, x.len());
-        let fs = 48000.0;
-        let law = match &stim.kind { StimulusKind::Sweep(p) => Law::sweep(p, fs), _ => Law::measured(&inverse, fs, stim.samples.len()).unwrap() };
-        DEBUG.with(|d| *d.borrow_mut() = true);
-        let (_r, e) = a.impulse_pass(x, mean(x), &stim, &cfg, Some(&law)).unwrap();
-        eprintln!("{e:?}");
-    }
-}
-thread_local! { pub(crate) static DEBUG: std::cell::RefCell<bool> = const { std::cell::RefCell::new(false) }; }
-#[cfg(test)]
-mod debug_noise {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn debug_noise() {
-        let file = std::env::var("DRIFT_FILE").unwrap();
-        let refname = std::env::var("DRIFT_REF").unwrap();
-        let rec = crate::formats::wav::read_wav(std::path::Path::new(&file)).unwrap();
-        let st = crate::formats::wav::read_wav(std::path::Path::new(&refname)).unwrap();
-        let x: Vec<f64> = st.channels[0].iter().map(|&v| v as f64).collect();
-        let m = mean(&rec.channels[0]);
-        let y: Vec<f64> = rec.channels[0].iter().map(|&v| v as f64 - m).collect();
-        DEBUG.with(|d| *d.borrow_mut() = true);
-        eprintln!("{:?}", noise_estimate(&y, &x, 48000.0, &FftCache::new()));
     }
 }

@@ -4,7 +4,9 @@ use super::{channel, emit, prepare};
 use crate::analysis::drift::METHOD_MARKERS;
 use crate::analysis::{Analyzer, ClockCheck, ClockInfo, Measurement, SyncAdvice};
 use crate::cli::{AnalyzeArgs, SyncMode};
-use crate::dsp::sync::{correct_range, layout_of, measure_ratio, ClockEstimate, Marked, MarkerSpec};
+use crate::dsp::sync::{
+    correct_range, layout_of, measure_ratio, ClockEstimate, Marked, MarkerSpec,
+};
 use crate::formats::wav::{read_wav, WavData};
 use crate::signal::{Stimulus, StimulusKind};
 use anyhow::{bail, Context, Result};
@@ -117,9 +119,9 @@ fn marked_reference(
     let marker = crate::dsp::sync::marker(stim.rate, spec);
     let layout = layout_of(samples.len(), stim.rate, spec);
     let fits = |at: usize| {
-        samples.get(at..at + marker.len()).is_some_and(|s| {
-            s.iter().zip(&marker).all(|(a, b)| (a - b).abs() < 1e-3)
-        })
+        samples
+            .get(at..at + marker.len())
+            .is_some_and(|s| s.iter().zip(&marker).all(|(a, b)| (a - b).abs() < 1e-3))
     };
     let Some(layout) = layout.filter(|l| fits(l.first_at) && fits(l.second_at)) else {
         bail!(
@@ -168,7 +170,12 @@ fn cut_marked(
     let gap = l.stimulus_at - l.first_at - l.len;
     let latency = (est.first_found_at / ratio - l.first_at as f64).max(0.0);
     let shift = (latency.floor() as usize).saturating_sub(gap / 4);
-    let cut = correct_range(recording, ratio, l.stimulus_at + shift, l.stimulus_len + gap / 2);
+    let cut = correct_range(
+        recording,
+        ratio,
+        l.stimulus_at + shift,
+        l.stimulus_len + gap / 2,
+    );
     (cut, shift)
 }
 

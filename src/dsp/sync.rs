@@ -266,7 +266,8 @@ pub fn layout_of(total: usize, rate: u32, spec: &MarkerSpec) -> Option<MarkerLay
     let len = marker(rate, spec).len();
     let first_at = secs(spec.lead_s);
     let stimulus_at = first_at + len + secs(spec.gap_s);
-    let stimulus_len = total.checked_sub(stimulus_at + secs(spec.gap_s) + len + secs(spec.trail_s))?;
+    let stimulus_len =
+        total.checked_sub(stimulus_at + secs(spec.gap_s) + len + secs(spec.trail_s))?;
     (stimulus_len > 0).then_some(MarkerLayout {
         first_at,
         second_at: stimulus_at + stimulus_len + secs(spec.gap_s),
