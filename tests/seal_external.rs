@@ -129,9 +129,13 @@ fn butterworth_high_passes_give_their_minus_3_db_point_and_a_flagged_leak_fit() 
 /// (seen: 0.1 dB at most); the -3 dB point within 5 %. The response is
 /// right from where it starts: the brick-walled noise's range starts above
 /// its edge (1.5 x the edge found, 13-16 Hz), tipfit's at 10 Hz, and the
-/// 1/12-octave response is within 0.5 dB of the filter wherever the filter
-/// is above -20 dB (the recordings hold no tail after the noise, which
-/// scatters points by up to 0.42 dB; 0.11 dB with one).
+/// 1/12-octave response is within 1 dB of the filter wherever the filter
+/// is above -20 dB. The recordings hold no tail after the noise (like sox's
+/// output), and the missing tail is noise to the deconvolution: the bass
+/// octaves' SNR is 27-45 dB, at 29 dB three standard deviations of a
+/// 1/12-octave point are 0.9 dB (seen: 0.62 dB at most; 0.14 dB on the same
+/// noises with a 0.3 s tail; before the band edge was handled, 2.8 dB at
+/// 21 Hz and 15 dB at 10 Hz where the range then started).
 #[test]
 fn pink_noise_references_give_the_true_bass_level_and_verdict() {
     let mut files: Vec<String> = Vec::new();
@@ -170,7 +174,7 @@ fn pink_noise_references_give_the_true_bass_level_and_verdict() {
         } else {
             assert!(start < 10.2, "{file}: starts at {start} Hz");
         }
-        response_follows_the_filter(&m, &c, 0.5);
+        response_follows_the_filter(&m, &c, 1.0);
     }
 }
 
@@ -216,13 +220,16 @@ fn response_follows_the_filter(m: &Measurement, c: &Value, tol_db: f64) {
 }
 
 /// A 1st-order high-pass at 100 Hz is a (resistive) leak: its corner within
-/// 10 % with pink noise, a sweep and the multitone alike (pink noise read
-/// 84 Hz before the deconvolution handled its band edge; seen now: 96-99 Hz,
-/// the leak model's own bias on an exact 1st-order shape being -3 %).
+/// 10 % with pink noise (tipfit's, and numpy's brick-walled at 10 Hz), a
+/// sweep and the multitone alike (the brick-walled noise read 81 Hz before
+/// the deconvolution handled its band edge; seen now: 96-100 Hz, the leak
+/// model's own bias on an exact 1st-order shape being -3 %); the -3 dB
+/// point within 1 % of the exact one.
 #[test]
 fn first_order_high_pass_corner_is_right_with_noise_sweep_and_multitone() {
     for file in [
         "pink-tipfit-bw1-100.wav",
+        "pink-numpy-bw1-100.wav",
         "sweep-bw1-100.wav",
         "multitone-bw1-100.wav",
     ] {

@@ -42,6 +42,9 @@
 //!   reference): good < 3 dB, fair < 8 dB, poor < 20 dB, no-seal otherwise.
 //!   When the bass band is at the noise floor the deficit is a lower bound
 //!   (`bass_floor_limited`), and the verdict is taken from that bound.
+//! - `notes` also says when the measured points start above the bass band's
+//!   lower edge (a reference with nothing below 20 Hz, a multitone from
+//!   30 Hz): the band means then cover only the part measured.
 //! - `uncertain`: the verdict may be wrong because the bass band is too
 //!   close to the noise (or hum); set by the analysis from the band SNR.
 //!   Compare, report and sessions count and show these fits.
@@ -216,6 +219,16 @@ pub fn seal_metrics(
     let mut m = band_metrics(&all, reference, cfg);
     m.bass_floor_limited = floor_limited;
     let (fit, corner) = leak_corner(&relative_to(&clean, reference), reference.is_some(), cfg);
+    if let Some(&(first, _, _)) = points
+        .first()
+        .filter(|p| p.0 > cfg.bass_band_hz.0 * 2f64.powf(1.0 / 12.0))
+    {
+        m.notes.push(format!(
+            "the measured response starts at {first:.0} Hz, above the bass band's lower edge ({} Hz): \
+             the bass level and the verdict cover {first:.0}-{} Hz only",
+            cfg.bass_band_hz.0, cfg.bass_band_hz.1
+        ));
+    }
     let minus3 = minus_3db(points, reference, cfg);
     m.minus3db_hz = minus3.map(|p| p.0);
     if let Some((f, true)) = minus3 {
@@ -644,6 +657,26 @@ mod tests {
         assert!(!m.leak_fit_uncertain);
         assert!(m.notes.is_empty());
         assert!(m.leak_corner_hz.is_some());
+    }
+
+    #[test]
+    fn a_response_starting_above_the_bass_band_says_so() {
+        let cfg = SealConfig::default();
+        let from = |lo: f64| -> Vec<(f64, f64, f64)> {
+            crate::dsp::grid::log_grid(lo, 2000.0, 12)
+                .into_iter()
+                .map(|f| (f, 0.0, 60.0))
+                .collect()
+        };
+        assert!(seal_metrics(&from(20.0), None, &cfg).notes.is_empty());
+        let m = seal_metrics(&from(30.0), None, &cfg);
+        assert_eq!(
+            m.notes,
+            [
+                "the measured response starts at 31 Hz, above the bass band's lower edge (20 Hz): \
+              the bass level and the verdict cover 31-100 Hz only"
+            ]
+        );
     }
 
     #[test]
