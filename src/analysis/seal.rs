@@ -239,7 +239,8 @@ pub fn seal_metrics(
     if let Some(rms) = fit
         .as_ref()
         .map(|f| f.rms_error_db)
-        .filter(|r| !(*r <= LEAK_FIT_MAX_RMS_DB))
+        // NaN (a fit that failed) counts as above the limit.
+        .filter(|r| r.is_nan() || *r > LEAK_FIT_MAX_RMS_DB)
     {
         m.leak_fit_uncertain = true;
         let at = match m.minus3db_hz {
