@@ -241,8 +241,15 @@ pub const OUTLIER_CORNER_FLOOR_HZ: f64 = 15.0;
 /// sweep from 10 Hz cannot tell seals apart, above 24 kHz there is no seal.
 pub const CORNER_RANGE_HZ: (f64, f64) = (0.5, 24_000.0);
 
+/// The fitted leak corner of a fit, for statistics and ranking; `None`
+/// when the leak model does not describe its low end
+/// (`seal.leak_fit_uncertain`: its corner would rank nothing).
 fn corner_of(r: &FitRecord) -> Option<f64> {
-    let fit = r.response()?.seal.leak_fit.as_ref()?;
+    let seal = &r.response()?.seal;
+    if seal.leak_fit_uncertain {
+        return None;
+    }
+    let fit = seal.leak_fit.as_ref()?;
     let c = crate::acoustics::Leak {
         f0_hz: fit.f0_hz,
         zeta: fit.zeta,

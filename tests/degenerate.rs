@@ -15,13 +15,14 @@ use std::process::Output;
 
 /// Fields of a measurement (`analyze`/`measure --json`) that are `Option`s:
 /// `FrequencyResponse::phase_deg`, `SealMetrics::{bass_loss_db,
-/// leak_corner_hz, leak_fit}`, and the simulated ear's leak in `measure`'s
-/// `rig.truth` (none when sealed).
+/// leak_corner_hz, leak_fit, minus3db_hz}`, and the simulated ear's leak in
+/// `measure`'s `rig.truth` (none when sealed).
 const MEASUREMENT_OPTIONAL: &[&str] = &[
     "phase_deg",
     "bass_loss_db",
     "leak_corner_hz",
     "leak_fit",
+    "minus3db_hz",
     "leak_f0_hz",
     "leak_zeta",
 ];

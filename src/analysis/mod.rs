@@ -281,6 +281,26 @@ fn check_bands(m: &Measurement, cfg: &AnalysisConfig) -> Result<(), AnalysisErro
     Ok(())
 }
 
+/// Divide the roll-off built into the inverse of a brick-walled reference
+/// (`deconvolve::Taper`) back out of the response and the seal points, as
+/// smoothed as they are (the SNR is a ratio of two tapered spectra: kept).
+fn undo_taper(t: &crate::dsp::deconvolve::Taper, r: &mut response::ImpulseResults, s: Smoothing) {
+    let b = match s {
+        Smoothing::None => 0,
+        Smoothing::Octave(b) => b,
+    };
+    let fr = &mut r.response;
+    for (i, &f) in fr.freq_hz.iter().enumerate() {
+        fr.db[i] -= crate::dsp::power_db(t.smoothed_power(f, b));
+        if let Some(p) = fr.phase_deg.as_mut() {
+            p[i] = (p[i] - t.response(f).arg().to_degrees() + 180.0).rem_euclid(360.0) - 180.0;
+        }
+    }
+    for (f, db, _) in r.seal_points.iter_mut() {
+        *db -= crate::dsp::power_db(t.smoothed_power(*f, 12));
+    }
+}
+
 /// Refuse a recording that misses the end of the stimulus (it arrived
 /// late): a sweep may lose its last part only above the reported range
 /// (`cfg.f_max_hz`), other stimuli at most 1 %.
@@ -620,6 +640,9 @@ impl Analyzer {
             )
         });
         drop(scratch);
+        if let Some(t) = &inverse.taper {
+            undo_taper(t, &mut r, cfg.smoothing);
+        }
         if r.peak_prominence_db < MIN_PEAK_PROMINENCE_DB {
             return Err(AnalysisError::NoImpulse {
                 prominence_db: r.peak_prominence_db,

@@ -16,11 +16,38 @@
 //!   biases small corners as little as possible. `None` when the corner is
 //!   below 15 Hz (sealed) or below the lowest measured frequency (an
 //!   extrapolation), above the fitted range (no seal at all: the
-//!   corner cannot be told), or the fit's RMS residual exceeds 3 dB.
+//!   corner cannot be told), or when the leak model does not describe the
+//!   low end (next item).
+//! - `leak_fit_uncertain`: the fit's RMS residual exceeds
+//!   [`LEAK_FIT_MAX_RMS_DB`] (1 dB). A leak, with or without the IEM's own
+//!   tuning, fits within 0.2 dB (the simulated leaks of 20-500 Hz, any
+//!   damping: at most 0.18 dB); a response that is not a leak does not (a
+//!   2nd-order Butterworth high-pass at 60, 100, 200 Hz: 2.2, 3.0, 4.0 dB,
+//!   whose fitted corners are 11 % low or not found). Then no corner is
+//!   reported, the flag is set and `notes` says why, with `minus3db_hz`.
+//!   This is about the corner only; `uncertain` is about the verdict.
+//! - `minus3db_hz`: the model-free -3 dB point of the low end: searching
+//!   downward from the reference band, the first frequency where the
+//!   response (relative to its reference band mean; with a reference
+//!   response, the ratio response/reference relative to its mean there)
+//!   is 3 dB down, interpolated linearly in dB over log frequency between
+//!   the two grid points around the crossing. `None` when the response
+//!   never falls 3 dB within the measured range (a good seal, or a range
+//!   that does not reach low enough). The points are 1/12-octave
+//!   smoothed; on a 12 dB/octave slope that moves the crossing by less
+//!   than 0.1 %. When the crossing lies at the noise floor (a point around
+//!   it less than 6 dB above the noise) the true -3 dB point is at or above
+//!   it, and a note says so.
 //! - verdict from the bass deficit (`bass_loss_db`, or `-bass_db` without a
 //!   reference): good < 3 dB, fair < 8 dB, poor < 20 dB, no-seal otherwise.
 //!   When the bass band is at the noise floor the deficit is a lower bound
 //!   (`bass_floor_limited`), and the verdict is taken from that bound.
+//! - `notes` also says when the measured points start above the bass band's
+//!   lower edge (a reference with nothing below 20 Hz, a multitone from
+//!   30 Hz): the band means then cover only the part measured.
+//! - `uncertain`: the verdict may be wrong because the bass band is too
+//!   close to the noise (or hum); set by the analysis from the band SNR.
+//!   Compare, report and sessions count and show these fits.
 
 use crate::acoustics::Leak;
 use serde::{Deserialize, Serialize};
@@ -64,6 +91,11 @@ impl Default for SealConfig {
         }
     }
 }
+
+/// Largest RMS residual (dB) of the leak fit for which its corner is
+/// reported as a leak corner (see the module documentation for how it was
+/// chosen).
+pub const LEAK_FIT_MAX_RMS_DB: f64 = 1.0;
 
 /// Seal verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +157,19 @@ pub struct SealMetrics {
     pub bass_band_hz: (f64, f64),
     /// Reference band used, [low, high] Hz.
     pub reference_band_hz: (f64, f64),
+    /// Model-free -3 dB point of the low end, Hz (`None`: the response does
+    /// not fall 3 dB below the reference band within the measured range).
+    #[serde(default)]
+    pub minus3db_hz: Option<f64>,
+    /// True when the leak model does not describe the low end (its fit
+    /// error exceeds [`LEAK_FIT_MAX_RMS_DB`]): no leak corner is reported
+    /// and `notes` says why. Distinct from `uncertain` (the verdict).
+    #[serde(default)]
+    pub leak_fit_uncertain: bool,
+    /// Sentences on the seal metrics a user should read (why the leak fit
+    /// is uncertain, a -3 dB point at the noise floor).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// Log-frequency interpolation of `(freq, db)` points at `f` (clamped at
@@ -174,9 +219,85 @@ pub fn seal_metrics(
     let mut m = band_metrics(&all, reference, cfg);
     m.bass_floor_limited = floor_limited;
     let (fit, corner) = leak_corner(&relative_to(&clean, reference), reference.is_some(), cfg);
+    if let Some(&(first, _, _)) = points
+        .first()
+        .filter(|p| p.0 > cfg.bass_band_hz.0 * 2f64.powf(1.0 / 12.0))
+    {
+        m.notes.push(format!(
+            "the measured response starts at {first:.0} Hz, above the bass band's lower edge ({} Hz): \
+             the bass level and the verdict cover {first:.0}-{} Hz only",
+            cfg.bass_band_hz.0, cfg.bass_band_hz.1
+        ));
+    }
+    let minus3 = minus_3db(points, reference, cfg);
+    m.minus3db_hz = minus3.map(|p| p.0);
+    if let Some((f, true)) = minus3 {
+        m.notes.push(format!(
+            "the -3 dB point ({f:.0} Hz) lies at the noise floor: the true one is at or above it"
+        ));
+    }
+    if let Some(rms) = fit
+        .as_ref()
+        .map(|f| f.rms_error_db)
+        // NaN (a fit that failed) counts as above the limit.
+        .filter(|r| r.is_nan() || *r > LEAK_FIT_MAX_RMS_DB)
+    {
+        m.leak_fit_uncertain = true;
+        let at = match m.minus3db_hz {
+            Some(f) => format!("the -3 dB point is {f:.0} Hz"),
+            None => "the response does not fall 3 dB within the measured range".into(),
+        };
+        m.notes.push(format!(
+            "the low end does not look like a leak: the leak model fits with {rms:.1} dB RMS error \
+             (a leak fits within {LEAK_FIT_MAX_RMS_DB:.0} dB), so no leak corner is given; {at}"
+        ));
+    }
     m.leak_fit = fit;
-    m.leak_corner_hz = corner;
+    m.leak_corner_hz = corner.filter(|_| !m.leak_fit_uncertain);
     m
+}
+
+/// The -3 dB point (see the module documentation) and whether it lies at
+/// the noise floor.
+fn minus_3db(
+    points: &[(f64, f64, f64)],
+    reference: Option<&[(f64, f64)]>,
+    cfg: &SealConfig,
+) -> Option<(f64, bool)> {
+    let pts: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|p| p.1.is_finite())
+        .map(|p| (p.0, p.1))
+        .collect();
+    let rel = relative_to(&pts, reference);
+    let level = band_mean(&rel, cfg.reference_band_hz)?;
+    if !level.is_finite() {
+        return None;
+    }
+    let snr: Vec<f64> = points
+        .iter()
+        .filter(|p| p.1.is_finite())
+        .map(|p| p.2)
+        .collect();
+    // Index of the lowest point of the reference band: the search starts
+    // below it and goes down.
+    let top = rel
+        .iter()
+        .position(|p| p.0 >= cfg.reference_band_hz.0 * 0.999)?;
+    let target = level - 3.0;
+    for i in (1..=top).rev() {
+        let ((f0, d0), (f1, d1)) = (rel[i - 1], rel[i]);
+        if d1 <= target {
+            // Already 3 dB down at the reference band's lower edge.
+            return None;
+        }
+        if d0 <= target {
+            let t = (d1 - target) / (d1 - d0);
+            let f = (f1.ln() + t * (f0.ln() - f1.ln())).exp();
+            return Some((f, snr[i - 1] < 6.0 || snr[i] < 6.0));
+        }
+    }
+    None
 }
 
 fn relative_to(points: &[(f64, f64)], reference: Option<&[(f64, f64)]>) -> Vec<(f64, f64)> {
@@ -231,7 +352,7 @@ fn leak_corner(
         .unwrap_or(cfg.fit_low_hz);
     let corner = fit
         .as_ref()
-        .and_then(|f| (f.rms_error_db < 3.0).then(|| corner_of(f)))
+        .map(corner_of)
         .filter(|c| *c >= cfg.min_corner_hz.max(lowest) && *c <= top);
     (fit, corner)
 }
@@ -273,6 +394,9 @@ fn band_metrics(
         leak_fit: None,
         bass_band_hz: cfg.bass_band_hz,
         reference_band_hz: cfg.reference_band_hz,
+        minus3db_hz: None,
+        leak_fit_uncertain: false,
+        notes: Vec::new(),
     }
 }
 
@@ -441,6 +565,136 @@ mod tests {
         assert_eq!(with_bass(-12.0), Verdict::Poor);
         assert_eq!(with_bass(-19.0), Verdict::Poor);
         assert_eq!(with_bass(-30.0), Verdict::NoSeal);
+    }
+
+    /// `|H|` in dB of an analog Butterworth high-pass of `order` at `fc`.
+    fn butterworth_db(f: f64, fc: f64, order: i32) -> f64 {
+        let r = (f / fc).powi(2 * order);
+        10.0 * (r / (1.0 + r)).log10()
+    }
+
+    fn points_of(db: impl Fn(f64) -> f64) -> Vec<(f64, f64, f64)> {
+        crate::dsp::grid::log_grid(10.0, 2000.0, 12)
+            .into_iter()
+            .map(|f| (f, db(f), 60.0))
+            .collect()
+    }
+
+    #[test]
+    fn minus_3db_point_of_butterworth_high_passes() {
+        let cfg = SealConfig::default();
+        for (fc, order) in [(40.0, 2), (100.0, 2), (150.0, 1), (60.0, 4)] {
+            let m = seal_metrics(&points_of(|f| butterworth_db(f, fc, order)), None, &cfg);
+            // Exact: where |H| is 3 dB below its mean over the reference
+            // band's grid points, by bisection.
+            let band: Vec<f64> = crate::dsp::grid::log_grid(300.0, 1000.0, 12)
+                .into_iter()
+                .map(|f| butterworth_db(f, fc, order))
+                .collect();
+            let target = band.iter().sum::<f64>() / band.len() as f64 - 3.0;
+            let (mut lo, mut hi) = (1f64.ln(), 300f64.ln());
+            for _ in 0..100 {
+                let mid = 0.5 * (lo + hi);
+                if butterworth_db(mid.exp(), fc, order) < target {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let want = lo.exp();
+            let got = m.minus3db_hz.expect("a -3 dB point");
+            // Linear interpolation in dB between 1/12-octave points.
+            assert!(
+                (got / want - 1.0).abs() < 0.002,
+                "{fc} Hz order {order}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_minus_3db_point_when_the_response_never_falls_3_db() {
+        let cfg = SealConfig::default();
+        let m = seal_metrics(&points_of(|f| butterworth_db(f, 5.0, 2)), None, &cfg);
+        assert_eq!(m.minus3db_hz, None);
+        // Against a reference that is the response itself: flat ratio.
+        let pts = points_of(|f| butterworth_db(f, 80.0, 2));
+        let reference: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+        let m = seal_metrics(&pts, Some(&reference), &cfg);
+        assert_eq!(m.minus3db_hz, None);
+        assert!(m.notes.is_empty(), "{:?}", m.notes);
+    }
+
+    #[test]
+    fn minus_3db_point_against_a_reference_is_that_of_the_ratio() {
+        // An IEM with a bass shelf, leaky: the ratio is the Butterworth.
+        let cfg = SealConfig::default();
+        let shelf = |f: f64| 6.0 / (1.0 + (f / 120.0).powi(2));
+        let pts = points_of(|f| shelf(f) + butterworth_db(f, 70.0, 2));
+        let reference: Vec<(f64, f64)> = points_of(shelf).iter().map(|p| (p.0, p.1)).collect();
+        let m = seal_metrics(&pts, Some(&reference), &cfg);
+        let got = m.minus3db_hz.unwrap();
+        assert!((got / 70.0 - 1.0).abs() < 0.01, "{got}");
+    }
+
+    #[test]
+    fn a_butterworth_low_end_is_flagged_and_a_leak_is_not() {
+        let cfg = SealConfig::default();
+        let m = seal_metrics(&points_of(|f| butterworth_db(f, 100.0, 2)), None, &cfg);
+        assert!(m.leak_fit_uncertain);
+        assert_eq!(m.leak_corner_hz, None);
+        assert!(!m.uncertain);
+        assert!(m.leak_fit.as_ref().unwrap().rms_error_db > LEAK_FIT_MAX_RMS_DB);
+        assert!(
+            m.notes[0].starts_with("the low end does not look like a leak")
+                && m.notes[0].ends_with("the -3 dB point is 100 Hz"),
+            "{:?}",
+            m.notes
+        );
+        let leak = Leak {
+            f0_hz: 150.0,
+            zeta: 0.4,
+        };
+        let m = seal_metrics(&model_points(leak, 0.0), None, &cfg);
+        assert!(!m.leak_fit_uncertain);
+        assert!(m.notes.is_empty());
+        assert!(m.leak_corner_hz.is_some());
+    }
+
+    #[test]
+    fn a_response_starting_above_the_bass_band_says_so() {
+        let cfg = SealConfig::default();
+        let from = |lo: f64| -> Vec<(f64, f64, f64)> {
+            crate::dsp::grid::log_grid(lo, 2000.0, 12)
+                .into_iter()
+                .map(|f| (f, 0.0, 60.0))
+                .collect()
+        };
+        assert!(seal_metrics(&from(20.0), None, &cfg).notes.is_empty());
+        let m = seal_metrics(&from(30.0), None, &cfg);
+        assert_eq!(
+            m.notes,
+            [
+                "the measured response starts at 31 Hz, above the bass band's lower edge (20 Hz): \
+              the bass level and the verdict cover 31-100 Hz only"
+            ]
+        );
+    }
+
+    #[test]
+    fn seal_json_without_the_new_fields_still_loads() {
+        let m = seal_metrics(
+            &points_of(|f| butterworth_db(f, 100.0, 2)),
+            None,
+            &SealConfig::default(),
+        );
+        let mut v = serde_json::to_value(&m).unwrap();
+        for key in ["minus3db_hz", "leak_fit_uncertain", "notes"] {
+            assert!(v.as_object_mut().unwrap().remove(key).is_some(), "{key}");
+        }
+        let old: SealMetrics = serde_json::from_value(v).unwrap();
+        assert_eq!(old.minus3db_hz, None);
+        assert!(!old.leak_fit_uncertain);
+        assert!(old.notes.is_empty());
     }
 }
 

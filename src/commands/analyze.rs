@@ -207,6 +207,7 @@ fn check_finite(m: &Measurement, recording: &Path, channel: usize) -> Result<()>
             "seal metric",
             seal.bass_loss_db.is_none_or(f64::is_finite)
                 && seal.leak_corner_hz.is_none_or(f64::is_finite)
+                && seal.minus3db_hz.is_none_or(f64::is_finite)
                 && seal
                     .leak_fit
                     .as_ref()

@@ -44,6 +44,13 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
         }
     }
     match s.leak_corner_hz {
+        None if s.leak_fit_uncertain => {
+            let rms = s.leak_fit.as_ref().map_or(f64::NAN, |f| f.rms_error_db);
+            let _ = writeln!(
+                out,
+                "  leak corner    uncertain ({rms:.1} dB RMS fit error: not a leak shape, see the seal note)"
+            );
+        }
         Some(c) => {
             let _ = writeln!(
                 out,
@@ -59,6 +66,16 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
                 "  leak corner    not found between 15 Hz and the top of the fit (1-2 kHz)"
             );
         }
+    }
+    if let Some(f) = s.minus3db_hz {
+        let _ = writeln!(
+            out,
+            "  -3 dB point    {f:.0} Hz (model-free, re the {}-{} Hz level)",
+            s.reference_band_hz.0, s.reference_band_hz.1
+        );
+    }
+    for n in &s.notes {
+        let _ = writeln!(out, "  seal note: {n}");
     }
     if m.latency_s < 0.0 {
         let _ = writeln!(

@@ -10,6 +10,25 @@
 //!   regularized division `X* / (|X|^2 + eps(f))`, eps tiny where the
 //!   reference has energy (1/3-octave smoothed power above -50 dB of its
 //!   maximum) and large elsewhere.
+//! - a reference with a brick-wall low edge (noise shaped by FFT with
+//!   nothing below 10 Hz, as tipfit's own pink noise was until it got a
+//!   gentle 5 Hz high-pass instead, or noise through a steep filter): the bins below the edge hold only the
+//!   spectral leakage of the zero-padded reference, 35-50 dB down, and
+//!   dividing by them turns the recording's noise and any missing
+//!   convolution tail into a large slow wave in the impulse response,
+//!   which the short window before the peak turns into a bass error (a
+//!   100 Hz 1st-order high-pass read as 84 Hz, bass 0.9 dB low). Cutting
+//!   them off (a zero-phase brick wall) is no better: its ringing before
+//!   the peak is cut by that window too (-0.5 dB at 20-60 Hz on a flat
+//!   response). So the edge is found ([`low_edge`]: the 1/3-octave power
+//!   falls more than 10 dB below both its values half an octave and an
+//!   octave higher), the bins below it are regularized away, and the
+//!   inverse is rolled off by a causal 4th-order Butterworth high-pass at
+//!   1.5 times the edge ([`Taper`]), whose impulse response is over well
+//!   inside the window; the analysis divides it back out of the response,
+//!   which then starts at the taper's corner (within 0.05 dB there on a
+//!   clean recording, 0.3 dB where the missing tail of a recording cut at
+//!   the stimulus's end adds noise at -30 dB levels).
 //!
 //! The deconvolution is linear, not circular: the FFT length holds recording
 //! plus reference, so harmonic responses of a sweep (which come *before* the
@@ -40,6 +59,50 @@ pub struct Inverse {
     pub method: InverseMethod,
     /// The band the stimulus excites (low, high) in Hz.
     pub band_hz: (f64, f64),
+    /// The roll-off built into the inverse below a brick-wall low edge of
+    /// the reference (`None`: none), to be divided out of the response.
+    pub taper: Option<Taper>,
+}
+
+/// The causal roll-off of an inverse below a brick-wall low edge: a
+/// 4th-order Butterworth high-pass (analog prototype evaluated at each bin).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Taper {
+    /// The -3 dB corner, Hz (1.5 times the reference's low edge).
+    pub corner_hz: f64,
+}
+
+/// Corner of the taper over the low edge of the reference.
+pub const TAPER_CORNER_RATIO: f64 = 1.5;
+
+impl Taper {
+    /// Complex response at `freq_hz`.
+    pub fn response(&self, freq_hz: f64) -> Complex64 {
+        // Butterworth pole pairs of order 4: Q = 1 / (2 cos(pi/8)), 1 / (2 cos(3 pi/8)).
+        [0.541_196_100_146_197, 1.306_562_964_876_376_6]
+            .iter()
+            .map(|&q| super::biquad::AnalogBiquad::highpass(self.corner_hz, q).response(freq_hz))
+            .product()
+    }
+
+    /// Power gain at `freq_hz` averaged as a `1/b`-octave smoothing averages
+    /// power (uniformly in frequency over `f * 2^(+-1/(2b))`); `b = 0`: no
+    /// smoothing.
+    pub fn smoothed_power(&self, freq_hz: f64, b: u32) -> f64 {
+        if b == 0 {
+            return self.response(freq_hz).norm_sqr();
+        }
+        let half = 2f64.powf(1.0 / (2.0 * b as f64));
+        let (lo, hi) = (freq_hz / half, freq_hz * half);
+        const STEPS: usize = 16;
+        (0..STEPS)
+            .map(|i| {
+                let f = lo + (hi - lo) * (i as f64 + 0.5) / STEPS as f64;
+                self.response(f).norm_sqr()
+            })
+            .sum::<f64>()
+            / STEPS as f64
+    }
 }
 
 /// FFT length for a linear deconvolution of `recording_len` samples by a
@@ -81,6 +144,7 @@ impl Inverse {
             spectrum: inv,
             method: InverseMethod::AnalyticSweep,
             band_hz: (p.start_hz, p.end_hz),
+            taper: None,
         }
     }
 
@@ -90,14 +154,6 @@ impl Inverse {
         let max_p = power.iter().cloned().fold(0.0, f64::max).max(1e-300);
         let max_s = smoothed.iter().cloned().fold(0.0, f64::max).max(1e-300);
         let excited = |s: f64| s >= max_s * 1e-5;
-        let spectrum = x
-            .iter()
-            .zip(&smoothed)
-            .map(|(xk, s)| {
-                let eps = if excited(*s) { max_p * 1e-8 } else { max_p };
-                xk.conj() / (xk.norm_sqr() + eps)
-            })
-            .collect();
         let bin_hz = fs / n as f64;
         let lo = smoothed
             .iter()
@@ -105,11 +161,35 @@ impl Inverse {
             .position(|s| excited(*s))
             .map_or(0, |k| k + 1);
         let hi = smoothed.iter().rposition(|s| excited(*s)).unwrap_or(0);
+        let edge = low_edge(&smoothed, bin_hz, (lo, hi), max_s * 1e-5);
+        let taper = edge.map(|k| Taper {
+            corner_hz: TAPER_CORNER_RATIO * k as f64 * bin_hz,
+        });
+        let first = edge.unwrap_or(0);
+        let spectrum = x
+            .iter()
+            .zip(&smoothed)
+            .enumerate()
+            .map(|(k, (xk, s))| {
+                let eps = if excited(*s) && k >= first {
+                    max_p * 1e-8
+                } else {
+                    max_p
+                };
+                let inv = xk.conj() / (xk.norm_sqr() + eps);
+                match &taper {
+                    Some(t) => inv * t.response(k as f64 * bin_hz),
+                    None => inv,
+                }
+            })
+            .collect();
+        let low = taper.map_or(lo as f64 * bin_hz, |t| t.corner_hz);
         Self {
             n,
             spectrum,
             method: InverseMethod::Regularized,
-            band_hz: (lo as f64 * bin_hz, hi as f64 * bin_hz),
+            band_hz: (low, hi as f64 * bin_hz),
+            taper,
         }
     }
 
@@ -150,6 +230,36 @@ impl Inverse {
             .expect("buffer lengths come from the plan");
         &s.time
     }
+}
+
+/// Fewest bins a 1/3-octave band must hold for [`low_edge`] to judge it
+/// (a band of fewer random bins can dip 10 dB by chance): the edge can be
+/// found down to `35 * bin` (about 4.4 Hz for a 4 s reference).
+const EDGE_MIN_BINS: usize = 35;
+
+/// The brick-wall low edge of a reference, as a bin index: scanning down
+/// from 1 kHz (or the middle of the excited band `lo..=hi`), the first bin
+/// whose 1/3-octave power `smoothed` falls below `floor` or more than 10 dB
+/// below both the power half an octave and an octave higher; the edge is
+/// the bin above it. Pink, white or brown noise, a sweep's gentle start, or
+/// noise rolled off by a 2nd-order high-pass (15 dB/octave of power at
+/// most) never fall that fast; a brick wall does within a few percent of
+/// its frequency. `None`: no such edge above `EDGE_MIN_BINS`.
+fn low_edge(smoothed: &[f64], bin_hz: f64, (lo, hi): (usize, usize), floor: f64) -> Option<usize> {
+    if hi <= lo || hi >= smoothed.len() {
+        return None;
+    }
+    let start = match (1000.0 / bin_hz).round() as usize {
+        k if k >= lo && k <= hi => k,
+        _ => ((lo.max(1) as f64) * (hi as f64)).sqrt() as usize,
+    };
+    let last = smoothed.len() - 1;
+    (EDGE_MIN_BINS.max(lo + 1)..=start).rev().find_map(|k| {
+        let s = smoothed[k];
+        let half = smoothed[((k as f64 * std::f64::consts::SQRT_2).round() as usize).min(last)];
+        let octave = smoothed[(2 * k).min(last)];
+        (s < floor || s < 0.1 * half.min(octave)).then_some(k + 1)
+    })
 }
 
 /// Reusable buffers for [`Inverse::apply_with`].
@@ -204,6 +314,106 @@ mod tests {
             );
         assert_eq!(imax, 0);
         assert!((vmax - 1.0).abs() < 0.1, "peak {vmax}");
+    }
+
+    /// Pink noise by FFT shaping, `1/sqrt(f)` from `edge_hz` (0: from the
+    /// first bin), complex Gaussian bins.
+    fn fft_pink(seconds: f64, edge_hz: f64, seed: u64) -> Stimulus {
+        use rand::{Rng, SeedableRng};
+        let fs = 48_000.0;
+        let n = (seconds * fs) as usize;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut g = || {
+            let (u1, u2): (f64, f64) = (rng.gen::<f64>().max(1e-300), rng.gen());
+            (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+        };
+        let mut spec: Vec<Complex64> = (0..=n / 2)
+            .map(|k| {
+                let f = k as f64 * fs / n as f64;
+                let mag = if k == 0 || f < edge_hz {
+                    0.0
+                } else {
+                    f.powf(-0.5)
+                };
+                Complex64::new(g(), g()) * mag
+            })
+            .collect();
+        let x = FftCache::new().real_signal(&mut spec, n);
+        let rms = (x.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
+        Stimulus {
+            samples: x.iter().map(|v| (0.1 * v / rms) as f32).collect(),
+            rate: 48_000,
+            kind: StimulusKind::External,
+        }
+    }
+
+    fn inverse_of(stim: &Stimulus) -> Inverse {
+        let fft = FftCache::new();
+        Inverse::new(stim, fft_len(stim.samples.len(), stim.samples.len()), &fft)
+    }
+
+    #[test]
+    fn a_brick_wall_low_edge_is_found_and_tapered() {
+        for (seconds, edge) in [(3.0, 10.0), (4.0, 20.0), (2.0, 40.0)] {
+            let inv = inverse_of(&fft_pink(seconds, edge, 7));
+            let t = inv.taper.expect("a taper");
+            // The 1/3-octave power is 10 dB down within a few % of the edge.
+            let found = t.corner_hz / TAPER_CORNER_RATIO;
+            assert!(
+                (found / edge - 1.0).abs() < 0.12,
+                "edge {edge}: found {found}"
+            );
+            assert_eq!(inv.band_hz.0, t.corner_hz);
+        }
+    }
+
+    #[test]
+    fn gentle_low_ends_get_no_taper() {
+        // Pink from the first bin, tipfit's pink (5 Hz 2nd-order roll-off)
+        // and white noise, short and long.
+        for seconds in [0.5, 1.0, 3.0] {
+            let tipfit_pink = crate::signal::NoiseParams {
+                duration_s: seconds,
+                ..Default::default()
+            }
+            .generate()
+            .unwrap();
+            let white = crate::signal::NoiseParams {
+                duration_s: seconds,
+                colour: crate::signal::NoiseColour::White,
+                seed: 3,
+                ..Default::default()
+            }
+            .generate()
+            .unwrap();
+            for (name, s) in [
+                ("pink from DC", fft_pink(seconds, 0.0, 2)),
+                ("tipfit pink", tipfit_pink),
+                ("white", white),
+            ] {
+                let inv = inverse_of(&s);
+                assert_eq!(inv.taper, None, "{name} {seconds} s");
+                assert!(
+                    inv.band_hz.0 <= 1.0,
+                    "{name} {seconds} s: {:?}",
+                    inv.band_hz
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_taper_is_a_4th_order_butterworth_high_pass() {
+        let t = Taper { corner_hz: 15.0 };
+        assert!((crate::dsp::db(t.response(15.0).norm()) + 3.0103).abs() < 1e-3);
+        // 24 dB/octave well below, flat well above.
+        let slope = crate::dsp::db(t.response(2.0).norm() / t.response(1.0).norm());
+        assert!((slope - 24.08).abs() < 0.05, "{slope}");
+        assert!(crate::dsp::db(t.response(150.0).norm()).abs() < 1e-3);
+        // Smoothing-consistent power: the plain power without smoothing,
+        // close to it on a flat part.
+        assert_eq!(t.smoothed_power(20.0, 0), t.response(20.0).norm_sqr());
+        assert!((t.smoothed_power(300.0, 3) - 1.0).abs() < 1e-4);
     }
 
     #[test]

@@ -303,6 +303,10 @@ fn seal_numbers(m: &Measurement) -> String {
         None => format!(" - bass {:+.1} dB re mids", m.seal.bass_db),
     };
     s += &match (m.seal.leak_corner_hz, m.seal.verdict) {
+        (None, _) if m.seal.leak_fit_uncertain => match m.seal.minus3db_hz {
+            Some(f) => format!(", leak corner uncertain (not a leak shape; -3 dB at {f:.0} Hz)"),
+            None => ", leak corner uncertain (not a leak shape)".into(),
+        },
         (Some(c), _) => format!(", leak corner {c:.0} Hz"),
         (None, crate::analysis::Verdict::NoSeal) => ", leak corner beyond the fitted range".into(),
         (None, _) => ", no leak corner above 15 Hz".into(),

@@ -2,8 +2,12 @@
 //!
 //! Noise is made in the frequency domain: random phases (ChaCha8 seeded, so a
 //! seed gives the same file on every machine) on a flat (white) or 1/sqrt(f)
-//! (pink, -3 dB/octave from 10 Hz; nothing below) magnitude, then one inverse
-//! FFT. The periodic variant repeats one FFT-length period with an exactly
+//! (pink, -3 dB/octave) magnitude, then one inverse FFT. Pink noise is
+//! rolled off below [`PINK_HIGHPASS_HZ`] (5 Hz) by the magnitude of a
+//! 2nd-order Butterworth high-pass (-3 dB at 5 Hz, -0.26 dB at 10 Hz,
+//! -0.02 dB at 20 Hz), not cut off: a brick wall made the bins below it
+//! pure spectral leakage, which a deconvolution by this noise cannot use
+//! (see `dsp::deconvolve`). The periodic variant repeats one FFT-length period with an exactly
 //! flat or pink magnitude, so an analysis with that FFT length sees no leakage;
 //! the plain variant uses complex-Gaussian bins over the whole length.
 //! The level is the RMS in dBFS.
@@ -55,8 +59,12 @@ impl Default for NoiseParams {
     }
 }
 
-/// Lowest frequency given power in pink noise, Hz.
-pub const PINK_LOW_HZ: f64 = 10.0;
+/// Corner of the 2nd-order Butterworth high-pass that rolls pink noise off
+/// at the low end, Hz.
+pub const PINK_HIGHPASS_HZ: f64 = 5.0;
+
+/// Frequency where the pink magnitude law `sqrt(PINK_REF_HZ / f)` is 1, Hz.
+const PINK_REF_HZ: f64 = 10.0;
 
 fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
     // Box-Muller; written out so the stream is fixed by the seed alone.
@@ -85,8 +93,10 @@ impl NoiseParams {
             let f = k as f64 * fs / n as f64;
             let mag = match self.colour {
                 NoiseColour::White => 1.0,
-                NoiseColour::Pink if f < PINK_LOW_HZ => 0.0,
-                NoiseColour::Pink => (PINK_LOW_HZ / f).sqrt(),
+                NoiseColour::Pink => {
+                    let r2 = (f / PINK_HIGHPASS_HZ).powi(2);
+                    (PINK_REF_HZ / f).sqrt() * r2 / (1.0 + r2 * r2).sqrt()
+                }
             };
             *bin = if periodic {
                 Complex64::from_polar(mag, 2.0 * PI * rng.gen::<f64>())
@@ -185,5 +195,34 @@ mod tests {
         // Equal power per octave.
         let ratio_db = 10.0 * (band(100.0) / band(1600.0)).log10();
         assert!(ratio_db.abs() < 0.2, "{ratio_db}");
+    }
+
+    #[test]
+    fn pink_noise_rolls_off_like_a_2nd_order_high_pass_at_5_hz() {
+        // Periodic noise has exactly the magnitude law on its bins.
+        let n = 1 << 20;
+        let p = NoiseParams {
+            duration_s: n as f64 / 48_000.0,
+            period: Some(n),
+            ..NoiseParams::default()
+        };
+        let s = p.generate().unwrap();
+        let x: Vec<f64> = s.samples.iter().map(|&v| v as f64).collect();
+        let spec = FftCache::new().spectrum(&x, n);
+        let df = 48_000.0 / n as f64;
+        // Power of a bin times its frequency: flat for pink, times the
+        // high-pass's |H|^2 = r^4 / (1 + r^4), r = f / 5 Hz.
+        let level = |k: usize| 10.0 * (spec[k].norm_sqr() * k as f64 * df).log10();
+        let pink = level((1000.0 / df) as usize);
+        for f in [1.0, 2.5, 5.0, 10.0, 40.0] {
+            let k = (f / df).round() as usize;
+            let r4 = (k as f64 * df / 5.0).powi(4);
+            let want = 10.0 * (r4 / (1.0 + r4)).log10();
+            let got = level(k) - pink;
+            assert!(
+                (got - want).abs() < 0.01,
+                "{f} Hz: {got:.3} dB, want {want:.3}"
+            );
+        }
     }
 }
