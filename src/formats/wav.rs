@@ -172,7 +172,11 @@ fn finish(
                 .get(MARKERS_KEY)
                 .and_then(|m| serde_json::from_value(m.clone()).ok());
             match serde_json::from_value::<StimulusKind>(v) {
-                Err(e) => (None, None, Some(format!("it is not a valid description: {e}"))),
+                Err(e) => (
+                    None,
+                    None,
+                    Some(format!("it is not a valid description: {e}")),
+                ),
                 // With markers the samples hold more than the signal: its
                 // samples are checked where the markers are found.
                 Ok(kind) => match match &markers {
