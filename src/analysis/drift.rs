@@ -562,9 +562,22 @@ pub(crate) fn multitone_estimate(frames: &[Vec<Complex64>], bins: &[usize]) -> O
         .enumerate()
         .map(|(i, &b)| {
             let acc: Complex64 = frames.windows(2).map(|w| w[1][i] * w[0][i].conj()).sum();
-            (b as f64, acc.arg(), acc.norm())
+            let energy: f64 = frames.windows(2).map(|w| w[1][i].norm() * w[0][i].norm()).sum();
+            // A tone counts only when its frame-to-frame turns agree
+            // (coherence 0.5, as the sweep's arrival check): noise alone
+            // (the wrong channel, a signal not yet arrived) turns at random.
+            let w = if acc.norm() >= 0.5 * energy && energy > 0.0 {
+                acc.norm()
+            } else {
+                0.0
+            };
+            (b as f64, acc.arg(), w)
         })
+        .filter(|t| t.2 > 0.0)
         .collect();
+    if turns.len() < 3 {
+        return None;
+    }
     turns.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (mut sxy, mut sxx) = (0.0, 0.0);
     let mut unwrapped = Vec::with_capacity(turns.len());
