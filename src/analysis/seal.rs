@@ -33,9 +33,12 @@
 //!   is 3 dB down, interpolated linearly in dB over log frequency between
 //!   the two grid points around the crossing. `None` when the response
 //!   never falls 3 dB within the measured range (a good seal, or a range
-//!   that does not reach low enough). The points are 1/12-octave
-//!   smoothed; on a 12 dB/octave slope that moves the crossing by less
-//!   than 0.1 %. When the crossing lies at the noise floor (a point around
+//!   that does not reach low enough), or is already 3 dB down at the
+//!   reference band's lower edge (no seal: the point is not below the
+//!   band). The points are 1/12-octave smoothed; smoothing and
+//!   interpolation move the crossing by less than 0.1 % (Butterworth
+//!   high-passes measured by sweep: within 0.05 % of the exact point).
+//!   When the crossing lies at the noise floor (a point around
 //!   it less than 6 dB above the noise) the true -3 dB point is at or above
 //!   it, and a note says so.
 //! - verdict from the bass deficit (`bass_loss_db`, or `-bass_db` without a
