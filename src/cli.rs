@@ -57,7 +57,8 @@ pub enum Command {
         tipfit analyze leaky.wav --reference sweep.wav --reference-response sealed.json\n\n\
         The reference may be any sweep or noise (made by another program too): a tipfit sweep\n\
         is recognised from its WAV comment and gets Novak's analytic inverse and THD; others\n\
-        are deconvolved by regularized spectral division.")]
+        are deconvolved by regularized spectral division, and an exponential sweep among them\n\
+        (pyfar, sox, REW...) is recognised from its samples and gets THD too.")]
     Analyze(AnalyzeArgs),
     /// Passive isolation per band from recordings: open vs occluded, or an
     /// outer and an inner microphone at once.

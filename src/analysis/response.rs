@@ -13,7 +13,7 @@ use super::{AnalysisConfig, Bands, FrequencyResponse, Thd};
 use crate::dsp::fft::{good_size, FftCache};
 use crate::dsp::grid::{log_grid, Smoothing, SpectrumSampler};
 use crate::dsp::{db, power_db, Complex64};
-use crate::signal::SweepParams;
+use crate::signal::ess::SweepGeometry;
 
 /// Everything read from one impulse response.
 #[derive(Debug, Clone)]
@@ -25,7 +25,8 @@ pub struct ImpulseResults {
     /// Response on a 1/12-octave grid, 1/12-octave smoothed, for seal metrics,
     /// with per-point SNR in dB.
     pub seal_points: Vec<(f64, f64, f64)>,
-    /// THD per frequency (empty unless a tipfit sweep).
+    /// THD per frequency (empty unless an exponential sweep: tipfit's or a
+    /// recognised one, [`crate::signal::ess`]).
     pub thd: Thd,
     /// SNR per octave band.
     pub snr_bands: Bands,
@@ -122,7 +123,7 @@ pub fn analyse_impulse(
     recording_len: usize,
     rate: u32,
     band_hz: (f64, f64),
-    sweep: Option<&SweepParams>,
+    sweep: Option<&SweepGeometry>,
     cfg: &AnalysisConfig,
     fft: &FftCache,
 ) -> ImpulseResults {
@@ -182,7 +183,8 @@ pub fn analyse_impulse(
         centre_hz: centres,
     };
     let thd = sweep.map_or_else(Thd::default, |p| {
-        harmonic_distortion(h, tau, p, &lin_s, (pre, post, m), (f_lo, f_hi), fft)
+        let noise = noise_s.as_ref();
+        harmonic_distortion(h, tau, p, &lin_s, noise, (pre, post, m), (f_lo, f_hi), fft)
     });
     let arrival_spread_s = arrival_spread(h, tau, fs, f_hi, fft);
     let rms = (h.iter().map(|v| v * v).sum::<f64>() / n.max(1) as f64).sqrt();
@@ -201,15 +203,70 @@ pub fn analyse_impulse(
     }
 }
 
-/// THD from the harmonic impulse responses of a synchronized sweep:
+/// A THD point whose harmonics read less than this far above what noise
+/// alone reads there is floor-limited ([`Thd::floor_limited`]), dB. Noise
+/// adds in power, so at the margin it adds at most 1.25 dB (sqrt(4/3)).
+pub const THD_FLOOR_MARGIN_DB: f64 = 6.0;
+
+/// The margin when the recording holds mains hum, dB: a hum line adds to a
+/// harmonic in amplitude (by up to 6 dB at a 6 dB margin, 2.5 dB at 12),
+/// and the leakage of neighbouring lines into a window depends on where
+/// the window sits (the lines interfere), so the noise window reads it only
+/// to within about 6 dB.
+pub const THD_HUM_FLOOR_MARGIN_DB: f64 = 12.0;
+
+/// Mark the points of `thd` whose value is not [`THD_FLOOR_MARGIN_DB`]
+/// (with mains hum: [`THD_HUM_FLOOR_MARGIN_DB`]) above its floor.
+pub fn mark_floor_limited(thd: &mut Thd, hum: bool) {
+    let margin = crate::dsp::from_db(if hum {
+        THD_HUM_FLOOR_MARGIN_DB
+    } else {
+        THD_FLOOR_MARGIN_DB
+    });
+    thd.floor_limited = thd
+        .value
+        .iter()
+        .zip(&thd.floor_percent)
+        // below the margin, or not a number: at the floor
+        .map(|(v, fl)| {
+            matches!(
+                v.partial_cmp(&(margin * fl)),
+                Some(std::cmp::Ordering::Less) | None
+            )
+        })
+        .collect();
+}
+
+/// Energy (sum of squares) of the window [`windowed`] makes of `pre` and
+/// `post` samples: its half-Hann rise and fall hold 3/8 of their length.
+fn window_energy(pre: usize, post: usize) -> f64 {
+    let (rise, fall) = ((pre * 2 / 5).max(1), (post / 5).max(1));
+    (pre + post) as f64 - 0.625 * (rise + fall) as f64
+}
+
+/// THD from the harmonic impulse responses of an exponential sweep:
 /// `THD(f) = sqrt(sum_n |H_n(n f)|^2) / |H_1(f)|`, n = 2..5, on a 1/12-octave
 /// grid, each term 1/12-octave smoothed, for `f` up to where the 2nd
-/// harmonic leaves the band.
+/// harmonic leaves the band, within the sweep's steady-level band.
+///
+/// Harmonics need not be in phase (a sweep that is not synchronized): only
+/// their magnitudes count.
+///
+/// The floor (`Thd::floor_percent`, flags by [`mark_floor_limited`]): what
+/// noise and hum alone would read in each harmonic window, from the noise
+/// window after the linear response (`noise`, shaped like the linear
+/// window), which holds the same stationary noise and hum; its 1/12-octave
+/// power scaled by the harmonic window's energy over its own, which is
+/// exact for stationary noise and for a steady line (the smoothing band
+/// holds the line's whole main lobe). A transient in the noise window
+/// (which is not in the harmonic windows) is scaled down with it.
+#[allow(clippy::too_many_arguments)]
 fn harmonic_distortion(
     h: &[f64],
     tau: usize,
-    p: &SweepParams,
+    p: &SweepGeometry,
     lin: &SpectrumSampler,
+    noise: Option<&SpectrumSampler>,
     (pre, post, m): (usize, usize, usize),
     (f_lo, f_hi): (f64, f64),
     fft: &FftCache,
@@ -220,32 +277,48 @@ fn harmonic_distortion(
     // the same (continuous) spectrum of the windowed samples.
     let m = good_size((pre + post).min(m));
     let bin_hz = fs / m as f64;
-    let mut harmonics: Vec<(usize, Vec<Complex64>)> = Vec::new();
+    let noise_energy = window_energy(pre, post);
+    let mut harmonics: Vec<(usize, Vec<Complex64>, f64)> = Vec::new();
     for order in 2..=5usize {
         let advance = (p.harmonic_advance_s(order) * fs).round() as usize;
-        let gap = p.l_s() * (order as f64 / (order - 1) as f64).ln() * fs;
+        let gap = p.l_s * (order as f64 / (order - 1) as f64).ln() * fs;
         let post_n = post.min((gap as usize).saturating_sub(2 * pre));
         if post_n < (0.02 * fs) as usize || advance >= n {
             break;
         }
         let centre = (tau + n - advance) % n;
-        harmonics.push((order, fft.spectrum(&windowed(h, centre, pre, post_n, m), m)));
+        let spec = fft.spectrum(&windowed(h, centre, pre, post_n, m), m);
+        harmonics.push((order, spec, window_energy(pre, post_n) / noise_energy));
     }
-    let samplers: Vec<(f64, SpectrumSampler)> = harmonics
+    let samplers: Vec<(f64, SpectrumSampler, f64)> = harmonics
         .iter()
-        .map(|(order, spec)| (*order as f64, SpectrumSampler::new(spec, bin_hz)))
+        .map(|(order, spec, scale)| (*order as f64, SpectrumSampler::new(spec, bin_hz), *scale))
         .collect();
     let top = f_hi.min(p.end_hz);
     let mut thd = Thd::default();
-    for f in log_grid(f_lo.max(20.0), top / 2.0, 12) {
+    let (lo, hi) = (
+        f_lo.max(20.0).max(p.steady_hz.0),
+        (top / 2.0).min(p.steady_hz.1),
+    );
+    for f in log_grid(lo, hi, 12) {
         let base = lin.sample(f, Smoothing::Octave(12)).0;
-        let sum: f64 = samplers
-            .iter()
-            .filter(|(order, _)| order * f <= top)
-            .map(|(order, s)| s.sample(order * f, Smoothing::Octave(12)).0.powi(2))
-            .sum();
+        let (mut sum, mut floor) = (0.0, 0.0);
+        for (order, s, scale) in samplers.iter().filter(|(order, ..)| order * f <= top) {
+            sum += s.sample(order * f, Smoothing::Octave(12)).0.powi(2);
+            if let Some(nz) = noise {
+                floor += nz.sample(order * f, Smoothing::Octave(12)).0.powi(2) * scale;
+            }
+        }
+        let value = 100.0 * sum.sqrt() / base.max(1e-30);
         thd.freq_hz.push(f);
-        thd.value.push(100.0 * sum.sqrt() / base.max(1e-30));
+        thd.value.push(value);
+        // no noise window (the analysis refuses such a recording): the
+        // floor is unknown, so every point counts as at the floor
+        thd.floor_percent.push(match noise {
+            Some(_) => 100.0 * floor.sqrt() / base.max(1e-30),
+            None => value,
+        });
     }
+    mark_floor_limited(&mut thd, false);
     thd
 }
