@@ -213,7 +213,9 @@ fn linear_sweep_noise_and_a_faded_sweep_give_no_thd_and_say_why() {
         let w = m
             .warnings
             .iter()
-            .find(|w| w.starts_with("no THD: THD needs an exponential sweep as reference"))
+            .find(|w| {
+                w.starts_with("no THD: THD needs an exponential sweep; the reference looks like ")
+            })
             .unwrap_or_else(|| panic!("{name}: {:?}", m.warnings));
         assert!(w.contains(looks_like), "{name}: {w}");
     }

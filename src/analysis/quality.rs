@@ -117,7 +117,7 @@ impl fmt::Display for Warning {
             ),
             Warning::NoThd { reason } => write!(
                 f,
-                "no THD: THD needs an exponential sweep as reference, and the reference looks like {reason} (use a tipfit sweep, `tipfit signal sweep`, or any exponential sweep at a steady level)"
+                "no THD: THD needs an exponential sweep; the reference looks like {reason}: for THD use a tipfit sweep (`tipfit signal sweep`) or another exponential sweep at a steady level"
             ),
             Warning::ThdAtFloor { ranges_hz, points, of, max_percent, hum_hz } => {
                 let ranges: Vec<String> = ranges_hz.iter().map(|r| hz_range(*r)).collect();

@@ -54,7 +54,7 @@ fn arrival_spread(h: &[f64], tau: usize, fs: f64, f_hi: f64, fft: &FftCache) -> 
     let half = (0.1 * fs) as usize;
     // no zero padding: padding would make neighbouring bins of noise agree
     let m = 2 * half;
-    let spec = fft.spectrum(&windowed(h, tau, half, half, m), m);
+    let spec = fft.spectrum_of(windowed(h, tau, half, half, m));
     let bin_hz = fs / m as f64;
     let lo = (500.0, 1000.0);
     let hi = (f_hi.min(8000.0) / 2.0, f_hi.min(8000.0));
@@ -82,22 +82,33 @@ fn windowed(h: &[f64], centre: usize, pre: usize, post: usize, m: usize) -> Vec<
     let mut out = vec![0.0; m];
     let rise = (pre * 2 / 5).max(1);
     let fall = (post / 5).max(1);
+    // source indices run on from the window's start, wrapping at n (no
+    // division per sample)
+    let mut src = (centre + n - pre) % n;
     for i in 0..pre {
         let w = if i < rise {
             0.5 - 0.5 * (std::f64::consts::PI * i as f64 / rise as f64).cos()
         } else {
             1.0
         };
-        let src = (centre + n - pre + i) % n;
         out[m - pre + i] = h[src] * w;
+        src += 1;
+        if src == n {
+            src = 0;
+        }
     }
-    for i in 0..post.min(m - pre) {
+    let mut src = centre % n;
+    for (i, o) in out.iter_mut().enumerate().take(post.min(m - pre)) {
         let w = if i >= post - fall {
             0.5 + 0.5 * (std::f64::consts::PI * (i - (post - fall)) as f64 / fall as f64).cos()
         } else {
             1.0
         };
-        out[i] = h[(centre + i) % n] * w;
+        *o = h[src] * w;
+        src += 1;
+        if src == n {
+            src = 0;
+        }
     }
     out
 }
@@ -137,14 +148,14 @@ pub fn analyse_impulse(
     let post = (cfg.ir_window_s * fs).round() as usize;
     let m = good_size(((pre + post) as f64).max(fs) as usize);
     let bin_hz = fs / m as f64;
-    let lin = fft.spectrum(&windowed(h, tau, pre, post, m), m);
+    let lin = fft.spectrum_of(windowed(h, tau, pre, post, m));
     let lin_s = SpectrumSampler::new(&lin, bin_hz);
 
     // Noise floor: same window shape after the linear response.
     let noise_centre = tau + post + pre + (0.05 * fs) as usize;
     let harmonic_zone = sweep.map_or(0, |p| (p.harmonic_advance_s(6) * fs) as usize);
     let room = noise_centre + post < (n + tau).saturating_sub(harmonic_zone + pre);
-    let noise = room.then(|| fft.spectrum(&windowed(h, noise_centre, pre, post, m), m));
+    let noise = room.then(|| fft.spectrum_of(windowed(h, noise_centre, pre, post, m)));
 
     let f_lo = cfg.f_min_hz.max(band_hz.0);
     let f_hi = cfg.f_max_hz.min(0.45 * fs).min(band_hz.1);
@@ -159,13 +170,15 @@ pub fn analyse_impulse(
     }
     response.phase_deg = Some(phases);
 
-    let noise_s = noise.as_ref().map(|nz| SpectrumSampler::new(nz, bin_hz));
+    let noise_s = noise
+        .as_ref()
+        .map(|nz| SpectrumSampler::magnitudes(nz, bin_hz));
     let seal_points = log_grid(f_lo, f_hi.min(2000.0), 12)
         .into_iter()
         .map(|f| {
             let (mag, _) = lin_s.sample(f, Smoothing::Octave(12));
             let snr = noise_s.as_ref().map_or(f64::INFINITY, |ns| {
-                db(mag) - db(ns.sample(f, Smoothing::Octave(12)).0)
+                db(mag) - db(ns.magnitude(f, Smoothing::Octave(12)))
             });
             (f, db(mag), snr)
         })
@@ -287,12 +300,18 @@ fn harmonic_distortion(
             break;
         }
         let centre = (tau + n - advance) % n;
-        let spec = fft.spectrum(&windowed(h, centre, pre, post_n, m), m);
+        let spec = fft.spectrum_of(windowed(h, centre, pre, post_n, m));
         harmonics.push((order, spec, window_energy(pre, post_n) / noise_energy));
     }
     let samplers: Vec<(f64, SpectrumSampler, f64)> = harmonics
         .iter()
-        .map(|(order, spec, scale)| (*order as f64, SpectrumSampler::new(spec, bin_hz), *scale))
+        .map(|(order, spec, scale)| {
+            (
+                *order as f64,
+                SpectrumSampler::magnitudes(spec, bin_hz),
+                *scale,
+            )
+        })
         .collect();
     let top = f_hi.min(p.end_hz);
     let mut thd = Thd::default();
@@ -304,9 +323,9 @@ fn harmonic_distortion(
         let base = lin.sample(f, Smoothing::Octave(12)).0;
         let (mut sum, mut floor) = (0.0, 0.0);
         for (order, s, scale) in samplers.iter().filter(|(order, ..)| order * f <= top) {
-            sum += s.sample(order * f, Smoothing::Octave(12)).0.powi(2);
+            sum += s.magnitude(order * f, Smoothing::Octave(12)).powi(2);
             if let Some(nz) = noise {
-                floor += nz.sample(order * f, Smoothing::Octave(12)).0.powi(2) * scale;
+                floor += nz.magnitude(order * f, Smoothing::Octave(12)).powi(2) * scale;
             }
         }
         let value = 100.0 * sum.sqrt() / base.max(1e-30);

@@ -220,13 +220,14 @@ struct Point {
 
 /// Where `x` crosses zero between `i` and `i + 1` (a fraction 0..1 past
 /// `i`): the cubic through `x[i-1..=i+2]` where it exists, else linear.
-fn crossing(x: &[f64], i: usize) -> f64 {
-    let (a, b) = (x[i], x[i + 1]);
+fn crossing(x: &[f32], i: usize) -> f64 {
+    let v = |k: usize| x[k] as f64;
+    let (a, b) = (v(i), v(i + 1));
     let lin = a / (a - b);
     if i == 0 || i + 2 >= x.len() {
         return lin;
     }
-    let (p0, p1, p2, p3) = (x[i - 1], a, b, x[i + 2]);
+    let (p0, p1, p2, p3) = (v(i - 1), a, b, v(i + 2));
     // Lagrange cubic through t = -1, 0, 1, 2
     let c0 = p1;
     let c1 = -p0 / 3.0 - p1 / 2.0 + p2 - p3 / 6.0;
@@ -234,12 +235,12 @@ fn crossing(x: &[f64], i: usize) -> f64 {
     let c3 = -p0 / 6.0 + p1 / 2.0 - p2 / 2.0 + p3 / 6.0;
     let mut t = lin;
     for _ in 0..3 {
-        let v = c0 + t * (c1 + t * (c2 + t * c3));
+        let val = c0 + t * (c1 + t * (c2 + t * c3));
         let d = c1 + t * (2.0 * c2 + t * 3.0 * c3);
         if d == 0.0 {
             break;
         }
-        t -= v / d;
+        t -= val / d;
     }
     if t.is_finite() && (0.0..=1.0).contains(&t) {
         t
@@ -249,8 +250,8 @@ fn crossing(x: &[f64], i: usize) -> f64 {
 }
 
 /// A linearly interpolated crossing `c` refined by [`crossing`] (a crossing
-/// after a run of exact zeros is left as it is).
-fn refine(x: &[f64], c: f64) -> f64 {
+/// at an exact zero is left as it is).
+fn refine(x: &[f32], c: f64) -> f64 {
     let j = c as usize;
     if j + 1 < x.len() && x[j] != 0.0 && x[j + 1] != 0.0 && (x[j] > 0.0) != (x[j + 1] > 0.0) {
         j as f64 + crossing(x, j)
@@ -312,16 +313,24 @@ fn solve3(m: [[f64; 3]; 3], r: [f64; 3]) -> Option<[f64; 3]> {
 /// documentation for the method and the acceptance thresholds).
 pub fn recognise(samples: &[f32], rate: u32) -> Result<EssFit, NotEss> {
     let fs = rate as f64;
-    let peak = samples.iter().fold(0f32, |m, v| m.max(v.abs())) as f64;
+    // 1. extent (the peak and the blocks' RMS in one pass)
+    let blk = ((0.01 * fs) as usize).max(1);
+    let mut peak = 0f32;
+    let rms: Vec<f64> = samples
+        .chunks(blk)
+        .map(|c| {
+            let mut e = 0f64;
+            for &v in c {
+                peak = peak.max(v.abs());
+                e += (v as f64) * (v as f64);
+            }
+            (e / c.len() as f64).sqrt()
+        })
+        .collect();
+    let peak = peak as f64;
     if peak == 0.0 || !peak.is_finite() {
         return Err(NotEss::Silent);
     }
-    // 1. extent
-    let blk = ((0.01 * fs) as usize).max(1);
-    let rms: Vec<f64> = samples
-        .chunks(blk)
-        .map(|c| (c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
-        .collect();
     let loud = rms.iter().cloned().fold(0.0, f64::max);
     let active = |r: &f64| *r >= loud * crate::dsp::from_db(-30.0);
     let (Some(fa), Some(la)) = (rms.iter().position(active), rms.iter().rposition(active)) else {
@@ -342,29 +351,30 @@ pub fn recognise(samples: &[f32], rate: u32) -> Result<EssFit, NotEss> {
     if end <= onset + 8 {
         return Err(NotEss::TooShort { seconds });
     }
-    let x: Vec<f64> = samples[onset..end].iter().map(|&v| v as f64).collect();
+    let x = &samples[onset..end];
 
-    // 2. zero crossings (fractional sample positions in `x`) and points
-    let mut cross: Vec<f64> = Vec::with_capacity(x.len() / 4);
-    let mut up_first = None;
-    let mut last: Option<usize> = None;
-    for (i, &v) in x.iter().enumerate() {
-        if v == 0.0 {
-            continue;
-        }
-        if let Some(j) = last {
-            if (x[j] > 0.0) != (v > 0.0) {
-                up_first.get_or_insert(v > 0.0);
-                // linear for now; [`refine`] where the precision counts
-                cross.push(if j + 1 == i {
-                    j as f64 + x[j] / (x[j] - v)
-                } else {
-                    0.5 * (j + i) as f64
-                });
-            }
-        }
-        last = Some(i);
+    // 2. zero crossings (fractional sample positions in `x`: between a
+    // positive sample and one that is not) and points. Found without a
+    // branch per sample (a sweep's high end crosses every few samples):
+    // each index is written, and kept when the sign changed.
+    let mut at = vec![0u32; x.len()];
+    let mut count = 0usize;
+    for i in 1..x.len() {
+        at[count] = i as u32;
+        count += ((x[i - 1] > 0.0) != (x[i] > 0.0)) as usize;
     }
+    at.truncate(count);
+    let up_first = at.first().map(|&i| x[i as usize] > 0.0);
+    // linear for now; [`refine`] where the precision counts
+    let mut cross: Vec<f64> = at
+        .iter()
+        .map(|&i| {
+            let j = i as usize - 1;
+            let (a, b) = (x[j] as f64, x[j + 1] as f64);
+            j as f64 + a / (a - b)
+        })
+        .collect();
+    drop(at);
     let span_min = SPAN_S * fs;
     let mut points: Vec<Point> = Vec::new();
     let mut c0 = 0;
@@ -375,15 +385,18 @@ pub fn recognise(samples: &[f32], rate: u32) -> Result<EssFit, NotEss> {
         while c1 + 2 < cross.len() && cross[c1] - cross[c0] < span_min {
             c1 += 2;
         }
-        cross[c0] = refine(&x, cross[c0]);
-        cross[c1] = refine(&x, cross[c1]);
+        cross[c0] = refine(x, cross[c0]);
+        cross[c1] = refine(x, cross[c1]);
         let (a, b) = (cross[c0], cross[c1]);
         if b - a < span_min {
             // the short remainder at the end: too coarse
             break;
         }
         let (ia, ib) = (a.ceil() as usize, (b.floor() as usize).min(x.len() - 1));
-        let energy: f64 = x[ia..=ib.max(ia)].iter().map(|v| v * v).sum();
+        let energy: f64 = x[ia..=ib.max(ia)]
+            .iter()
+            .map(|&v| (v as f64) * (v as f64))
+            .sum();
         let n = (ib + 1).saturating_sub(ia).max(1) as f64;
         points.push(Point {
             t: 0.5 * (a + b) / fs,
@@ -459,14 +472,14 @@ pub fn recognise(samples: &[f32], rate: u32) -> Result<EssFit, NotEss> {
     }
     // phase of the crossings from the first to the last law point
     let (k0, k1) = (law[0].c0, law[law.len() - 1].c1);
-    // (every `stride`-th crossing, at most about 4000: the phase of each is
+    // (every `stride`-th crossing, at most about 2000: the phase of each is
     // still known exactly, `k pi`)
     let t_base = cross[k0] / fs;
-    let stride = ((k1 - k0) / 4000).max(1);
+    let stride = ((k1 - k0) / 2000).max(1);
     let tc: Vec<f64> = cross[k0..=k1]
         .iter()
         .step_by(stride)
-        .map(|&c| refine(&x, c) / fs - t_base)
+        .map(|&c| refine(x, c) / fs - t_base)
         .collect();
     let theta = |k: usize| (k * stride) as f64 * PI;
     // initial C, D for b: theta = C u + D, u = exp(b t)
