@@ -59,7 +59,8 @@ pub enum Command {
         tipfit analyze rec.wav --reference marked.wav --sync on\n\n\
         The reference may be any sweep or noise (made by another program too): a tipfit sweep\n\
         is recognised from its WAV comment and gets Novak's analytic inverse and THD; others\n\
-        are deconvolved by regularized spectral division.\n\n\
+        are deconvolved by regularized spectral division, and an exponential sweep among them\n\
+        (pyfar, sox, REW...) is recognised from its samples and gets THD too.\n\n\
         Played on one device and recorded on another, the two clocks differ: the drift is\n\
         estimated from the recording and corrected (sweeps, noise, the multitone; up to\n\
         +-5000 ppm), or measured by sync markers in a reference written with --sync-markers.\n\

@@ -18,6 +18,7 @@ pub mod seal;
 use crate::dsp::deconvolve::{fft_len, Inverse, InverseMethod, Scratch};
 use crate::dsp::fft::FftCache;
 use crate::dsp::grid::Smoothing;
+use crate::signal::ess::{EssFit, NotEss, SweepGeometry};
 use crate::signal::{Stimulus, StimulusKind};
 pub use drift::{ClockCheck, ClockInfo, SyncAdvice};
 pub use quality::{QualityError, Warning};
@@ -55,6 +56,18 @@ pub struct Thd {
     pub freq_hz: Vec<f64>,
     /// THD in percent of the fundamental.
     pub value: Vec<f64>,
+    /// Per point: the harmonics are not clearly above what noise and hum
+    /// alone read there (`response::THD_FLOOR_MARGIN_DB`): the value is an
+    /// upper bound, not the distortion.
+    #[serde(default)]
+    pub floor_limited: Vec<bool>,
+    /// Per point: the THD noise and hum alone would read, percent.
+    #[serde(default)]
+    pub floor_percent: Vec<f64>,
+    /// The exponential sweep recognised in a reference tipfit did not make
+    /// (`None` for tipfit's own sweep, whose law is in its WAV comment).
+    #[serde(default)]
+    pub recognised_sweep: Option<crate::signal::ess::EssFit>,
 }
 
 /// A value per band.
@@ -259,7 +272,13 @@ pub struct Analyzer {
     fft: FftCache,
     inverses: Mutex<HashMap<usize, std::sync::Arc<Inverse>>>,
     scratch: Mutex<Scratch>,
+    /// The reference's sweep law, by reference length (see [`Self::sweep_law`]).
+    laws: Mutex<HashMap<usize, std::sync::Arc<SweepLaw>>>,
 }
+
+/// What a reference is for THD: tipfit's own sweep, a recognised exponential
+/// sweep, or why there is none.
+pub type SweepLaw = Result<(SweepGeometry, Option<EssFit>), NotEss>;
 
 /// Both seal bands must hold measured points.
 fn check_bands(m: &Measurement, cfg: &AnalysisConfig) -> Result<(), AnalysisError> {
@@ -468,6 +487,23 @@ impl Analyzer {
             .clone()
     }
 
+    /// The sweep law of `stimulus` (cached by length, like the inverses):
+    /// a tipfit sweep's from its parameters, another reference's recognised
+    /// from its samples ([`crate::signal::ess::recognise`]).
+    pub fn sweep_law(&self, stimulus: &Stimulus) -> std::sync::Arc<SweepLaw> {
+        let law = || match &stimulus.kind {
+            StimulusKind::Sweep(p) => Ok((SweepGeometry::from(p), None)),
+            StimulusKind::Noise(_) => Err(NotEss::TipfitNoise),
+            _ => crate::signal::ess::recognise(&stimulus.samples, stimulus.rate)
+                .map(|fit| (fit.geometry(stimulus.rate), Some(fit))),
+        };
+        let mut cache = self.laws.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(stimulus.samples.len())
+            .or_insert_with(|| std::sync::Arc::new(law()))
+            .clone()
+    }
+
     /// Analyse one recorded channel against its stimulus.
     pub fn analyse(
         &self,
@@ -589,8 +625,14 @@ impl Analyzer {
         let inverse = self.inverse(stimulus, len);
         let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
         let h = inverse.apply_with(x, &self.fft, &mut scratch);
-        let sweep = match (&stimulus.kind, inverse.method) {
-            (StimulusKind::Sweep(p), InverseMethod::AnalyticSweep) => Some(p),
+        let ess = self.sweep_law(stimulus);
+        let sweep = match (&*ess, &stimulus.kind, inverse.method) {
+            (Ok((g, _)), StimulusKind::Sweep(_), InverseMethod::AnalyticSweep) => Some(g),
+            (Ok((g, Some(_))), _, InverseMethod::Regularized) => Some(g),
+            _ => None,
+        };
+        let tipfit_sweep = match &stimulus.kind {
+            StimulusKind::Sweep(p) if sweep.is_some() => Some(p),
             _ => None,
         };
         let mut r = response::analyse_impulse(
@@ -604,7 +646,7 @@ impl Analyzer {
         );
         let lag = signed_lag(r.latency_samples, inverse.n, stimulus.samples.len());
         if lag < 0 && r.peak_prominence_db >= MIN_PEAK_PROMINENCE_DB {
-            let late = late_start(-lag as usize, stimulus, sweep, cfg)?;
+            let late = late_start(-lag as usize, stimulus, tipfit_sweep, cfg)?;
             let missing = match &late {
                 Warning::LateStart {
                     missing_below_hz, ..
@@ -664,24 +706,35 @@ impl Analyzer {
         cfg: &AnalysisConfig,
         warnings: &mut Vec<Warning>,
     ) -> Result<Measurement, AnalysisError> {
-        let sweep = match &stimulus.kind {
-            StimulusKind::Sweep(p) => Some(p),
-            _ => None,
-        };
-        if sweep.is_none() {
-            warnings.push(Warning::NoThd);
+        let ess = self.sweep_law(stimulus);
+        if let Err(reason) = &*ess {
+            warnings.push(Warning::NoThd {
+                reason: reason.clone(),
+            });
         }
         let (mut r, clock) = self.impulse_with_clock(recording, mean, stimulus, cfg)?;
         if let Some(late) = r.late_start.take() {
             warnings.push(late);
         }
+        if let Ok((_, Some(fit))) = &*ess {
+            r.thd.recognised_sweep = Some(fit.clone());
+        }
+        let hum = warnings
+            .iter()
+            .any(|w| matches!(w, Warning::MainsHum { .. }));
+        if hum {
+            response::mark_floor_limited(&mut r.thd, true);
+        }
+        if let Some(w) = quality::thd_floor_warning(&r.thd, warnings) {
+            warnings.push(w);
+        }
         if let Some(spread) = r
             .arrival_spread_s
             .filter(|s| s.abs() > MAX_ARRIVAL_SPREAD_S)
         {
-            let ppm = match sweep {
-                Some(p) => {
-                    let l = p.duration_s / (p.end_hz / p.start_hz).ln();
+            let ppm = match &*ess {
+                Ok((g, _)) => {
+                    let l = g.l_s;
                     let (lo, hi) = (
                         353.6,
                         0.707 * cfg.f_max_hz.min(0.45 * stimulus.rate as f64).min(8000.0),
@@ -691,7 +744,7 @@ impl Analyzer {
                         spread / (l * (hi / lo).ln()) * 1e6
                     )
                 }
-                None => String::new(),
+                Err(_) => String::new(),
             };
             return Err(AnalysisError::Smeared {
                 spread_ms: spread * 1e3,

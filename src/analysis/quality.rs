@@ -49,8 +49,25 @@ pub enum Warning {
         /// Octave band centres with SNR below 10 dB.
         centre_hz: Vec<f64>,
     },
-    /// THD could not be computed (not a tipfit sweep).
-    NoThd,
+    /// THD could not be computed: the reference is not an exponential sweep.
+    NoThd {
+        /// What the reference looks like instead.
+        reason: crate::signal::ess::NotEss,
+    },
+    /// THD at some frequencies is what noise or hum alone would read.
+    ThdAtFloor {
+        /// Frequency ranges (fundamental) holding the floor-limited points
+        /// (ranges less than a quarter octave apart joined), Hz.
+        ranges_hz: Vec<(f64, f64)>,
+        /// How many points are floor-limited.
+        points: usize,
+        /// Of how many.
+        of: usize,
+        /// The largest THD read there, percent.
+        max_percent: f64,
+        /// Mains hum found in the recording, Hz.
+        hum_hz: Option<f64>,
+    },
     /// The recording started after the stimulus did.
     LateStart {
         /// How long after the stimulus (as it reached the microphone) the
@@ -121,11 +138,79 @@ impl fmt::Display for Warning {
                 f,
                 "the recording starts {late_s:.2} s after the signal (only its silent lead-in is missing, nothing of the response): start recording before playing"
             ),
-            Warning::NoThd => f.write_str(
-                "THD needs a tipfit sweep as reference (generate one with `tipfit signal sweep`)",
+            Warning::NoThd { reason } => write!(
+                f,
+                "no THD: THD needs an exponential sweep; the reference looks like {reason}: for THD use a tipfit sweep (`tipfit signal sweep`) or another exponential sweep at a steady level"
             ),
+            Warning::ThdAtFloor { ranges_hz, points, of, max_percent, hum_hz } => {
+                let ranges: Vec<String> = ranges_hz.iter().map(|r| hz_range(*r)).collect();
+                let cause = match hum_hz {
+                    Some(h) => format!("noise and mains hum ({h:.0} Hz and its harmonics)"),
+                    None => "noise".to_string(),
+                };
+                write!(
+                    f,
+                    "THD at {points} of {of} points, in {}, reads up to {max_percent:.2} % but is at the floor of the {cause}: there it is an upper bound, not the distortion (floor_limited in the JSON); measure louder or in a quieter place{}",
+                    ranges.join(" and "),
+                    if hum_hz.is_some() { ", and find the ground loop" } else { "" }
+                )
+            }
         }
     }
+}
+
+/// `"21-223 Hz"`, `"1.5-4.0 kHz"`, `"150 Hz-2.0 kHz"` or `"99 Hz"`.
+fn hz_range((a, b): (f64, f64)) -> String {
+    let one = |f: f64| {
+        if f >= 1000.0 {
+            (format!("{:.1}", f / 1000.0), "kHz")
+        } else {
+            (format!("{f:.0}"), "Hz")
+        }
+    };
+    let ((x, ux), (y, uy)) = (one(a), one(b));
+    if x == y && ux == uy {
+        format!("{x} {ux}")
+    } else if ux == uy {
+        format!("{x}-{y} {ux}")
+    } else {
+        format!("{x} {ux}-{y} {uy}")
+    }
+}
+
+/// The warning for THD points at the noise or hum floor
+/// ([`crate::analysis::Thd::floor_limited`]): how many, their frequency
+/// ranges (ranges less than a quarter octave apart joined) and the hum among
+/// `warnings`, if any.
+pub fn thd_floor_warning(thd: &crate::analysis::Thd, warnings: &[Warning]) -> Option<Warning> {
+    let mut ranges: Vec<(f64, f64)> = Vec::new();
+    let mut max_percent = 0f64;
+    let mut points = 0;
+    for ((f, v), limited) in thd.freq_hz.iter().zip(&thd.value).zip(&thd.floor_limited) {
+        if !*limited {
+            continue;
+        }
+        points += 1;
+        max_percent = max_percent.max(*v);
+        match ranges.last_mut() {
+            Some(r) if *f <= r.1 * 2f64.powf(0.25) * 1.001 => r.1 = *f,
+            _ => ranges.push((*f, *f)),
+        }
+    }
+    if points == 0 {
+        return None;
+    }
+    let hum_hz = warnings.iter().find_map(|w| match w {
+        Warning::MainsHum { hz, .. } => Some(*hz),
+        _ => None,
+    });
+    Some(Warning::ThdAtFloor {
+        ranges_hz: ranges,
+        points,
+        of: thd.freq_hz.len(),
+        max_percent,
+        hum_hz,
+    })
 }
 
 /// Fatal problems with a recording.
@@ -325,6 +410,41 @@ mod tests {
         }
         // too short to tell
         assert_eq!(detect_hum(&noise[..10_000], 0.0, rate), None);
+    }
+
+    #[test]
+    fn thd_at_the_floor_names_its_ranges_and_the_hum() {
+        let f = crate::dsp::grid::log_grid(20.0, 10_000.0, 12);
+        let limited: Vec<bool> = f
+            .iter()
+            .map(|x| *x < 200.0 || (*x > 2000.0 && *x < 3000.0))
+            .collect();
+        let thd = crate::analysis::Thd {
+            value: f
+                .iter()
+                .map(|x| if *x < 200.0 { 10.0 } else { 0.3 })
+                .collect(),
+            floor_percent: vec![0.0; f.len()],
+            floor_limited: limited.clone(),
+            freq_hz: f.clone(),
+            recognised_sweep: None,
+        };
+        let hum = Warning::MainsHum {
+            hz: 50.0,
+            level_dbfs: -30.0,
+            above_floor_db: 40.0,
+        };
+        let w = thd_floor_warning(&thd, &[hum]).unwrap();
+        let n = limited.iter().filter(|l| **l).count();
+        assert_eq!(
+            w.to_string(),
+            format!("THD at {n} of {} points, in 21-198 Hz and 2.1-3.0 kHz, reads up to 10.00 % but is at the floor of the noise and mains hum (50 Hz and its harmonics): there it is an upper bound, not the distortion (floor_limited in the JSON); measure louder or in a quieter place, and find the ground loop", f.len())
+        );
+        let clean = crate::analysis::Thd {
+            floor_limited: vec![false; f.len()],
+            ..thd
+        };
+        assert_eq!(thd_floor_warning(&clean, &[]), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::{AnalysisConfig, Bands, FrequencyResponse, Thd};
 use crate::dsp::fft::{good_size, FftCache};
 use crate::dsp::grid::{log_grid, Smoothing, SpectrumSampler};
 use crate::dsp::{db, power_db, Complex64};
-use crate::signal::SweepParams;
+use crate::signal::ess::SweepGeometry;
 
 /// Everything read from one impulse response.
 #[derive(Debug, Clone)]
@@ -31,7 +31,8 @@ pub struct ImpulseResults {
     /// Response on a 1/12-octave grid, 1/12-octave smoothed, for seal metrics,
     /// with per-point SNR in dB.
     pub seal_points: Vec<(f64, f64, f64)>,
-    /// THD per frequency (empty unless a tipfit sweep).
+    /// THD per frequency (empty unless an exponential sweep: tipfit's or a
+    /// recognised one, [`crate::signal::ess`]).
     pub thd: Thd,
     /// SNR per octave band.
     pub snr_bands: Bands,
@@ -59,7 +60,7 @@ fn arrival_spread(h: &[f64], tau: usize, fs: f64, f_hi: f64, fft: &FftCache) -> 
     let half = (0.1 * fs) as usize;
     // no zero padding: padding would make neighbouring bins of noise agree
     let m = 2 * half;
-    let spec = fft.spectrum(&windowed(h, tau, half, half, m), m);
+    let spec = fft.spectrum_of(windowed(h, tau, half, half, m));
     let bin_hz = fs / m as f64;
     let lo = (500.0, 1000.0);
     let hi = (f_hi.min(8000.0) / 2.0, f_hi.min(8000.0));
@@ -87,22 +88,33 @@ fn windowed(h: &[f64], centre: usize, pre: usize, post: usize, m: usize) -> Vec<
     let mut out = vec![0.0; m];
     let rise = (pre * 2 / 5).max(1);
     let fall = (post / 5).max(1);
+    // source indices run on from the window's start, wrapping at n (no
+    // division per sample)
+    let mut src = (centre + n - pre) % n;
     for i in 0..pre {
         let w = if i < rise {
             0.5 - 0.5 * (std::f64::consts::PI * i as f64 / rise as f64).cos()
         } else {
             1.0
         };
-        let src = (centre + n - pre + i) % n;
         out[m - pre + i] = h[src] * w;
+        src += 1;
+        if src == n {
+            src = 0;
+        }
     }
-    for i in 0..post.min(m - pre) {
+    let mut src = centre % n;
+    for (i, o) in out.iter_mut().enumerate().take(post.min(m - pre)) {
         let w = if i >= post - fall {
             0.5 + 0.5 * (std::f64::consts::PI * (i - (post - fall)) as f64 / fall as f64).cos()
         } else {
             1.0
         };
-        out[i] = h[(centre + i) % n] * w;
+        *o = h[src] * w;
+        src += 1;
+        if src == n {
+            src = 0;
+        }
     }
     out
 }
@@ -128,7 +140,7 @@ pub fn analyse_impulse(
     recording_len: usize,
     rate: u32,
     band_hz: (f64, f64),
-    sweep: Option<&SweepParams>,
+    sweep: Option<&SweepGeometry>,
     cfg: &AnalysisConfig,
     fft: &FftCache,
 ) -> ImpulseResults {
@@ -144,14 +156,14 @@ pub fn analyse_impulse(
     let post = (cfg.ir_window_s * fs).round() as usize;
     let m = good_size(((pre + post) as f64).max(fs) as usize);
     let bin_hz = fs / m as f64;
-    let lin = fft.spectrum(&windowed(h, tau, pre, post, m), m);
+    let lin = fft.spectrum_of(windowed(h, tau, pre, post, m));
     let lin_s = SpectrumSampler::new(&lin, bin_hz);
 
     // Noise floor: same window shape after the linear response.
     let noise_centre = tau + post + pre + (0.05 * fs) as usize;
     let harmonic_zone = sweep.map_or(0, |p| (p.harmonic_advance_s(6) * fs) as usize);
     let room = noise_centre + post < (n + tau).saturating_sub(harmonic_zone + pre);
-    let noise = room.then(|| fft.spectrum(&windowed(h, noise_centre, pre, post, m), m));
+    let noise = room.then(|| fft.spectrum_of(windowed(h, noise_centre, pre, post, m)));
 
     let f_lo = cfg.f_min_hz.max(band_hz.0);
     let f_hi = cfg.f_max_hz.min(0.45 * fs).min(band_hz.1);
@@ -166,13 +178,15 @@ pub fn analyse_impulse(
     }
     response.phase_deg = Some(phases);
 
-    let noise_s = noise.as_ref().map(|nz| SpectrumSampler::new(nz, bin_hz));
+    let noise_s = noise
+        .as_ref()
+        .map(|nz| SpectrumSampler::magnitudes(nz, bin_hz));
     let seal_points = log_grid(f_lo, f_hi.min(2000.0), 12)
         .into_iter()
         .map(|f| {
             let (mag, _) = lin_s.sample(f, Smoothing::Octave(12));
             let snr = noise_s.as_ref().map_or(f64::INFINITY, |ns| {
-                db(mag) - db(ns.sample(f, Smoothing::Octave(12)).0)
+                db(mag) - db(ns.magnitude(f, Smoothing::Octave(12)))
             });
             (f, db(mag), snr)
         })
@@ -190,7 +204,8 @@ pub fn analyse_impulse(
         centre_hz: centres,
     };
     let thd = sweep.map_or_else(Thd::default, |p| {
-        harmonic_distortion(h, tau, p, &lin_s, (pre, post, m), (f_lo, f_hi), fft)
+        let noise = noise_s.as_ref();
+        harmonic_distortion(h, tau, p, &lin_s, noise, (pre, post, m), (f_lo, f_hi), fft)
     });
     let arrival_spread_s = arrival_spread(h, tau, fs, f_hi, fft);
     let rms = (h.iter().map(|v| v * v).sum::<f64>() / n.max(1) as f64).sqrt();
@@ -211,15 +226,70 @@ pub fn analyse_impulse(
     }
 }
 
-/// THD from the harmonic impulse responses of a synchronized sweep:
+/// A THD point whose harmonics read less than this far above what noise
+/// alone reads there is floor-limited ([`Thd::floor_limited`]), dB. Noise
+/// adds in power, so at the margin it adds at most 1.25 dB (sqrt(4/3)).
+pub const THD_FLOOR_MARGIN_DB: f64 = 6.0;
+
+/// The margin when the recording holds mains hum, dB: a hum line adds to a
+/// harmonic in amplitude (by up to 6 dB at a 6 dB margin, 2.5 dB at 12),
+/// and the leakage of neighbouring lines into a window depends on where
+/// the window sits (the lines interfere), so the noise window reads it only
+/// to within about 6 dB.
+pub const THD_HUM_FLOOR_MARGIN_DB: f64 = 12.0;
+
+/// Mark the points of `thd` whose value is not [`THD_FLOOR_MARGIN_DB`]
+/// (with mains hum: [`THD_HUM_FLOOR_MARGIN_DB`]) above its floor.
+pub fn mark_floor_limited(thd: &mut Thd, hum: bool) {
+    let margin = crate::dsp::from_db(if hum {
+        THD_HUM_FLOOR_MARGIN_DB
+    } else {
+        THD_FLOOR_MARGIN_DB
+    });
+    thd.floor_limited = thd
+        .value
+        .iter()
+        .zip(&thd.floor_percent)
+        // below the margin, or not a number: at the floor
+        .map(|(v, fl)| {
+            matches!(
+                v.partial_cmp(&(margin * fl)),
+                Some(std::cmp::Ordering::Less) | None
+            )
+        })
+        .collect();
+}
+
+/// Energy (sum of squares) of the window [`windowed`] makes of `pre` and
+/// `post` samples: its half-Hann rise and fall hold 3/8 of their length.
+fn window_energy(pre: usize, post: usize) -> f64 {
+    let (rise, fall) = ((pre * 2 / 5).max(1), (post / 5).max(1));
+    (pre + post) as f64 - 0.625 * (rise + fall) as f64
+}
+
+/// THD from the harmonic impulse responses of an exponential sweep:
 /// `THD(f) = sqrt(sum_n |H_n(n f)|^2) / |H_1(f)|`, n = 2..5, on a 1/12-octave
 /// grid, each term 1/12-octave smoothed, for `f` up to where the 2nd
-/// harmonic leaves the band.
+/// harmonic leaves the band, within the sweep's steady-level band.
+///
+/// Harmonics need not be in phase (a sweep that is not synchronized): only
+/// their magnitudes count.
+///
+/// The floor (`Thd::floor_percent`, flags by [`mark_floor_limited`]): what
+/// noise and hum alone would read in each harmonic window, from the noise
+/// window after the linear response (`noise`, shaped like the linear
+/// window), which holds the same stationary noise and hum; its 1/12-octave
+/// power scaled by the harmonic window's energy over its own, which is
+/// exact for stationary noise and for a steady line (the smoothing band
+/// holds the line's whole main lobe). A transient in the noise window
+/// (which is not in the harmonic windows) is scaled down with it.
+#[allow(clippy::too_many_arguments)]
 fn harmonic_distortion(
     h: &[f64],
     tau: usize,
-    p: &SweepParams,
+    p: &SweepGeometry,
     lin: &SpectrumSampler,
+    noise: Option<&SpectrumSampler>,
     (pre, post, m): (usize, usize, usize),
     (f_lo, f_hi): (f64, f64),
     fft: &FftCache,
@@ -230,32 +300,54 @@ fn harmonic_distortion(
     // the same (continuous) spectrum of the windowed samples.
     let m = good_size((pre + post).min(m));
     let bin_hz = fs / m as f64;
-    let mut harmonics: Vec<(usize, Vec<Complex64>)> = Vec::new();
+    let noise_energy = window_energy(pre, post);
+    let mut harmonics: Vec<(usize, Vec<Complex64>, f64)> = Vec::new();
     for order in 2..=5usize {
         let advance = (p.harmonic_advance_s(order) * fs).round() as usize;
-        let gap = p.l_s() * (order as f64 / (order - 1) as f64).ln() * fs;
+        let gap = p.l_s * (order as f64 / (order - 1) as f64).ln() * fs;
         let post_n = post.min((gap as usize).saturating_sub(2 * pre));
         if post_n < (0.02 * fs) as usize || advance >= n {
             break;
         }
         let centre = (tau + n - advance) % n;
-        harmonics.push((order, fft.spectrum(&windowed(h, centre, pre, post_n, m), m)));
+        let spec = fft.spectrum_of(windowed(h, centre, pre, post_n, m));
+        harmonics.push((order, spec, window_energy(pre, post_n) / noise_energy));
     }
-    let samplers: Vec<(f64, SpectrumSampler)> = harmonics
+    let samplers: Vec<(f64, SpectrumSampler, f64)> = harmonics
         .iter()
-        .map(|(order, spec)| (*order as f64, SpectrumSampler::new(spec, bin_hz)))
+        .map(|(order, spec, scale)| {
+            (
+                *order as f64,
+                SpectrumSampler::magnitudes(spec, bin_hz),
+                *scale,
+            )
+        })
         .collect();
     let top = f_hi.min(p.end_hz);
     let mut thd = Thd::default();
-    for f in log_grid(f_lo.max(20.0), top / 2.0, 12) {
+    let (lo, hi) = (
+        f_lo.max(20.0).max(p.steady_hz.0),
+        (top / 2.0).min(p.steady_hz.1),
+    );
+    for f in log_grid(lo, hi, 12) {
         let base = lin.sample(f, Smoothing::Octave(12)).0;
-        let sum: f64 = samplers
-            .iter()
-            .filter(|(order, _)| order * f <= top)
-            .map(|(order, s)| s.sample(order * f, Smoothing::Octave(12)).0.powi(2))
-            .sum();
+        let (mut sum, mut floor) = (0.0, 0.0);
+        for (order, s, scale) in samplers.iter().filter(|(order, ..)| order * f <= top) {
+            sum += s.magnitude(order * f, Smoothing::Octave(12)).powi(2);
+            if let Some(nz) = noise {
+                floor += nz.magnitude(order * f, Smoothing::Octave(12)).powi(2) * scale;
+            }
+        }
+        let value = 100.0 * sum.sqrt() / base.max(1e-30);
         thd.freq_hz.push(f);
-        thd.value.push(100.0 * sum.sqrt() / base.max(1e-30));
+        thd.value.push(value);
+        // no noise window (the analysis refuses such a recording): the
+        // floor is unknown, so every point counts as at the floor
+        thd.floor_percent.push(match noise {
+            Some(_) => 100.0 * floor.sqrt() / base.max(1e-30),
+            None => value,
+        });
     }
+    mark_floor_limited(&mut thd, false);
     thd
 }

@@ -90,10 +90,25 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
         let _ = writeln!(out, "  clock          {}", c.describe());
     }
     let _ = writeln!(out, "  SNR            {:.1} dB", m.snr_db);
+    let t = &m.thd_percent;
     let thd: Vec<String> = [100.0, 1000.0]
         .iter()
-        .filter_map(|&f| nearest(&m.thd_percent.freq_hz, &m.thd_percent.value, f))
-        .map(|(f, v)| format!("{v:.2} % at {f:.0} Hz"))
+        .filter_map(|&f| nearest(&t.freq_hz, &t.value, f))
+        .map(|(f, v)| {
+            // a point at the noise or hum floor is an upper bound only
+            let at_floor = t
+                .freq_hz
+                .iter()
+                .position(|x| *x == f)
+                .and_then(|i| t.floor_limited.get(i))
+                .copied()
+                .unwrap_or(false);
+            if at_floor {
+                format!("at most {v:.2} % at {f:.0} Hz (at the noise/hum floor)")
+            } else {
+                format!("{v:.2} % at {f:.0} Hz")
+            }
+        })
         .collect();
     if !thd.is_empty() {
         let _ = writeln!(out, "  THD            {}", thd.join(", "));

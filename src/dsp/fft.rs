@@ -51,6 +51,16 @@ impl FftCache {
         out
     }
 
+    /// Spectrum of `input` at its own length, transformed in place (the
+    /// same result as [`Self::spectrum`] of it, without copying it).
+    pub fn spectrum_of(&self, mut input: Vec<f64>) -> Vec<Complex64> {
+        let plan = self.forward(input.len());
+        let mut out = plan.make_output_vec();
+        plan.process(&mut input, &mut out)
+            .expect("buffer lengths come from the plan");
+        out
+    }
+
     /// Real signal of length `n` from its half spectrum, normalised by 1/n.
     pub fn real_signal(&self, spectrum: &mut [Complex64], n: usize) -> Vec<f64> {
         let plan = self.inverse(n);

@@ -91,6 +91,41 @@ impl<'a> SpectrumSampler<'a> {
         }
     }
 
+    /// Like [`Self::new`] for magnitudes only ([`Self::magnitude`]): no
+    /// complex prefix sums are built, and the complex value
+    /// [`Self::sample`] gives when smoothing is 0.
+    pub fn magnitudes(spectrum: &'a [Complex64], bin_hz: f64) -> Self {
+        let mut power_prefix = Vec::with_capacity(spectrum.len() + 1);
+        power_prefix.push(0.0);
+        let mut acc = 0.0;
+        for c in spectrum {
+            acc += c.norm_sqr();
+            power_prefix.push(acc);
+        }
+        Self {
+            spectrum,
+            bin_hz,
+            power_prefix,
+            complex_prefix: Vec::new(),
+        }
+    }
+
+    /// The magnitude [`Self::sample`] gives (the RMS over the band), without
+    /// the complex value.
+    pub fn magnitude(&self, freq_hz: f64, smoothing: Smoothing) -> f64 {
+        let Smoothing::Octave(b) = smoothing else {
+            return self.interpolate_magnitude(freq_hz);
+        };
+        let half = 2f64.powf(1.0 / (2.0 * b as f64));
+        let lo = freq_hz / half / self.bin_hz;
+        let hi = freq_hz * half / self.bin_hz;
+        if hi - lo < 1.5 {
+            return self.interpolate_magnitude(freq_hz);
+        }
+        let p = Self::integral(&self.power_prefix, lo, hi) * (1.0 / (hi - lo));
+        p.max(0.0).sqrt()
+    }
+
     /// Complex value at `freq_hz`, linearly interpolated between bins.
     pub fn interpolate(&self, freq_hz: f64) -> Complex64 {
         let pos = (freq_hz / self.bin_hz).max(0.0);
@@ -157,7 +192,11 @@ impl<'a> SpectrumSampler<'a> {
         }
         let width = hi - lo;
         let p = Self::integral(&self.power_prefix, lo, hi) * (1.0 / width);
-        let c = Self::integral(&self.complex_prefix, lo, hi) * (1.0 / width);
+        let c = if self.complex_prefix.is_empty() {
+            Complex64::new(0.0, 0.0)
+        } else {
+            Self::integral(&self.complex_prefix, lo, hi) * (1.0 / width)
+        };
         (p.max(0.0).sqrt(), c)
     }
 }
@@ -192,6 +231,23 @@ mod tests {
             for f in [30.0, 1000.0, 15_000.0] {
                 let (m, _) = s.sample(f, sm);
                 assert!((m - 2.0).abs() < 1e-9, "{sm} at {f}: {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn magnitudes_only_read_what_sample_reads() {
+        let spec: Vec<Complex64> = (0..8193)
+            .map(|k| Complex64::from_polar(1.0 + (k % 7) as f64, k as f64 * 0.3))
+            .collect();
+        let (full, mag) = (
+            SpectrumSampler::new(&spec, 3.0),
+            SpectrumSampler::magnitudes(&spec, 3.0),
+        );
+        for sm in [Smoothing::None, Smoothing::Octave(12), Smoothing::Octave(3)] {
+            for f in [10.0, 100.0, 1000.0, 20_000.0] {
+                assert_eq!(full.sample(f, sm).0, mag.magnitude(f, sm), "{sm} {f}");
+                assert_eq!(full.sample(f, sm).0, mag.sample(f, sm).0, "{sm} {f}");
             }
         }
     }

@@ -5,6 +5,7 @@
 //! (a RIFF `LIST/INFO` comment), so `tipfit analyze` knows a tipfit sweep when
 //! it sees one and can use its analytic inverse and separate its harmonics.
 
+pub mod ess;
 pub mod multitone;
 pub mod noise;
 pub mod sweep;
