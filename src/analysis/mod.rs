@@ -65,8 +65,9 @@ pub struct Thd {
     #[serde(default)]
     pub floor_percent: Vec<f64>,
     /// The exponential sweep recognised in a reference tipfit did not make
-    /// (`None` for tipfit's own sweep, whose law is in its WAV comment).
-    #[serde(default)]
+    /// (`None` for tipfit's own sweep, whose law is in its WAV comment; left
+    /// out of the JSON then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recognised_sweep: Option<crate::signal::ess::EssFit>,
 }
 
