@@ -142,9 +142,99 @@ impl MultitoneParams {
     }
 }
 
+/// Whether `samples` (of the described length) are the multitone `p`
+/// describes, without making it (its crest-factor search costs far more
+/// than reading a file): repeated frames, the stated peak, and all the power
+/// of a frame in its tone bins at equal amplitudes, which is all the analysis
+/// relies on. `Err((worst deviation, peak))` otherwise.
+pub(crate) fn check_samples(p: &MultitoneParams, samples: &[f32]) -> Result<(), (f32, f32)> {
+    let n = p.frame_len();
+    let peak = from_db(p.level_dbfs) as f32;
+    // f32 storage is exact; 16-bit files are within 2^-16 of full scale.
+    let tolerance = 1e-3 * peak + 2f32.powi(-15);
+    let found_peak = samples.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let mut worst = (found_peak - peak).abs();
+    if let Some(repeats) = samples.get(n..) {
+        let rep = repeats
+            .iter()
+            .zip(samples)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        worst = worst.max(rep);
+    }
+    if worst > tolerance || samples.len() < n {
+        return Err((worst, peak));
+    }
+    let frame: Vec<f64> = samples[..n].iter().map(|&v| v as f64).collect();
+    let spec = FftCache::new().spectrum(&frame, n);
+    let bins = p.tone_bins();
+    let power = |c: &Complex64| c.norm_sqr();
+    let total: f64 = spec.iter().map(power).sum();
+    let tones: Vec<f64> = bins
+        .iter()
+        .map(|&b| spec.get(b).map_or(0.0, power))
+        .collect();
+    let in_tones: f64 = tones.iter().sum();
+    let (lo, hi) = tones
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &t| (l.min(t), h.max(t)));
+    // off-tone power and unequal tones, as a deviation per sample
+    let off = ((total - in_tones).max(0.0) / total.max(1e-300)).sqrt();
+    let unequal = 1.0 - (lo / hi.max(1e-300)).sqrt();
+    let dev = (off.max(unequal) * found_peak as f64) as f32;
+    if dev > tolerance {
+        return Err((dev, peak));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `samples` written as 16-bit PCM and read back.
+    fn as_16_bit(samples: &[f32]) -> Vec<f32> {
+        samples
+            .iter()
+            .map(|v| (v * 32768.0).round().clamp(-32768.0, 32767.0) / 32768.0)
+            .collect()
+    }
+
+    #[test]
+    fn the_description_check_accepts_the_file_and_refuses_edits() {
+        let p = MultitoneParams::default();
+        let s = p.generate().unwrap();
+        let kind = &s.kind;
+        assert_eq!(kind.check_against(&s.samples, p.rate), Ok(()));
+        assert_eq!(kind.check_against(&as_16_bit(&s.samples), p.rate), Ok(()));
+        // another level: 1 dB down
+        let quieter: Vec<f32> = s.samples.iter().map(|v| v * 0.891).collect();
+        let e = kind.check_against(&quieter, p.rate).unwrap_err();
+        assert!(e.contains("samples differ from the multitone"), "{e}");
+        // other tones, same frame and length
+        let other = StimulusKind::Multitone(MultitoneParams {
+            start_hz: 25.0,
+            ..p.clone()
+        });
+        let e = other.check_against(&s.samples, p.rate).unwrap_err();
+        assert!(e.contains("samples differ"), "{e}");
+        // a frame that does not repeat: one sample of the last frame changed
+        let mut edited = s.samples.clone();
+        let last = edited.len() - 10;
+        edited[last] += 0.01;
+        assert!(kind.check_against(&edited, p.rate).is_err());
+        // noise 40 dB down on every sample
+        let mut seed = 1u32;
+        let noisy: Vec<f32> = s
+            .samples
+            .iter()
+            .map(|v| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                v + 0.01 * ((seed >> 8) as f32 / (1 << 24) as f32 - 0.5)
+            })
+            .collect();
+        assert!(kind.check_against(&noisy, p.rate).is_err());
+    }
 
     #[test]
     fn tones_are_log_spaced_from_20_hz_to_about_1_khz() {

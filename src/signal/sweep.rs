@@ -111,9 +111,10 @@ impl SweepParams {
         self.l_s() * (order as f64).ln()
     }
 
-    /// Generate the stimulus.
-    pub fn generate(&self) -> Result<Stimulus, SignalError> {
-        self.validate()?;
+    /// The sweep proper (after the lead-in) sample by sample: what
+    /// [`Self::generate`] writes, so that a file can be checked at a few
+    /// samples without making the whole sweep.
+    pub(crate) fn sampler(&self) -> impl Fn(usize) -> f32 {
         let fs = self.rate as f64;
         let l = self.l_s();
         let f1 = self.start_hz;
@@ -121,9 +122,7 @@ impl SweepParams {
         let amp = from_db(self.level_dbfs);
         let fade_in = (self.fade_in_s() * fs).round() as usize;
         let fade_out = (self.fade_out_s() * fs).round() as usize;
-        let mut samples = vec![0f32; self.lead_samples()];
-        samples.reserve(n + (self.tail_s * fs).round() as usize);
-        for i in 0..n {
+        move |i| {
             let t = i as f64 / fs;
             let mut v = (2.0 * PI * f1 * l * ((t / l).exp() - 1.0)).sin();
             if i < fade_in {
@@ -133,8 +132,18 @@ impl SweepParams {
             if from_end < fade_out {
                 v *= 0.5 - 0.5 * (PI * from_end as f64 / fade_out as f64).cos();
             }
-            samples.push((amp * v) as f32);
+            (amp * v) as f32
         }
+    }
+
+    /// Generate the stimulus.
+    pub fn generate(&self) -> Result<Stimulus, SignalError> {
+        self.validate()?;
+        let fs = self.rate as f64;
+        let n = self.sweep_samples();
+        let mut samples = vec![0f32; self.lead_samples()];
+        samples.reserve(n + (self.tail_s * fs).round() as usize);
+        samples.extend((0..n).map(self.sampler()));
         samples.resize(samples.len() + (self.tail_s * fs).round() as usize, 0.0);
         Ok(Stimulus {
             samples,
@@ -160,6 +169,34 @@ impl SweepParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_description_check_accepts_the_file_and_refuses_edits() {
+        let p = SweepParams::default();
+        let s = p.generate().unwrap();
+        let kind = &s.kind;
+        assert_eq!(kind.check_against(&s.samples, p.rate), Ok(()));
+        let pcm16: Vec<f32> = s
+            .samples
+            .iter()
+            .map(|v| (v * 32768.0).round().clamp(-32768.0, 32767.0) / 32768.0)
+            .collect();
+        assert_eq!(kind.check_against(&pcm16, p.rate), Ok(()));
+        let quieter: Vec<f32> = s.samples.iter().map(|v| v * 0.891).collect();
+        let e = kind.check_against(&quieter, p.rate).unwrap_err();
+        assert!(e.contains("samples differ from the sweep"), "{e}");
+        // another start frequency, same length
+        let other = StimulusKind::Sweep(SweepParams {
+            start_hz: p.start_hz * 1.5,
+            ..p.clone()
+        });
+        assert!(other.check_against(&s.samples, p.rate).is_err());
+        // a second of silence where the sweep should be
+        let mut gap = s.samples.clone();
+        let from = p.lead_samples() + 48_000;
+        gap[from..from + 48_000].fill(0.0);
+        assert!(kind.check_against(&gap, p.rate).is_err());
+    }
 
     #[test]
     fn synchronized_sweep_has_whole_f1_l() {
