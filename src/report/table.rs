@@ -225,3 +225,48 @@ pub fn render_table(c: &Comparison) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{RankEntry, RankMetric};
+
+    fn ranking(by: RankMetric, ranks: &[(&str, usize)]) -> Ranking {
+        Ranking {
+            by,
+            entries: ranks
+                .iter()
+                .map(|(tip, rank)| RankEntry {
+                    rank: *rank,
+                    tip: tip.to_string(),
+                    value: 0.0,
+                    tied_with_previous: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// Tips without a leak fit count after the ranked corners in the one
+    /// seal column; ties keep their "=".
+    #[test]
+    fn seal_column_counts_the_bass_ranking_after_the_corners() {
+        let c = Comparison {
+            iem: "x".into(),
+            tips: Vec::new(),
+            seal_ranking: ranking(RankMetric::LeakCorner, &[("a", 1), ("b", 1)]),
+            bass_deficit_ranking: Some(ranking(
+                RankMetric::BassDeficit,
+                &[("c", 1), ("d", 2), ("e", 2)],
+            )),
+            isolation_ranking: None,
+            warnings: Vec::new(),
+            refit_db: 2.5,
+        };
+        let ranks: Vec<String> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|t| seal_rank_of(&c, t))
+            .collect();
+        assert_eq!(ranks, ["1=", "1=", "3", "4=", "4=", ""]);
+        assert_eq!(rank_of(c.isolation_ranking.as_ref(), "a"), "");
+    }
+}
