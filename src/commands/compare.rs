@@ -2,7 +2,8 @@
 
 use super::check_output;
 use crate::cli::CompareArgs;
-use crate::compare::{compare, render_table, to_csv, Comparison};
+use crate::compare::{compare, Comparison};
+use crate::report::table::{render_table, to_csv};
 use crate::session::store;
 use anyhow::{Context, Result};
 use std::path::Path;

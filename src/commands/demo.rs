@@ -94,7 +94,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         &a.out,
         crate::report::plots::DEFAULT_SIZE,
     )?;
-    print!("{}", crate::compare::render_table(&cmp));
+    print!("{}", crate::report::table::render_table(&cmp));
     eprintln!(
         "\nwrote {} report files to {}: open {} (dashboard: {})",
         written.len(),

@@ -1,7 +1,7 @@
 //! The self-contained HTML report: the PNGs embedded as data URIs, the
 //! per-tip table, the rankings, the notes. Pure: returns the text.
 
-use crate::compare::{Comparison, Ranking, Stat};
+use crate::compare::{Comparison, RankMetric, Ranking, Stat};
 use crate::session::model::SessionInfo;
 use base64::Engine as _;
 use std::fmt::Write as _;
@@ -55,6 +55,9 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
     h += &tip_table(info, cmp);
     h += &isolation_table(cmp);
     h += &ranking_html("Seal ranking", &cmp.seal_ranking);
+    if let Some(r) = &cmp.bass_deficit_ranking {
+        h += &ranking_html("Seal ranking, tips without a fitted leak", r);
+    }
     if let Some(r) = &cmp.isolation_ranking {
         h += &ranking_html("Isolation ranking", r);
     }
@@ -151,13 +154,15 @@ fn isolation_table(cmp: &Comparison) -> String {
 }
 
 fn ranking_html(title: &str, r: &Ranking) -> String {
-    let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(&r.by));
+    let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(r.by.text()));
     for e in &r.entries {
-        let tied = r.entries.iter().filter(|x| x.rank == e.rank).count() > 1;
-        let value = if r.by.starts_with("log10") && !r.by.contains("bass deficit") {
-            format!("{:.1} Hz (geometric mean)", 10f64.powf(e.value))
-        } else {
-            format!("{:.2}", e.value)
+        let tied = r.is_shared(e);
+        let value = match r.by {
+            RankMetric::LeakCorner => {
+                format!("{:.1} Hz (geometric mean)", r.by.shown(e.value))
+            }
+            RankMetric::BassDeficit => format!("{:.2} dB", e.value),
+            RankMetric::Isolation => format!("{:.2}", e.value),
         };
         let _ = writeln!(
             h,
@@ -184,7 +189,7 @@ fn notes(cmp: &Comparison) -> String {
             items.push(format!(
                 "{}: {}",
                 esc(&t.name),
-                crate::compare::uncertain_text(&t.uncertain_fits)
+                super::table::uncertain_text(&t.uncertain_fits)
             ));
         }
         for o in &t.outliers {
@@ -192,7 +197,7 @@ fn notes(cmp: &Comparison) -> String {
                 "{}: fit {} is an outlier in {} (value {:.2}, robust z {:+.1}); it is kept in the statistics",
                 esc(&t.name),
                 o.fit,
-                esc(&o.metric),
+                esc(o.metric.as_str()),
                 o.value,
                 o.robust_z
             ));

@@ -14,4 +14,5 @@
 pub mod export;
 pub mod html;
 pub mod plots;
+pub mod table;
 pub mod write;

@@ -1,7 +1,8 @@
 //! Writing a whole report folder.
 
+use super::table::to_csv;
 use super::{export, html, plots};
-use crate::compare::{to_csv, Comparison};
+use crate::compare::Comparison;
 use crate::formats::atomic_write;
 use crate::session::model::{FitRecord, SessionInfo};
 use anyhow::{bail, Context, Result};
@@ -43,6 +44,37 @@ fn write(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
+/// Draw every plot ([`plots::PLOTS`]) and write it into `dir` (which
+/// exists) through [`atomic_write`], one after the other: a failed write (a
+/// full disk) leaves the old plot whole. Returns the paths written with
+/// their PNG bytes, in the plots' order.
+pub fn write_plots(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    cmp: &Comparison,
+    dir: &Path,
+    size: (u32, u32),
+) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let mut written = Vec::with_capacity(plots::PLOTS.len());
+    for (name, plot) in plots::PLOTS {
+        let path = dir.join(name);
+        let png = save_plot(&path, || plot(info, fits, cmp, size))?;
+        written.push((path, png));
+    }
+    Ok(written)
+}
+
+/// Draw a plot with `draw` and write its PNG bytes to `path`; errors, of
+/// drawing or writing, name the file.
+pub fn save_plot(path: &Path, draw: impl FnOnce() -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+    let run = || -> Result<Vec<u8>> {
+        let png = draw()?;
+        atomic_write(path, &png)?;
+        Ok(png)
+    };
+    run().with_context(|| format!("cannot write the plot {}", path.display()))
+}
+
 /// Write the whole report into `out` (checked with [`check_report_dir`]);
 /// returns the files written.
 pub fn write_report(
@@ -53,16 +85,14 @@ pub fn write_report(
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>> {
     let measured: Vec<FitRecord> = fits.iter().filter(|f| !f.skipped).cloned().collect();
-    let mut written = plots::write_all(info, &measured, cmp, out, size)?;
+    let mut written = Vec::new();
     let mut pictures = Vec::new();
-    for p in &written {
-        let bytes =
-            std::fs::read(p).with_context(|| format!("{}: cannot read back", p.display()))?;
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        pictures.push((name, bytes));
+    for ((path, png), (name, _)) in write_plots(info, &measured, cmp, out, size)?
+        .into_iter()
+        .zip(plots::PLOTS)
+    {
+        written.push(path);
+        pictures.push((name.to_string(), png));
     }
     written.push(write(
         &out.join("report.html"),

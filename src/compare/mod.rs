@@ -1,0 +1,146 @@
+//! Compare tips across fits: per-tip statistics, rankings with ties,
+//! outliers. Reads stored fits only; never measures, never presents (the
+//! terminal table and the CSV are in `report::table`).
+//!
+//! - [`stats`]: the statistics themselves (mean, SD, Student t interval,
+//!   median, robust z, the spread of curves), free of fits and tips.
+//! - [`tips`]: per-tip statistics over fits.
+//! - [`rank`]: rankings, each in one metric and unit ([`RankMetric`]).
+//!
+//! - Spread: mean, sample SD and the 95 % confidence interval of the mean
+//!   (Student t) over fits.
+//! - Seal ranking: by the fitted leak's -3 dB corner (lower is a better
+//!   seal; fitted against the reference response when the session has one),
+//!   compared on log10(corner), corners clamped to [`CORNER_RANGE_HZ`]. Tips
+//!   without any leak fit are ranked on their own, by bass deficit (bass
+//!   loss, else minus the bass level), in dB. Two neighbours are tied when
+//!   their difference is inside 1.96 x the combined standard error of their
+//!   means, or smaller than a practical minimum ([`MIN_RANK_DIFF`]).
+//! - Isolation ranking: by the per-fit attenuation of A-weighted pink noise
+//!   (octave bands 125 Hz-8 kHz of the insertion loss), higher is better.
+//! - Repeatability: the fit-to-fit SD of the response on a 1/6-octave grid
+//!   20 Hz-1 kHz; `max_sd_db` is its largest value. A pair of fits that
+//!   differ by more than `refit_db` there (default 2.5 dB) is listed.
+//! - Outliers: a fit whose bass level or corner is more than 3.5 robust
+//!   z-scores from the tip's median (modified z = 0.6745 (x - median) / MAD;
+//!   Iglewicz & Hoaglin 1993) and further from it than a practical minimum
+//!   (1 dB of bass, 0.15 decade of corner; corners below 15 Hz count as
+//!   15 Hz) is reported, never dropped.
+
+pub mod rank;
+pub mod stats;
+pub mod tips;
+
+pub use rank::{RankEntry, RankMetric, RankUnit, Ranking, MIN_RANK_DIFF};
+pub use stats::{finite_mean, Stat};
+pub use tips::{
+    isolation_rating, tip_stats, OctaveStats, Outlier, OutlierMetric, TipStats, CORNER_RANGE_HZ,
+    OUTLIER_CORNER_FLOOR_HZ, OUTLIER_MIN_DEV,
+};
+
+use crate::session::model::{FitRecord, SessionInfo};
+use serde::{Deserialize, Serialize};
+
+/// The comparison of a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// IEM name.
+    pub iem: String,
+    /// Per tip, in session order.
+    pub tips: Vec<TipStats>,
+    /// Seal ranking, by the fitted leak corner ([`RankMetric::LeakCorner`]).
+    pub seal_ranking: Ranking,
+    /// The tips without a fitted leak, by bass deficit
+    /// ([`RankMetric::BassDeficit`]); absent when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bass_deficit_ranking: Option<Ranking>,
+    /// Isolation ranking (when isolation was measured).
+    pub isolation_ranking: Option<Ranking>,
+    /// Problems met while reading (corrupt fits, ...).
+    pub warnings: Vec<String>,
+    /// The refit limit used for `refit_pairs`, dB.
+    pub refit_db: f64,
+}
+
+/// With `reference.measure = "best-fit"` (and no stored reference): the
+/// fits with their seal metrics recomputed against the fit with the most
+/// bass, and a note saying which fit that is.
+pub fn best_fit_reference(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+) -> Option<(Vec<FitRecord>, String)> {
+    let cfg = info.config.as_ref()?;
+    if cfg.reference.measure != crate::session::config::ReferenceKind::BestFit
+        || info.reference.is_some()
+    {
+        return None;
+    }
+    let best = fits
+        .iter()
+        .filter(|r| !r.skipped)
+        .filter_map(|r| Some((r, r.response()?)))
+        .filter(|(_, m)| m.seal.bass_db.is_finite())
+        .max_by(|a, b| a.1.seal.bass_db.total_cmp(&b.1.seal.bass_db))?;
+    let reference = best.1.frequency_response.points();
+    let seal_cfg = cfg.analysis().seal;
+    let note = format!(
+        "reference: the best fit, tip '{}' fit {} (bass {:+.1} dB re mids)",
+        best.0.tip, best.0.fit, best.1.seal.bass_db
+    );
+    let rebase = |m: &mut crate::analysis::Measurement| {
+        let points: Vec<(f64, f64, f64)> = m
+            .frequency_response
+            .points()
+            .into_iter()
+            .map(|(f, d)| (f, d, 100.0))
+            .collect();
+        m.seal = crate::analysis::seal::seal_metrics(&points, Some(&reference), &seal_cfg);
+    };
+    let out = fits
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.seal.iter_mut().chain(r.quick.iter_mut()).for_each(rebase);
+            r
+        })
+        .collect();
+    Some((out, note))
+}
+
+/// Compare the tips of a session from its fits.
+pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>) -> Comparison {
+    let rebased;
+    let fits = match best_fit_reference(info, fits) {
+        Some((r, note)) => {
+            warnings.push(note);
+            rebased = r;
+            &rebased[..]
+        }
+        None => fits,
+    };
+    let refit_db = info.config.as_ref().map_or(2.5, |c| c.thresholds.refit_db);
+    let tips: Vec<TipStats> = info
+        .tips
+        .iter()
+        .map(|t| {
+            let mine: Vec<&FitRecord> = fits
+                .iter()
+                .filter(|r| r.tip == t.name && !r.skipped)
+                .collect();
+            let mut s = tip_stats(&t.name, &mine, refit_db);
+            s.skipped_fits = fits.iter().filter(|r| r.tip == t.name && r.skipped).count();
+            s
+        })
+        .collect();
+    let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips, fits);
+    let isolation_ranking = rank::isolation_ranking(&tips);
+    Comparison {
+        iem: info.iem.clone(),
+        tips,
+        seal_ranking,
+        bass_deficit_ranking,
+        isolation_ranking,
+        warnings,
+        refit_db,
+    }
+}

@@ -1,0 +1,143 @@
+//! PNG plots of a tip comparison, made from stored fits and the
+//! [`Comparison`] only. Pure: every plot returns the PNG bytes; the report
+//! writer saves them.
+//!
+//! Six pictures ([`PLOTS`]): frequency response, bass, isolation, ranking,
+//! repeatability and a summary dashboard, one module each; the shared look
+//! (colours, fonts, legends) is in `style`, the axes helpers in `axes`, the
+//! data preparation in `data`. Every plot draws tip `i` of the session in
+//! [`tip_colour`]`(i)` and uses the DejaVu Sans fonts embedded in the
+//! binary (no system fonts). Odd data is skipped, never fatal: tips without
+//! fits, fits without seal or isolation data, NaN or infinite values; a
+//! plot without data still shows its axes and a note.
+
+mod axes;
+mod bass;
+mod data;
+mod frequency_response;
+mod isolation;
+pub mod ranking;
+mod repeatability;
+mod style;
+mod summary;
+#[cfg(test)]
+mod tests;
+
+pub use style::tip_colour;
+
+use crate::compare::Comparison;
+use crate::session::model::{FitRecord, SessionInfo};
+use anyhow::{bail, Result};
+use image::ImageEncoder;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Default picture size.
+pub const DEFAULT_SIZE: (u32, u32) = (1600, 1000);
+
+/// A plot: the PNG of `size` pixels drawn from a session, its measured
+/// fits and their comparison.
+pub type Plot = fn(&SessionInfo, &[FitRecord], &Comparison, (u32, u32)) -> Result<Vec<u8>>;
+
+/// Every plot with its file name, in the report's order.
+pub const PLOTS: [(&str, Plot); 6] = [
+    ("frequency_response.png", frequency_response),
+    ("bass.png", bass),
+    ("isolation.png", isolation),
+    ("ranking.png", ranking),
+    ("repeatability.png", repeatability),
+    ("summary.png", summary),
+];
+
+/// Defines a public plot function: same arguments for every plot, the
+/// drawing done by the named `draw_*` function.
+macro_rules! plot_fn {
+    ($(#[$doc:meta])* $name:ident => $draw:path) => {
+        $(#[$doc])*
+        pub fn $name(
+            info: &SessionInfo,
+            fits: &[FitRecord],
+            cmp: &Comparison,
+            size: (u32, u32),
+        ) -> Result<Vec<u8>> {
+            render_png(size, |root| $draw(root, info, fits, cmp))
+        }
+    };
+}
+
+plot_fn! {
+    /// `frequency_response.png`: each tip's mean response over its fits
+    /// (absolute level, 20 Hz-20 kHz) with the fit-to-fit spread (+-1 SD) shaded.
+    frequency_response => frequency_response::draw_frequency_response
+}
+
+plot_fn! {
+    /// `bass.png`: the low end 10-500 Hz against the reference (or normalised
+    /// at 300-1000 Hz without one), mean +-1 SD per tip, mean leak corners marked.
+    bass => bass::draw_bass
+}
+
+plot_fn! {
+    /// `isolation.png`: attenuation per third-octave band per tip, mean +-1 SD
+    /// over fits; floor-limited bands hollow.
+    isolation => isolation::draw_isolation
+}
+
+plot_fn! {
+    /// `ranking.png`: the seal rankings (by leak corner; tips without a
+    /// fitted leak by bass deficit) and the isolation ranking side by side,
+    /// means with 95 % confidence intervals.
+    ranking => ranking::draw_ranking
+}
+
+plot_fn! {
+    /// `repeatability.png`: one panel per tip with every fit's response
+    /// 10-1000 Hz (normalised at 300-1000 Hz), outlier fits dashed black.
+    repeatability => repeatability::draw_repeatability
+}
+
+plot_fn! {
+    /// `summary.png`: a dashboard with a table of the tips, the bass plot and
+    /// both rankings.
+    summary => summary::draw_summary
+}
+
+type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
+
+fn check_size(size: (u32, u32)) -> Result<()> {
+    if size.0 < 320 || size.1 < 200 || size.0 > 16_384 || size.1 > 16_384 {
+        bail!(
+            "a plot of {}x{} pixels cannot be drawn: use 320x200 to 16384x16384",
+            size.0,
+            size.1
+        );
+    }
+    Ok(())
+}
+
+/// Draw into a picture of `size` and encode it as PNG.
+fn render_png(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Vec<u8>> {
+    let rgb = render_buffer(size, draw)?;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png).write_image(
+        &rgb,
+        size.0,
+        size.1,
+        image::ColorType::Rgb8,
+    )?;
+    Ok(png)
+}
+
+/// Draw into an RGB buffer of `size` (3 bytes a pixel).
+fn render_buffer(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Vec<u8>> {
+    check_size(size)?;
+    style::register_fonts();
+    let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    Ok(buf)
+}

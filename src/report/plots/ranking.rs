@@ -1,0 +1,523 @@
+//! `ranking.png`: the seal and isolation rankings, means with their 95 %
+//! confidence intervals; one panel per ranking, each in its ranking's
+//! unit ([`RankMetric`]). The panels are also in the summary.
+
+use super::axes::{range_of, y_range};
+use super::data::{corner_value, stats_of, tip_index};
+use super::style::{
+    at, centre_note, fit_text, hz_label, hz_value, iem_name, num_label, tip_colour, title, wrap,
+    Look, GRID_BOLD, HZ_TICKS, MUTED, STRIPE,
+};
+use super::Area;
+use crate::compare::{Comparison, RankEntry, RankMetric, RankUnit, Ranking, Stat};
+use crate::session::model::{FitRecord, SessionInfo};
+use anyhow::Result;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+/// One row of a ranking panel.
+#[derive(Debug, Clone)]
+pub(super) struct Row {
+    pub(super) rank: String,
+    pub(super) tip: String,
+    pub(super) colour: RGBColor,
+    pub(super) mean: f64,
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+    pub(super) value: String,
+    /// The value without its interval.
+    pub(super) short: String,
+}
+
+/// A ranking panel: rows best first, all in the unit of its `metric`.
+#[derive(Debug, Clone)]
+pub(super) struct Panel {
+    pub(super) title: String,
+    pub(super) metric: RankMetric,
+    /// The "ranked by" text (empty: nothing ranked, no line).
+    pub(super) by: String,
+    pub(super) x_desc: String,
+    pub(super) rows: Vec<Row>,
+    pub(super) empty: String,
+    /// Rows left out for lack of room.
+    pub(super) more: usize,
+}
+
+impl Panel {
+    /// A log axis (Hz) rather than a linear one (dB).
+    pub(super) fn log(&self) -> bool {
+        self.metric.unit() == RankUnit::Hz
+    }
+}
+
+/// The value and 95 % interval of a tip in a ranking, in the ranking's
+/// unit: the geometric mean corner (the ranking works on log10 of it), the
+/// bass deficit or the isolation.
+fn ranked_value(
+    fits: &[FitRecord],
+    cmp: &Comparison,
+    by: RankMetric,
+    e: &RankEntry,
+) -> (f64, f64, f64) {
+    let v = by.shown(e.value);
+    let interval = |s: Option<Stat>| s.map_or((v, v, v), |s| (s.mean, s.ci95_low, s.ci95_high));
+    match by {
+        RankMetric::LeakCorner => corner_value(fits, cmp, &e.tip).unwrap_or((v, v, v)),
+        RankMetric::BassDeficit => {
+            interval(stats_of(cmp, &e.tip).and_then(|t| t.bass_deficit_db()))
+        }
+        RankMetric::Isolation => {
+            interval(stats_of(cmp, &e.tip).and_then(|t| t.isolation_rating_db.clone()))
+        }
+    }
+}
+
+/// The full and the short value text of a row in `by`'s unit.
+fn value_texts(by: RankMetric, mean: f64, lo: f64, hi: f64) -> (String, String) {
+    match by.unit() {
+        RankUnit::Hz => {
+            let bare = |v: f64| hz_value(v).trim_end_matches(" Hz").to_string();
+            let full = format!("{} (CI {}–{})", hz_value(mean), bare(lo), hz_value(hi));
+            (full, hz_value(mean))
+        }
+        RankUnit::Db => db_values(mean, lo, hi),
+    }
+}
+
+/// The panel of `ranking` (`None`: not measured, an empty panel of
+/// `metric` saying so).
+fn panel(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    cmp: &Comparison,
+    metric: RankMetric,
+    ranking: Option<&Ranking>,
+) -> Panel {
+    let rows = ranking.map_or_else(Vec::new, |r| {
+        r.entries
+            .iter()
+            .filter_map(|e| {
+                let (mean, lo, hi) = ranked_value(fits, cmp, metric, e);
+                row(
+                    info,
+                    &r.entries,
+                    e,
+                    mean,
+                    lo,
+                    hi,
+                    value_texts(metric, mean, lo, hi),
+                )
+            })
+            .collect()
+    });
+    let (title, x_desc, empty) = match metric {
+        RankMetric::LeakCorner => (
+            "Seal",
+            "Leak corner, −3 dB (Hz): geometric mean, 95 % CI",
+            "no seal data",
+        ),
+        RankMetric::BassDeficit => (
+            "Seal, tips without a fitted leak",
+            "Bass deficit (dB): mean, 95 % CI",
+            "no seal data",
+        ),
+        RankMetric::Isolation => (
+            "Isolation",
+            "Attenuation of A-weighted pink noise (dB): mean, 95 % CI",
+            "isolation not measured",
+        ),
+    };
+    Panel {
+        title: title.into(),
+        metric,
+        by: ranking.map(|r| r.by.to_string()).unwrap_or_default(),
+        x_desc: x_desc.into(),
+        rows,
+        empty: empty.into(),
+        more: 0,
+    }
+}
+
+/// The seal panels: by leak corner, and by bass deficit for the tips
+/// without a fitted leak when there are any (then the corner panel only
+/// when it ranks a tip).
+pub(super) fn seal_panels(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison) -> Vec<Panel> {
+    let corner = panel(
+        info,
+        fits,
+        cmp,
+        RankMetric::LeakCorner,
+        Some(&cmp.seal_ranking),
+    );
+    match &cmp.bass_deficit_ranking {
+        None => vec![corner],
+        Some(r) => {
+            let bass = panel(info, fits, cmp, RankMetric::BassDeficit, Some(r));
+            if corner.rows.is_empty() {
+                vec![bass]
+            } else {
+                vec![corner, bass]
+            }
+        }
+    }
+}
+
+pub(super) fn row(
+    info: &SessionInfo,
+    entries: &[RankEntry],
+    e: &RankEntry,
+    mean: f64,
+    lo: f64,
+    hi: f64,
+    (value, short): (String, String),
+) -> Option<Row> {
+    if !mean.is_finite() {
+        return None;
+    }
+    let shared = entries.iter().filter(|o| o.rank == e.rank).count() > 1;
+    let rank = if shared || e.tied_with_previous {
+        format!("={}", e.rank)
+    } else {
+        e.rank.to_string()
+    };
+    Some(Row {
+        rank,
+        tip: e.tip.clone(),
+        colour: tip_index(info, &e.tip).map(tip_colour).unwrap_or(MUTED),
+        mean,
+        lo: if lo.is_finite() { lo.min(mean) } else { mean },
+        hi: if hi.is_finite() { hi.max(mean) } else { mean },
+        value,
+        short,
+    })
+}
+
+/// "12.3 dB (CI 10.1–14.5)" and "12.3 dB".
+pub(super) fn db_values(mean: f64, lo: f64, hi: f64) -> (String, String) {
+    let full = format!("{mean:.1} dB (CI {lo:.1}–{hi:.1})").replace('-', "−");
+    (full, format!("{mean:.1} dB").replace('-', "−"))
+}
+
+pub(super) fn isolation_panel(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison) -> Panel {
+    panel(
+        info,
+        fits,
+        cmp,
+        RankMetric::Isolation,
+        cmp.isolation_ranking.as_ref(),
+    )
+}
+
+/// Draw `panels` one above the other in `area`, each given a height in
+/// proportion to its rows (one panel: all of it).
+pub(super) fn draw_panels(area: &Area<'_>, look: Look, panels: &[Panel]) -> Result<()> {
+    let [first, rest @ ..] = panels else {
+        return Ok(());
+    };
+    if rest.is_empty() {
+        return draw_panel(area, look, first);
+    }
+    let weight = |p: &Panel| p.rows.len().max(1) as f64 + 3.0;
+    let total: f64 = panels.iter().map(weight).sum();
+    let h = area.dim_in_pixel().1 as f64;
+    let (top, below) = area.split_vertically((h * weight(first) / total) as i32);
+    draw_panel(&top, look, first)?;
+    draw_panels(&below, look, rest)
+}
+
+/// One ranking as the ranking plot draws it (for checks: every value in the
+/// unit of its metric).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawnRanking {
+    /// The panel's title.
+    pub title: String,
+    /// Its metric.
+    pub metric: RankMetric,
+    /// The x axis description.
+    pub axis: String,
+    /// Per row, best first: the tip and its value text as drawn (with its
+    /// interval).
+    pub rows: Vec<(String, String)>,
+}
+
+/// The panels of `ranking.png`, left column first.
+pub fn drawn_rankings(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    cmp: &Comparison,
+) -> Vec<DrawnRanking> {
+    seal_panels(info, fits, cmp)
+        .into_iter()
+        .chain([isolation_panel(info, fits, cmp)])
+        .map(|p| DrawnRanking {
+            title: p.title,
+            metric: p.metric,
+            axis: p.x_desc,
+            rows: p.rows.into_iter().map(|r| (r.tip, r.value)).collect(),
+        })
+        .collect()
+}
+
+/// The x range of a panel and, for a log axis, its ticks.
+pub(super) fn panel_axis(p: &Panel) -> ((f64, f64), Vec<f64>) {
+    let vals = p
+        .rows
+        .iter()
+        .flat_map(|r| [r.lo, r.mean, r.hi])
+        .filter(|v| v.is_finite());
+    if p.log() {
+        let pos: Vec<f64> = vals.filter(|v| *v > 0.0).collect();
+        let lo = pos.iter().copied().fold(1.0, f64::min).max(0.01) / 1.5;
+        let hi = pos.iter().copied().fold(5000.0, f64::max).min(1e6) * 1.5;
+        // 1-2-5 ticks crowd a narrow panel over many decades: then only
+        // decades and threes.
+        let sparse = (hi / lo).log10() > 3.5;
+        let ticks = HZ_TICKS
+            .iter()
+            .copied()
+            .chain([3.0, 30.0, 300.0, 3000.0, 30_000.0])
+            .filter(|t| {
+                let m = (t / 10f64.powf(t.log10().floor())).round();
+                let wanted = if sparse {
+                    m == 1.0 || m == 3.0
+                } else {
+                    m != 3.0
+                };
+                wanted && *t >= lo && *t <= hi
+            })
+            .collect();
+        ((lo, hi), ticks)
+    } else {
+        let vals: Vec<f64> = vals.collect();
+        if vals.is_empty() {
+            return ((0.0, 30.0), Vec::new());
+        }
+        let (lo, hi) = y_range(vals.into_iter().chain([0.0]), 0.0, 5.0, 1.0, (0.0, 30.0));
+        let pad = 0.12 * (hi - lo);
+        ((if lo < 0.0 { lo - pad } else { lo }, hi + pad), Vec::new())
+    }
+}
+
+/// Width of the row labels ("=1  name") left of a panel's plot.
+pub(super) fn row_label_width(area: &Area<'_>, look: Look, p: &Panel) -> Result<i32> {
+    let style = look.bold(22.0);
+    let mut w = look.px(80.0);
+    for r in &p.rows {
+        let s = format!("{}  {}", r.rank, r.tip);
+        w = w.max(area.estimate_text_size(&s, &style)?.0 as i32 + look.px(24.0));
+    }
+    Ok(w.min((area.dim_in_pixel().0 as f64 * 0.42) as i32))
+}
+
+/// The panel's title and "ranked by" line; returns the area below.
+pub(super) fn panel_header<'b>(area: &Area<'b>, look: Look, p: &Panel) -> Result<Area<'b>> {
+    let (w, _) = area.dim_in_pixel();
+    let centre = at(HPos::Center, VPos::Top);
+    area.draw_text(
+        &p.title,
+        &look.bold(28.0).pos(centre),
+        (w as i32 / 2, look.px(4.0)),
+    )?;
+    let mut y = look.px(42.0);
+    if !p.by.is_empty() {
+        let style = look.text(19.0, FontStyle::Normal, MUTED).pos(centre);
+        let text = format!("ranked by {}", p.by);
+        let lines = wrap(area, &text, &style, w.saturating_sub(look.upx(40.0)))?;
+        for line in lines.iter().take(2) {
+            area.draw_text(line, &style, (w as i32 / 2, y))?;
+            y += look.px(25.0);
+        }
+    }
+    Ok(area.split_vertically(y + look.px(4.0)).1)
+}
+
+/// `p` with as many rows as fit `plot_h` pixels at 30 px (scaled) a row.
+pub(super) fn fit_rows(p: &Panel, look: Look, plot_h: i32) -> Panel {
+    let max_rows = ((plot_h as f64 / (30.0 * look.s)).floor() as usize).max(2);
+    let mut p = p.clone();
+    if p.rows.len() > max_rows {
+        p.more = p.rows.len() - (max_rows - 1);
+        p.rows.truncate(max_rows - 1);
+    }
+    p
+}
+
+pub(super) fn draw_panel(area: &Area<'_>, look: Look, p: &Panel) -> Result<()> {
+    let area = panel_header(area, look, p)?;
+    let plot_h = area.dim_in_pixel().1 as i32 - look.px(10.0 + 18.0 + 76.0);
+    let p = &fit_rows(p, look, plot_h);
+    let n = (p.rows.len() + usize::from(p.more > 0)).max(1) as f64;
+    let (x, ticks) = panel_axis(p);
+    let label_w = row_label_width(&area, look, p)?;
+    let mut builder = ChartBuilder::on(&area);
+    builder
+        .margin(look.px(10.0))
+        .margin_right(look.px(36.0))
+        .margin_bottom(look.px(18.0))
+        .x_label_area_size(look.px(76.0))
+        .y_label_area_size(label_w);
+    if p.log() {
+        let xr = (x.0..x.1).log_scale().with_key_points(ticks);
+        let mut chart = builder.build_cartesian_2d(xr, 0.0..n)?;
+        panel_mesh(&mut chart, look, p, &hz_label)?;
+        draw_rows(&mut chart, look, p, label_w)
+    } else {
+        let mut chart = builder.build_cartesian_2d(x.0..x.1, 0.0..n)?;
+        panel_mesh(&mut chart, look, p, &num_label)?;
+        draw_rows(&mut chart, look, p, label_w)
+    }
+}
+
+pub(super) type PanelChart<'a, 'b, X> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, RangedCoordf64>>;
+
+pub(super) fn panel_mesh<X>(
+    chart: &mut PanelChart<'_, '_, X>,
+    look: Look,
+    p: &Panel,
+    fmt: &dyn Fn(&f64) -> String,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(p.x_desc.as_str())
+        .axis_desc_style(look.font(22.0))
+        .label_style(look.font(20.0))
+        .x_label_formatter(fmt)
+        .x_labels(8)
+        .y_labels(0)
+        .disable_y_mesh()
+        .x_max_light_lines(0)
+        .bold_line_style(GRID_BOLD.stroke_width(1))
+        .axis_style(MUTED.stroke_width(look.upx(2.0)))
+        .draw()?;
+    Ok(())
+}
+
+pub(super) fn draw_rows<X>(
+    chart: &mut PanelChart<'_, '_, X>,
+    look: Look,
+    p: &Panel,
+    label_w: i32,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let n = p.rows.len() + usize::from(p.more > 0);
+    let (x0, x1) = range_of(chart.x_range());
+    let plot = chart.plotting_area().strip_coord_spec();
+    if n == 0 {
+        return centre_note(&plot, look, &p.empty);
+    }
+    let row_h = plot.dim_in_pixel().1 as f64 / n as f64;
+    let look = look.scaled((row_h / (44.0 * look.s)).clamp(0.6, 1.0));
+    if p.more > 0 {
+        let style = look
+            .text(20.0, FontStyle::Normal, MUTED)
+            .pos(at(HPos::Left, VPos::Center));
+        let text = format!("… and {} more (see ranking.png)", p.more);
+        let note = EmptyElement::at((x0, 0.5)) + Text::new(text, (look.px(10.0), 0), style);
+        chart.draw_series(std::iter::once(note))?;
+    }
+    for (i, r) in p.rows.iter().enumerate() {
+        let yc = n as f64 - i as f64 - 0.5;
+        if i % 2 == 1 {
+            let band = Rectangle::new([(x0, yc - 0.5), (x1, yc + 0.5)], STRIPE.mix(0.6).filled());
+            chart.draw_series(std::iter::once(band))?;
+        }
+        let (lo, m, hi) = (r.lo.clamp(x0, x1), r.mean.clamp(x0, x1), r.hi.clamp(x0, x1));
+        let style = r.colour.stroke_width(look.upx(3.0));
+        let cap = look.px(10.0);
+        let bar = PathElement::new(vec![(lo, yc), (hi, yc)], style);
+        chart.draw_series(std::iter::once(bar))?;
+        for x in [lo, hi] {
+            let tick = PathElement::new(vec![(0, -cap), (0, cap)], style);
+            chart.draw_series(std::iter::once(EmptyElement::at((x, yc)) + tick))?;
+        }
+        let dot = Circle::new((m, yc), look.px(10.0), r.colour.filled());
+        chart.draw_series(std::iter::once(dot))?;
+        value_label(chart, &plot, look, r, (lo, hi, yc))?;
+        let lstyle = look
+            .text(22.0, FontStyle::Bold, r.colour)
+            .pos(at(HPos::Right, VPos::Center));
+        let width = (label_w - look.px(20.0)).max(10) as u32;
+        let label = fit_text(&plot, &format!("{}  {}", r.rank, r.tip), &lstyle, width)?;
+        let label = EmptyElement::at((x0, yc)) + Text::new(label, (-look.px(12.0), 0), lstyle);
+        chart.draw_series(std::iter::once(label))?;
+    }
+    Ok(())
+}
+
+/// A row's value: right of its interval, else left of it, else above.
+pub(super) fn value_label<X>(
+    chart: &mut PanelChart<'_, '_, X>,
+    plot: &Area<'_>,
+    look: Look,
+    r: &Row,
+    (lo, hi, yc): (f64, f64, f64),
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let style = look.font(20.0);
+    let (px0, pw) = (plot.get_base_pixel().0, plot.dim_in_pixel().0 as i32);
+    let gap = look.px(18.0);
+    let right_end = chart.backend_coord(&(hi, yc)).0 - px0 + gap;
+    let left_end = chart.backend_coord(&(lo, yc)).0 - px0 - gap;
+    let mean_at = chart.backend_coord(&(r.mean.clamp(lo, hi), yc)).0 - px0;
+    let mut place = None;
+    for text in [&r.value, &r.short] {
+        let tw = plot.estimate_text_size(text, &style)?.0 as i32;
+        place = if right_end + tw <= pw {
+            Some((text, at(HPos::Left, VPos::Center), hi, gap, 0))
+        } else if left_end - tw >= 0 {
+            Some((text, at(HPos::Right, VPos::Center), lo, -gap, 0))
+        } else {
+            None
+        };
+        if place.is_some() {
+            break;
+        }
+    }
+    let (text, anchor, x, dx, dy) = place.unwrap_or_else(|| {
+        let h = if mean_at > pw / 2 {
+            HPos::Right
+        } else {
+            HPos::Left
+        };
+        (
+            &r.short,
+            at(h, VPos::Bottom),
+            r.mean.clamp(lo, hi),
+            0,
+            -look.px(12.0),
+        )
+    });
+    let text = Text::new(text.clone(), (dx, dy), style.pos(anchor));
+    chart.draw_series(std::iter::once(EmptyElement::at((x, yc)) + text))?;
+    Ok(())
+}
+
+pub(super) fn draw_ranking(
+    root: &Area<'_>,
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    cmp: &Comparison,
+) -> Result<()> {
+    let look = Look::of(root);
+    let body = title(
+        root,
+        look,
+        &format!("Ranking: {}", iem_name(info)),
+        Some("best at the top; mean over fits with its 95 % confidence interval; \"=\" marks tips tied in the ranking"),
+    )?;
+    let (w, _) = body.dim_in_pixel();
+    let (left, right) = body.split_horizontally(w as i32 / 2);
+    draw_panels(&left, look, &seal_panels(info, fits, cmp))?;
+    draw_panel(&right, look, &isolation_panel(info, fits, cmp))?;
+    Ok(())
+}
