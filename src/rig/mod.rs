@@ -15,7 +15,6 @@
 
 pub mod capture;
 pub mod device;
-#[allow(missing_docs)]
 pub mod device_measure;
 pub mod sim;
 
