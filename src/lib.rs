@@ -9,6 +9,8 @@
 //! Numbers: audio samples travel as `f32`; every analysis sum and filter state
 //! is `f64`.
 
+#![warn(missing_docs)]
+
 pub mod acoustics;
 pub mod analysis;
 pub mod calibration;

@@ -159,7 +159,7 @@ fn open_device(a: &MonitorArgs) -> Result<Box<dyn MonitorSource>> {
     let (cal, _) = calibration(&a.device)?;
     let ceiling = check_level(&a.device, a.device.level, &cal)?;
     let rig = open_rig(&a.device, ceiling, vec![a.device.inner_channel], a.rate)?;
-    Ok(Box::new(crate::rig::device::DeviceMonitorSource::new(
+    Ok(Box::new(crate::monitor::DeviceMonitorSource::new(
         rig,
         a.rate,
         a.device.inner_channel,

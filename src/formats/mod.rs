@@ -1,13 +1,14 @@
 //! File formats: WAV (with tipfit's stimulus description), REW-style text
 //! responses. Readers never panic on bad input; every error names the file.
 
+pub mod atomic;
 pub mod autoeq;
 pub mod bands;
 pub mod miccal;
 pub mod rew;
 pub mod wav;
 
-use std::io::Write;
+pub use atomic::{atomic_write, atomic_write_with, install_file_system, FileSystem};
 
 /// Largest level magnitude a response or calibration file may hold, dB.
 /// Nothing real comes near it (the loudest sound in air is about 194 dB
@@ -51,50 +52,4 @@ pub(crate) fn check_next_frequency(f: f64, previous: Option<f64>) -> Result<(), 
         )),
         _ => Ok(()),
     }
-}
-use std::path::Path;
-
-/// Fault injection for tests and for trying tipfit's behaviour: when
-/// `TIPFIT_FAIL_WRITE` is set, writing a file whose path ends with its
-/// value fails (after the temporary file is written, before it replaces
-/// the target), as a full disk would.
-fn injected_failure(path: &Path) -> std::io::Result<()> {
-    match std::env::var_os("TIPFIT_FAIL_WRITE") {
-        Some(v) if !v.is_empty() && path.to_string_lossy().ends_with(&*v.to_string_lossy()) => Err(
-            std::io::Error::other("injected I/O error (TIPFIT_FAIL_WRITE)"),
-        ),
-        _ => Ok(()),
-    }
-}
-
-/// Write `bytes` to `path` atomically: a temporary file in the same folder,
-/// flushed and synced, renamed over the target, then the folder synced. A
-/// crash leaves either the old file or the new one, never half of one.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        injected_failure(path)?;
-        std::fs::rename(&tmp, path)?;
-        // make the rename itself durable (a power cut keeps the new name);
-        // a folder that cannot be opened for syncing is not an error
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

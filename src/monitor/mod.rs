@@ -11,14 +11,16 @@
 //! been recorded (the first update is at 0.2 s).
 //!
 //! Sources: [`sim::SimMonitorSource`] (the simulated ear with a fit that
-//! changes over time, [`schedule::Schedule`]) and the sound card (in
-//! `rig::device`).
+//! changes over time, [`schedule::Schedule`]) and the sound card
+//! ([`device::DeviceMonitorSource`], on a [`crate::rig::device::DeviceRig`]).
 
 pub mod analyser;
+pub mod device;
 pub mod schedule;
 pub mod sim;
 
 pub use analyser::{FrameAnalyser, Update};
+pub use device::DeviceMonitorSource;
 pub use schedule::{Schedule, ScheduleError, ScheduledFit};
 pub use sim::{SimMonitorConfig, SimMonitorSource};
 

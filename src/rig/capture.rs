@@ -10,9 +10,19 @@
 //! exact digital zeros cut into a signal ([`find_gap`]), which is what
 //! some drivers write for lost blocks.
 
-use super::device::Playback;
 use super::Recording;
 use anyhow::{bail, Result};
+
+/// What to play on which output channel.
+#[derive(Debug, Clone, Default)]
+pub struct Playback {
+    /// Samples for the driver (IEM) channel.
+    pub driver: Vec<f32>,
+    /// Samples for the ambient (outside speaker) channel.
+    pub ambient: Vec<f32>,
+    /// Loop both (the monitor) instead of playing them once.
+    pub looped: bool,
+}
 
 /// One attempt's recording and what went wrong in the stream.
 #[derive(Debug, Clone)]

@@ -1,18 +1,30 @@
-//! Rigs play a stimulus and record what the microphone hears.
+//! Rigs play a stimulus and record what the microphone hears; they do
+//! nothing else (no analysis, no files). `rig` imports only the layers
+//! below it (`signal`, `dsp`, `acoustics`) and the stop token
+//! ([`crate::interrupt::StopToken`]).
 //!
 //! | rig | what it is |
 //! |---|---|
 //! | [`sim::SimRig`] | a simulated ear or coupler with exact truth (the default) |
+//! | [`sim::faults::SimRecorder`] | the sim behind the streaming steps, with injected faults |
 //! | [`device::DeviceRig`] | a sound card through cpal |
+//!
+//! [`capture`] holds what the streaming rigs share (playback, retries on
+//! dropouts). `rig::outside` and `rig::faults` are the modules in
+//! [`sim`], re-exported under their old paths.
 
 pub mod capture;
 pub mod device;
 pub mod device_measure;
-pub mod faults;
-pub mod outside;
 pub mod sim;
 
+pub use sim::{faults, outside};
+
 use crate::signal::Stimulus;
+
+/// The output ceiling when nothing else is set (no stored calibration, no
+/// `--max-level`), dBFS peak.
+pub const DEFAULT_MAX_LEVEL_DBFS: f64 = -6.0;
 
 /// What a rig recorded: samples always travel with their rate.
 #[derive(Debug, Clone, PartialEq)]

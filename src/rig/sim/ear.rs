@@ -9,10 +9,10 @@
 //! clock drift (band-limited resampling) -> background pink noise -> ADC
 //! clipping at the clip level.
 
-use super::{Recording, Rig};
 use crate::acoustics::Leak;
 use crate::dsp::biquad::{chain_response, AnalogBiquad, Biquad};
 use crate::dsp::{from_db, resample, Complex64};
+use crate::rig::{Recording, Rig};
 use crate::signal::{NoiseColour, NoiseParams, Stimulus};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

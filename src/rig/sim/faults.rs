@@ -19,12 +19,11 @@
 //!
 //! Every recording has two input channels (the microphone on 1, an open
 //! input on 2, unless `wrong-channel`), a 50 ms lead before the stimulus
-//! is sent and a 0.5 s tail after it, like [`super::device::DeviceRig`].
+//! is sent and a 0.5 s tail after it, like [`crate::rig::device::DeviceRig`].
 
-use super::capture::{device_lost, Capture, Recorder};
-use super::device::Playback;
-use super::sim::{Latency, SimRig};
-use super::Recording;
+use super::ear::{Latency, SimRig};
+use crate::rig::capture::{device_lost, Capture, Playback, Recorder};
+use crate::rig::Recording;
 use crate::signal::{NoiseColour, NoiseParams, Stimulus, StimulusKind};
 use anyhow::{bail, Result};
 use std::fmt;
@@ -207,7 +206,7 @@ impl SimRecorder {
             faults,
             attempt: 0,
             attempts: 3,
-            max_level_dbfs: crate::calibration::DEFAULT_MAX_LEVEL_DBFS,
+            max_level_dbfs: crate::rig::DEFAULT_MAX_LEVEL_DBFS,
         }
     }
 
@@ -342,7 +341,7 @@ impl Recorder for SimRecorder {
     }
 
     fn describe(&self) -> String {
-        use super::Rig;
+        use crate::rig::Rig;
         let faults: Vec<String> = self.faults.iter().map(ToString::to_string).collect();
         format!("{} (faults: {})", self.sim.describe(), faults.join(", "))
     }

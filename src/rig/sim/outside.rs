@@ -15,7 +15,7 @@
 //! the inner mic; noise reduction is outer / inner. They differ by the
 //! open-ear gain, which [`OutsideModel::open_ear`] gives exactly.
 
-use super::sim::TipPreset;
+use super::ear::{Fit, SimRig, TipPreset};
 use crate::acoustics::Leak;
 use crate::dsp::biquad::{chain_response, AnalogBiquad, Biquad};
 use crate::dsp::{from_db, Complex64};
@@ -208,14 +208,14 @@ pub struct IsolationRecordings {
     pub outer: Vec<f32>,
 }
 
-impl super::sim::SimRig {
+impl SimRig {
     /// The outside-noise model of this insertion.
     pub fn outside_model(&self) -> OutsideModel {
         let body = self
             .config()
             .tip_body
             .unwrap_or_else(|| match self.config().fit {
-                super::sim::Fit::Preset(p) => p.body(),
+                Fit::Preset(p) => p.body(),
                 _ => TipPreset::SiliconeM.body(),
             });
         OutsideModel::new(body, self.leak())

@@ -1,0 +1,15 @@
+//! The simulated rig, seeded and deterministic, with exact truth:
+//!
+//! | module | what it simulates |
+//! |---|---|
+//! | [`ear`] | the IEM driver, the ear canal or coupler with its leak, the microphone ([`SimRig`]) |
+//! | [`outside`] | outside noise through the tip body and the leak (isolation) |
+//! | [`faults`] | the sim behind the sound card's streaming steps, with the faults real rigs have |
+//!
+//! The ear's types are re-exported here (`rig::sim::SimRig`).
+
+pub mod ear;
+pub mod faults;
+pub mod outside;
+
+pub use ear::{Driver, Fit, Latency, LeakStats, NoiseLevel, SimConfig, SimRig, TipPreset};
