@@ -560,11 +560,9 @@ fn segment_lags(y: &[f64], x: &[f64], fs: f64, fft: &FftCache, seg_s: f64) -> Op
             let at = (s as f64 + centre).round().max(0.0) as usize;
             let from = at.saturating_sub(w);
             let to = (at + seg + w).min(y.len());
+            // a peak on the edge of a narrow window may lie outside it
             match best(&x[s..s + seg], from, to) {
-                Some((c, k, rho)) if rho >= 0.2 && k > 0 && k + 1 < c.len() => {
-                    Some(from as f64 + refine_peak(&c, k) - s as f64)
-                }
-                Some((c, k, rho)) if rho >= 0.2 && w == full => {
+                Some((c, k, rho)) if rho >= 0.2 && (w == full || (k > 0 && k + 1 < c.len())) => {
                     Some(from as f64 + refine_peak(&c, k) - s as f64)
                 }
                 _ => None,

@@ -105,8 +105,7 @@ impl StimulusKind {
                     }
                 };
                 let peak = crate::dsp::from_db(p.level_dbfs) as f32;
-                // f32 storage is exact; 16-bit files are within 2^-16 of full scale.
-                let tolerance = 1e-3 * peak + 2f32.powi(-15);
+                let tolerance = description_tolerance(peak);
                 let worst = (0..samples.len())
                     .step_by(8)
                     .chain([lead, lead + n - 1, samples.len() - 1])
@@ -134,6 +133,13 @@ impl StimulusKind {
             StimulusKind::External => "external signal",
         }
     }
+}
+
+/// How far a file's samples may stray from the signal its description
+/// makes (peak `peak`): f32 storage is exact, 16-bit files are within 2^-16
+/// of full scale.
+pub(crate) fn description_tolerance(peak: f32) -> f32 {
+    1e-3 * peak + 2f32.powi(-15)
 }
 
 /// A test signal: mono samples at a sample rate, with how it was made.

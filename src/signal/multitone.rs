@@ -150,8 +150,7 @@ impl MultitoneParams {
 pub(crate) fn check_samples(p: &MultitoneParams, samples: &[f32]) -> Result<(), (f32, f32)> {
     let n = p.frame_len();
     let peak = from_db(p.level_dbfs) as f32;
-    // f32 storage is exact; 16-bit files are within 2^-16 of full scale.
-    let tolerance = 1e-3 * peak + 2f32.powi(-15);
+    let tolerance = super::description_tolerance(peak);
     let found_peak = samples.iter().fold(0f32, |m, v| m.max(v.abs()));
     let mut worst = (found_peak - peak).abs();
     if let Some(repeats) = samples.get(n..) {
