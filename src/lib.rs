@@ -19,6 +19,7 @@ pub mod dsp;
 pub mod formats;
 pub mod fuzzcheck;
 pub mod interrupt;
+pub mod measure;
 pub mod monitor;
 pub mod report;
 pub mod rig;

@@ -9,6 +9,7 @@
 //! how ALSA reports xruns) are counted; a measurement with any of them is
 //! retried, then refused, never analysed.
 
+use super::channel::Channel;
 use super::{Recording, Rig};
 use crate::signal::Stimulus;
 use anyhow::{bail, Context, Result};
@@ -712,9 +713,9 @@ pub struct LiveStream {
 }
 
 impl LiveStream {
-    /// Append the next `n` frames of input channel `channel` (1-based).
-    pub fn read(&mut self, channel: u16, n: usize, out: &mut Vec<f32>) -> Result<()> {
-        let ch = channel as usize - 1;
+    /// Append the next `n` frames of input channel `channel`.
+    pub fn read(&mut self, channel: Channel, n: usize, out: &mut Vec<f32>) -> Result<()> {
+        let ch = channel.index();
         let want = n * self.in_ch;
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.pending.len() < want {
@@ -944,12 +945,12 @@ pub struct DeviceMonitorSource {
     rig: DeviceRig,
     live: Option<LiveStream>,
     rate: u32,
-    inner_channel: u16,
+    inner_channel: Channel,
 }
 
 impl DeviceMonitorSource {
     /// A source on `rig` at `rate`, reading input channel `inner_channel`.
-    pub fn new(rig: DeviceRig, rate: u32, inner_channel: u16) -> Result<Self> {
+    pub fn new(rig: DeviceRig, rate: u32, inner_channel: Channel) -> Result<Self> {
         rig.check(rate)?;
         Ok(Self {
             rig,

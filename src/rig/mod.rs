@@ -6,8 +6,8 @@
 //! | [`device::DeviceRig`] | a sound card through cpal |
 
 pub mod capture;
+pub mod channel;
 pub mod device;
-pub mod device_measure;
 pub mod faults;
 pub mod outside;
 pub mod sim;
