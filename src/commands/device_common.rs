@@ -61,3 +61,35 @@ pub(crate) fn save_recording(path: &Path, rec: &Recording) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use crate::measure::DevicePlan;
+    use crate::rig::channel::CHANNELS_COUNT_FROM_1;
+    use clap::Parser;
+
+    #[test]
+    fn channel_0_is_refused_on_the_command_line_with_the_one_message() {
+        for flag in [
+            "--driver-channel",
+            "--ambient-channel",
+            "--inner-channel",
+            "--outer-channel",
+            "--loopback-channel",
+        ] {
+            let e = Cli::try_parse_from(["tipfit", "measure", flag, "0"]).unwrap_err();
+            assert!(e.to_string().contains(CHANNELS_COUNT_FROM_1), "{flag}: {e}");
+        }
+        let cli = Cli::try_parse_from(["tipfit", "monitor", "--inner-channel", "2"]).unwrap();
+        let Command::Monitor(a) = cli.command else {
+            panic!("monitor")
+        };
+        let plan = DevicePlan::from(&a.device);
+        assert_eq!(
+            (plan.inner_channel.get(), plan.driver_channel.get()),
+            (2, 1)
+        );
+        assert_eq!(plan.level_dbfs, -20.0);
+    }
+}

@@ -483,3 +483,61 @@ impl Card {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rig::sim::TipPreset;
+
+    fn quick_plan(rig: RigPlan) -> MeasurePlan {
+        MeasurePlan {
+            stimulus: StimulusPlan::single(true, 48_000, 1.0, None),
+            rig,
+            analysis: AnalysisConfig::default(),
+            isolation: None,
+        }
+    }
+
+    fn sim() -> SimPlan {
+        SimPlan {
+            config: SimConfig::preset(TipPreset::Foam),
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn the_sim_names_a_sessions_preset_and_faults_start_at_their_fit() {
+        let faults = FaultPlan {
+            faults: vec!["dropout".parse().unwrap()],
+            from_fit: 2,
+            inner_channel: Channel::FIRST,
+            sync: SyncMode::Auto,
+        };
+        let plan = quick_plan(RigPlan::Sim(sim()).with_faults(faults));
+        let m = Measurer::new(plan, &mut NoOneToAsk).unwrap();
+        let first = m.measure(None, None, &mut ()).unwrap();
+        assert!(first.seal.is_none() && first.quick.is_some());
+        let RigInfo::Sim(s) = &first.rig else {
+            panic!("{:?}", first.rig)
+        };
+        assert_eq!((s.preset, s.seed, &s.streamed), (None, 1, &None));
+        assert_eq!(first.recording.as_ref().unwrap().channels.len(), 1);
+        let tip = Insertion::tip(TipPreset::Earbud, 9);
+        let second = m.measure(Some(tip), None, &mut ()).unwrap();
+        let RigInfo::Sim(s) = &second.rig else {
+            panic!("{:?}", second.rig)
+        };
+        assert_eq!((s.preset, s.seed), (Some(TipPreset::Earbud), 9));
+        assert_eq!(s.streamed.as_ref().map(|f| f.attempts), Some(2));
+        assert!(s.description.contains("(faults: dropout=1)"));
+        assert_eq!(second.recording.as_ref().unwrap().channels.len(), 2);
+        assert!(s.truth.leak_corner_hz.is_some());
+    }
+
+    #[test]
+    fn a_reference_needs_the_sweep() {
+        let m = Measurer::new(quick_plan(RigPlan::Sim(sim())), &mut NoOneToAsk).unwrap();
+        let e = m.reference(None).unwrap_err().to_string();
+        assert!(e.contains("no sweep"), "{e}");
+    }
+}

@@ -270,8 +270,9 @@ impl DevicePlan {
 pub struct IsolationPlan {
     /// The outside noise. On the sim: what the outside speaker plays, its
     /// level at the outer mic (dBFS RMS), its duration and the mics' floor.
-    /// On a sound card: pink noise of this duration on the ambient channel
-    /// at this RMS level (kept 12 dB below the output ceiling).
+    /// On a sound card: pink noise of this duration on the ambient channel,
+    /// 10 dB below the stimulus's peak level and at least 12 dB below the
+    /// output ceiling (the level here is the sim's only).
     pub noise: OutsideNoise,
     /// On the sim: both methods (insertion loss and noise reduction) and
     /// the true insertion loss; otherwise insertion loss only. A sound card

@@ -587,6 +587,35 @@ preset = "foam"
     }
 
     #[test]
+    fn device_settings_become_a_plan_and_channel_0_is_refused() {
+        let text =
+            format!("rig = \"device\"\n{MINIMAL}[measurements]\nisolation = false\n[device]\ninner_channel = 2\nsync = \"off\"\n");
+        let c = SessionConfig::parse(&text).unwrap();
+        let plan = c.measure_plan().unwrap();
+        match &plan.rig {
+            RigPlan::Device(d) => {
+                assert_eq!((d.inner_channel.get(), d.sync), (2, SyncMode::Off));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(plan.analysis.clock, ClockCheck::Off);
+        let e = SessionConfig::parse(&text.replace("= 2", "= 0"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(crate::rig::channel::CHANNELS_COUNT_FROM_1),
+            "{e}"
+        );
+        let e = SessionConfig::parse(&text.replace("\"off\"", "\"maybe\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("[device] sync = \"maybe\": give \"auto\", \"on\" or \"off\""),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn bad_values_are_refused_with_the_key() {
         for (extra, key) in [
             ("fits_per_tip = 0\n", "fits_per_tip"),
