@@ -1,6 +1,8 @@
 //! Command-line definitions (clap derive only; no logic here).
 
 use crate::formats::wav::SampleFormat;
+pub use crate::measure::SyncMode;
+use crate::rig::channel::Channel;
 use crate::rig::sim::TipPreset;
 use crate::signal::NoiseColour;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -438,21 +440,6 @@ pub enum RigKind {
     Device,
 }
 
-/// How the player's and the recorder's clocks are matched: sync markers
-/// around the stimulus, or the drift estimated from the recording itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SyncMode {
-    /// Markers where they help (measure: played when input and output are
-    /// different devices; analyze: when the reference has them), else the
-    /// drift is estimated from the recording and corrected.
-    Auto,
-    /// Always markers (measure: played; analyze: the reference must have
-    /// them).
-    On,
-    /// Neither markers nor an estimate: the clocks are not checked.
-    Off,
-}
-
 /// Sound-card options (used with `--rig device`).
 #[derive(Debug, Clone, Args)]
 pub struct DeviceArgs {
@@ -469,29 +456,29 @@ pub struct DeviceArgs {
     /// Output channel that drives the IEM (1 = first).
     #[arg(
         long,
-        default_value_t = 1,
+        default_value_t = Channel::FIRST,
         value_name = "N",
         help_heading = "Sound card"
     )]
-    pub driver_channel: u16,
+    pub driver_channel: Channel,
     /// Output channel of an outside speaker (for isolation).
     #[arg(long, value_name = "N", help_heading = "Sound card")]
-    pub ambient_channel: Option<u16>,
+    pub ambient_channel: Option<Channel>,
     /// Input channel of the coupler or probe (inner) microphone (1 = first).
     #[arg(
         long,
-        default_value_t = 1,
+        default_value_t = Channel::FIRST,
         value_name = "N",
         help_heading = "Sound card"
     )]
-    pub inner_channel: u16,
+    pub inner_channel: Channel,
     /// Input channel of an outer microphone (for isolation).
     #[arg(long, value_name = "N", help_heading = "Sound card")]
-    pub outer_channel: Option<u16>,
+    pub outer_channel: Option<Channel>,
     /// Input channel wired straight from the driver output (a loopback
     /// cable): the latency is read from it instead of the acoustic path.
     #[arg(long, value_name = "N", help_heading = "Sound card")]
-    pub loopback_channel: Option<u16>,
+    pub loopback_channel: Option<Channel>,
     /// Stimulus peak level on the sound card, dBFS (moderate by default: a
     /// probe microphone may sit in someone's ear).
     #[arg(long, default_value_t = -20.0, allow_hyphen_values = true, value_name = "DBFS", help_heading = "Level safety")]

@@ -103,7 +103,11 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         "reference": a.reference.display().to_string(),
     });
     let source = format!("{} channel {}", a.recording.display(), a.channel);
-    emit(&m, extra, "", &a.analysis, &source)
+    let extra = super::Extra {
+        doc: extra,
+        ..super::Extra::default()
+    };
+    emit(&m, extra, &a.analysis, &source)
 }
 
 /// The reference written with sync markers (`tipfit signal ...

@@ -2,14 +2,15 @@
 //! config folder (see [`crate::calibration`]).
 
 use super::channel;
-use super::device_common::{check_level, input_channel, open_rig, use_sync};
+use super::device_common::TerminalConfirm;
 use crate::analysis::{AnalysisConfig, Analyzer};
 use crate::calibration::{now, read_calibrator, Calibration, LoopbackCal, SplCal};
 use crate::cli::{CalibrateCommand, CalibrateLoopbackArgs, CalibrateShowArgs, CalibrateSplArgs};
 use crate::dsp::grid::Smoothing;
-use crate::dsp::sync::{measure_and_correct, with_markers_spec, MarkerSpec};
 use crate::formats::wav::read_wav;
-use crate::rig::device::Playback;
+use crate::measure::device::{check_level, open_rig, use_markers};
+use crate::measure::take::{self, StreamSetup};
+use crate::measure::DevicePlan;
 use crate::rig::Rig;
 use crate::signal::SweepParams;
 use anyhow::{bail, Context, Result};
@@ -49,26 +50,19 @@ fn spl(a: CalibrateSplArgs) -> Result<()> {
         }
         None => {
             // Record only: the output plays silence.
-            let mut rig = open_rig(&a.device, -60.0, vec![a.device.inner_channel], a.rate)?;
+            let dev = DevicePlan::from(&a.device);
+            let mut rig = open_rig(&dev, -60.0, &[dev.inner_channel], a.rate)?;
             eprintln!(
                 "{}: recording the calibrator for {} s on input channel {}...",
                 rig.describe(),
                 a.seconds,
-                a.device.inner_channel
+                dev.inner_channel
             );
-            let silence = vec![0f32; (a.seconds * a.rate as f64) as usize];
-            let rec = rig.play_and_record_all(
-                &Playback {
-                    driver: silence,
-                    ..Playback::default()
-                },
-                a.rate,
-            )?;
-            let x = input_channel(&rec, a.device.inner_channel, "--inner-channel", &rig)?.to_vec();
+            let (x, rate) = take::record_input(&mut rig, dev.inner_channel, a.seconds, a.rate)?;
             (
                 x,
-                rec.rate,
-                format!("{} channel {}", rig.names().0, a.device.inner_channel),
+                rate,
+                format!("{} channel {}", rig.names().0, dev.inner_channel),
             )
         }
     };
@@ -96,53 +90,32 @@ fn spl(a: CalibrateSplArgs) -> Result<()> {
 }
 
 fn loopback(a: CalibrateLoopbackArgs) -> Result<()> {
-    let dev = &a.device;
+    let dev = DevicePlan::from(&a.device);
     let (mut cal, path) = Calibration::load()?;
-    let ceiling = check_level(dev, dev.level, &cal)?;
+    let ceiling = check_level(&dev, dev.level_dbfs, &cal, &mut TerminalConfirm)?;
     let stimulus = SweepParams {
         duration_s: a.duration,
-        level_dbfs: dev.level,
+        level_dbfs: dev.level_dbfs,
         ..SweepParams::at_rate(a.rate)
     }
     .generate()?;
-    let mut rig = open_rig(dev, ceiling, vec![dev.inner_channel], a.rate)?;
-    let marked = use_sync(dev, &rig).then(|| {
-        with_markers_spec(
-            &stimulus,
-            &MarkerSpec {
-                level_dbfs: dev.level.min(-12.0),
-                gap_s: 0.5,
-                trail_s: 0.5,
-                ..MarkerSpec::default()
-            },
-        )
-    });
-    let played = marked.as_ref().map_or(&stimulus, |m| &m.stimulus);
+    let mut rig = open_rig(&dev, ceiling, &[dev.inner_channel], a.rate)?;
+    let setup = StreamSetup {
+        inner: dev.inner_channel,
+        markers: use_markers(dev.sync, &rig),
+        level_dbfs: dev.level_dbfs,
+    };
     eprintln!(
         "{}: measuring the sound card (cable from output channel {} to input channel {})...",
         rig.describe(),
         dev.driver_channel,
         dev.inner_channel
     );
-    let rec = rig.play_and_record_all(
-        &Playback {
-            driver: played.samples.clone(),
-            ..Playback::default()
-        },
-        a.rate,
-    )?;
-    let x = input_channel(&rec, dev.inner_channel, "--inner-channel", &rig)?;
-    let corrected;
-    let x: &[f32] = match &marked {
-        Some(m) => {
-            let c = measure_and_correct(x, m)
-                .with_context(|| format!("{}: clock sync", rig.describe()))?;
-            eprintln!("clock drift {:+.1} ppm (corrected)", c.estimate.ppm);
-            corrected = c.samples;
-            &corrected
-        }
-        None => x,
-    };
+    let take = take::stream(&mut rig, &setup, &stimulus)?;
+    if let Some(ppm) = take.clock_ppm {
+        eprintln!("clock drift {ppm:+.1} ppm (corrected)");
+    }
+    let (x, rec) = (take.inner(), &take.recording);
     let cfg = AnalysisConfig {
         smoothing: Smoothing::Octave(12),
         ..AnalysisConfig::default()

@@ -1,23 +1,36 @@
-//! `tipfit measure`: play a stimulus on a rig, analyse the recording.
+//! `tipfit measure`: the options become a [`MeasurePlan`], the measuring
+//! layer plays and analyses, and this prints or saves what it gave.
+//!
+//! On a sound card: stored calibration and level safety first, then the
+//! rig; the stimulus (with sync markers when the clocks are separate) is
+//! played on the driver channel and every needed input channel recorded;
+//! the inner channel is checked for silence and clipping, put on the
+//! player's clock, corrected by the mic and sound-card calibrations, and
+//! analysed like a sim recording.
 
-use super::device_common::save_recording;
-use super::{emit, prepare};
+use super::device_common::{save_recording, TerminalConfirm};
+use super::{emit, prepare, Extra};
 use crate::acoustics::Leak;
-use crate::analysis::isolation::{insertion_loss, noise_reduction};
-use crate::analysis::Analyzer;
-use crate::cli::MeasureArgs;
-use crate::dsp::bands::third_octaves;
-use crate::dsp::fft::FftCache;
+use crate::analysis::isolation::BandTable;
+use crate::analysis::{AnalysisConfig, ClockCheck};
+use crate::cli::{MeasureArgs, RigKind, SyncMode};
 use crate::formats::wav::{write_wav, SampleFormat};
-use crate::rig::outside::{truth_band_db, OutsideNoise};
-use crate::rig::sim::{Driver, Fit, Latency, NoiseLevel, SimConfig, SimRig};
-use crate::rig::Rig;
-use crate::signal::{MultitoneParams, Stimulus, SweepParams};
+use crate::measure::{
+    DeviceInfo, FaultPlan, IsolationMeasured, IsolationPlan, MeasurePlan, Measurer, Observer,
+    Playing, Recorded, RigInfo, RigPlan, SimPlan, StimulusPlan,
+};
+use crate::rig::channel::Channel;
+use crate::rig::outside::OutsideNoise;
+use crate::rig::sim::{Driver, Fit, Latency, NoiseLevel, SimConfig};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::quick::QUICK_DURATION_S;
+/// Duration of the isolation noise on a sound card, s.
+const DEVICE_ISOLATION_S: f64 = 5.0;
+
+/// Ambient noises for the safe-listening estimate: name, octave levels.
+type Ambients = Vec<(String, [f64; 8])>;
 
 pub fn run(a: MeasureArgs) -> Result<()> {
     let isolation_files = a.save_isolation.as_deref().map(isolation_paths);
@@ -32,127 +45,246 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         )
         .collect();
     let (reference, mut cfg) = prepare(&a.analysis, &saved)?;
-    if a.device.sync == crate::cli::SyncMode::Off {
+    if a.device.sync == SyncMode::Off {
         // --sync off: no markers, and no drift estimated from the recording
-        cfg.clock = crate::analysis::ClockCheck::Off;
+        cfg.clock = ClockCheck::Off;
     }
-    if a.rig == crate::cli::RigKind::Device {
-        if a.save_isolation.is_some() {
-            anyhow::bail!("--save-isolation is for the sim; on a sound card use --save-recording (it keeps every input channel)");
-        }
-        return super::measure_device::run(&a, reference, cfg);
-    }
-    if !a.fault.is_empty() {
-        if a.isolation {
-            bail!("--fault works on the seal measurement (sweep or --quick), not with --isolation");
-        }
-        return measure_with_faults(&a, reference, cfg);
-    }
-    let noise = outside_noise(&a)?;
-    let ambient = if a.isolation {
-        super::isolation::ambients(&a.ambient)?
-    } else {
-        Vec::new()
+    let (plan, ambient) = plan(&a, cfg)?;
+    let measurer = Measurer::new(plan, &mut TerminalConfirm)?;
+    let mut saver = Saver {
+        recording: a.save_recording.as_deref(),
+        isolation: isolation_files.as_ref(),
+        every_channel: measurer.plan().rig.streams(),
     };
-    let config = sim_config(&a)?;
-    let mut rig = SimRig::new(config, a.seed);
-    let stimulus = stimulus(&a)?;
-    let recording = rig.play_and_record(&stimulus)?;
-    if let Some(path) = &a.save_recording {
-        write_wav(
-            path,
-            &recording.channels,
-            recording.rate,
-            SampleFormat::F32,
-            None,
-        )?;
-        eprintln!("saved the recording to {}", path.display());
+    let measured = measurer.measure(None, reference.as_ref(), &mut saver)?;
+    let m = measured
+        .response()
+        .context("the plan measures a response")?;
+    let mut extra = Extra {
+        truth_corner_hz: measured.rig.truth_corner_hz(),
+        ..Extra::default()
+    };
+    match &measured.rig {
+        RigInfo::Sim(_) => extra.doc = json!({ "rig": measured.rig }),
+        RigInfo::Device(d) => device_output(d, m.latency_s, &mut extra),
     }
-    let m = Analyzer::new()
-        .analyse(
-            &recording.channels[0],
-            recording.rate,
-            &stimulus,
-            reference.as_ref(),
-            &cfg,
-        )
-        .with_context(|| format!("{}: the measurement cannot be analysed", rig.describe()))?;
-    let leak = rig.leak();
-    let mut extra = json!({
-        "rig": {
-            "kind": "sim",
-            "description": rig.describe(),
-            "seed": a.seed,
-            "truth": {
-                "leak_f0_hz": leak.map(|l| l.f0_hz),
-                "leak_zeta": leak.map(|l| l.zeta),
-                "leak_corner_hz": leak.map(|l| l.corner_hz()),
-            }
-        }
-    });
-    let mut text = String::new();
-    if let Some(noise) = noise {
-        let (mut doc, t) = measure_isolation(
-            &mut rig,
-            &noise,
-            recording.rate,
-            isolation_files.as_ref(),
-            &ambient,
-        )?;
-        extra["isolation"] = doc["isolation"].take();
-        extra["safe_listening"] = doc["safe_listening"].take();
-        text = t;
+    if let Some(iso) = &measured.isolation {
+        isolation_output(iso, &ambient, &mut extra)?;
     }
-    emit(&m, extra, &text, &a.analysis, &rig.describe())
+    emit(m, extra, &a.analysis, measured.rig.description())
 }
 
-/// A sim measurement with injected faults: the sim streams like a sound
-/// card and goes through the device rig's steps (retries, sync markers,
-/// channel checks), so what a user sees here is what a real rig gives.
-fn measure_with_faults(
-    a: &MeasureArgs,
-    reference: Option<crate::analysis::FrequencyResponse>,
-    cfg: crate::analysis::AnalysisConfig,
-) -> Result<()> {
-    use crate::rig::capture::Recorder;
-    use crate::rig::device_measure::DeviceSetup;
-    use crate::rig::faults::SimRecorder;
-    let sim = SimRig::new(sim_config(a)?, a.seed);
-    let leak = sim.leak();
-    let mut recorder = SimRecorder::new(sim, a.fault.clone());
-    recorder.max_level_dbfs = 0.0;
-    let sync = super::device_common::use_sync(&a.device, &recorder);
-    let stimulus = stimulus(a)?;
-    let peak = stimulus.samples.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let mut setup = DeviceSetup {
-        rig: recorder,
-        inner_channel: a.device.inner_channel,
-        loopback_channel: None,
-        sync,
-        level_dbfs: crate::dsp::db(peak as f64),
+/// The plan of `a` (options checked before anything plays), and the
+/// ambients of the safe-listening estimate.
+fn plan(a: &MeasureArgs, analysis: AnalysisConfig) -> Result<(MeasurePlan, Ambients)> {
+    let device = a.rig == RigKind::Device;
+    let mut ambient = Vec::new();
+    let isolation = match (a.isolation, device) {
+        (false, _) => None,
+        (true, true) => {
+            if a.save_isolation.is_some() {
+                bail!("--save-isolation is for the sim; on a sound card use --save-recording (it keeps every input channel)");
+            }
+            if a.device.ambient_channel.is_none() || a.device.outer_channel.is_none() {
+                bail!("--isolation on a sound card needs an outside speaker and an outer mic: give --ambient-channel and --outer-channel (the noise-reduction method)");
+            }
+            Some(IsolationPlan {
+                noise: OutsideNoise {
+                    duration_s: DEVICE_ISOLATION_S,
+                    ..OutsideNoise::default()
+                },
+                both_methods: false,
+            })
+        }
+        (true, false) => {
+            if !a.fault.is_empty() {
+                bail!("--fault works on the seal measurement (sweep or --quick), not with --isolation");
+            }
+            let noise = outside_noise(a)?;
+            ambient = super::isolation::ambients(&a.ambient)?;
+            Some(IsolationPlan {
+                noise,
+                both_methods: true,
+            })
+        }
     };
-    let r = setup.measure(&stimulus, &Analyzer::new(), reference.as_ref(), &cfg)?;
-    if let Some(path) = &a.save_recording {
-        save_recording(path, &r.recording)?;
-    }
-    let describe = Recorder::describe(&setup.rig);
-    let faults: Vec<String> = a.fault.iter().map(ToString::to_string).collect();
-    let extra = json!({
-        "rig": {
-            "kind": "sim",
-            "description": describe,
-            "seed": a.seed,
-            "faults": faults,
-            "attempts": setup.rig.attempt,
-            "sync": r.clock_ppm.map(|ppm| json!({ "clock_ppm": ppm })),
-            "truth": {
-                "leak_f0_hz": leak.map(|l| l.f0_hz),
-                "leak_zeta": leak.map(|l| l.zeta),
-                "leak_corner_hz": leak.map(|l| l.corner_hz()),
+    let rig = match device {
+        true => RigPlan::Device((&a.device).into()),
+        false => {
+            let sim = SimPlan {
+                config: sim_config(a)?,
+                seed: a.seed,
+            };
+            match a.fault.is_empty() {
+                true => RigPlan::Sim(sim),
+                false => RigPlan::SimFaults(
+                    sim,
+                    FaultPlan {
+                        faults: a.fault.clone(),
+                        from_fit: 1,
+                        inner_channel: a.device.inner_channel,
+                        sync: a.device.sync,
+                    },
+                ),
             }
         }
+    };
+    let level = device.then_some(a.device.level);
+    let plan = MeasurePlan {
+        stimulus: StimulusPlan::single(a.quick, a.rate, a.duration, level),
+        rig,
+        analysis,
+        isolation,
+    };
+    Ok((plan, ambient))
+}
+
+/// Saves the recordings `--save-recording` and `--save-isolation` ask for
+/// as soon as they are made, and says what a sound card plays.
+struct Saver<'a> {
+    recording: Option<&'a Path>,
+    isolation: Option<&'a (PathBuf, PathBuf)>,
+    every_channel: bool,
+}
+
+impl Observer for Saver<'_> {
+    fn playing(&mut self, what: Playing<'_>) {
+        match what {
+            Playing::Stimulus {
+                rig,
+                duration_s,
+                level_dbfs,
+                channel,
+            } => eprintln!(
+                "{rig}: playing {duration_s:.1} s at {level_dbfs} dBFS peak on output channel {channel}"
+            ),
+            Playing::Isolation { rig, channel } => eprintln!(
+                "{rig}: isolation, pink noise on output channel {}",
+                channel.map_or(0, Channel::get)
+            ),
+        }
+    }
+
+    fn recorded(&mut self, what: Recorded<'_>) -> Result<()> {
+        match what {
+            Recorded::Stimulus(rec) => {
+                let Some(path) = self.recording else {
+                    return Ok(());
+                };
+                if self.every_channel {
+                    return save_recording(path, rec);
+                }
+                write_wav(path, &rec.channels, rec.rate, SampleFormat::F32, None)?;
+                eprintln!("saved the recording to {}", path.display());
+            }
+            Recorded::SimIsolation(rec) => {
+                let Some((open, occluded)) = self.isolation else {
+                    return Ok(());
+                };
+                let (one, two) = (
+                    std::slice::from_ref(&rec.open),
+                    [rec.occluded.clone(), rec.outer.clone()],
+                );
+                write_wav(open, one, rec.rate, SampleFormat::F32, None)?;
+                write_wav(occluded, &two, rec.rate, SampleFormat::F32, None)?;
+                eprintln!(
+                    "saved {} and {} (channel 1 inner, 2 outer)",
+                    open.display(),
+                    occluded.display()
+                );
+            }
+            Recorded::DeviceIsolation(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// A sound card's rig and calibration in the output.
+fn device_output(d: &DeviceInfo, latency_s: f64, extra: &mut Extra) {
+    let cal = &d.calibration;
+    extra.doc = json!({
+        "rig": {
+            "kind": "device",
+            "description": d.description,
+            "input": d.input,
+            "output": d.output,
+            "driver_channel": d.driver_channel,
+            "inner_channel": d.inner_channel,
+            "level_dbfs": d.level_dbfs,
+            "max_level_dbfs": d.max_level_dbfs,
+            "sync": d.clock_ppm.map(|ppm| json!({ "clock_ppm": ppm })),
+            "sound_card_latency_s": d.sound_card_latency_s,
+            "dropouts": 0,
+        },
+        "calibration": {
+            "file": cal.file,
+            "applied": cal.lines,
+            "spl": cal.spl,
+        },
     });
-    emit(&r.measurement, extra, "", &a.analysis, &describe)
+    extra.spl_offset_db = cal.spl.as_ref().map(|s| s.offset_db);
+    if let Some(l) = d.sound_card_latency_s {
+        extra.text += &format!(
+            "  latency        {:.1} ms sound card, {:.2} ms acoustic\n",
+            l * 1e3,
+            (latency_s - l) * 1e3
+        );
+    }
+    for l in &cal.lines {
+        extra.text += &format!("  calibration    {l}\n");
+    }
+}
+
+/// Isolation in the output: on the sim both methods, the truth and the
+/// safe-listening estimate; on a sound card noise reduction.
+fn isolation_output(
+    iso: &IsolationMeasured,
+    ambient: &[(String, [f64; 8])],
+    extra: &mut Extra,
+) -> Result<()> {
+    let mark = |t: &BandTable, i: usize| if t.floor_limited[i] { ">=" } else { "" };
+    let (il, nr) = match (&iso.insertion_loss, &iso.noise_reduction) {
+        (Some(il), Some(nr)) => (il, nr),
+        (None, Some(nr)) => {
+            extra.doc["isolation"] = json!({ "noise_reduction": nr });
+            extra.text += "  isolation      octave band: noise reduction, dB\n";
+            for i in 0..nr.octave.centre_hz.len() {
+                extra.text += &format!(
+                    "    {:>6} Hz  {}{:.1}\n",
+                    nr.octave.centre_hz[i],
+                    mark(&nr.octave, i),
+                    nr.octave.attenuation_db[i]
+                );
+            }
+            return Ok(());
+        }
+        _ => bail!("the isolation holds no noise reduction"),
+    };
+    extra.doc["isolation"] = json!({
+        "insertion_loss": il,
+        "noise_reduction": nr,
+        "truth_third_octave_insertion_loss_db": iso.truth_third_octave_db,
+    });
+    let mut text =
+        String::from("  isolation      octave band: insertion loss / noise reduction, dB\n");
+    for i in 0..il.octave.centre_hz.len() {
+        text += &format!(
+            "    {:>6} Hz  {}{:.1} / {}{:.1}\n",
+            il.octave.centre_hz[i],
+            mark(&il.octave, i),
+            il.octave.attenuation_db[i],
+            mark(&nr.octave, i),
+            nr.octave.attenuation_db[i]
+        );
+    }
+    for w in il.warnings.iter().chain(&nr.warnings) {
+        text += &format!("  warning: {w}\n");
+    }
+    let (listening, listening_text) = super::isolation::safe_listening_report(&il.octave, ambient);
+    extra.doc["safe_listening"] = listening;
+    extra.text += &text;
+    extra.text += &listening_text;
+    Ok(())
 }
 
 /// The two files `--save-isolation PREFIX` writes.
@@ -167,107 +299,15 @@ fn isolation_paths(prefix: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
-fn outside_noise(a: &MeasureArgs) -> Result<Option<OutsideNoise>> {
-    if !a.isolation {
-        return Ok(None);
-    }
+fn outside_noise(a: &MeasureArgs) -> Result<OutsideNoise> {
     if !(-80.0..=-3.0).contains(&a.outside_level) || !(-200.0..=-10.0).contains(&a.mic_floor) {
         bail!("--outside-level must be -80..-3 dBFS and --mic-floor -200..-10 dBFS");
     }
-    Ok(Some(OutsideNoise {
+    Ok(OutsideNoise {
         signal: a.outside_signal,
         level_dbfs: a.outside_level,
         floor_dbfs: a.mic_floor,
         ..OutsideNoise::default()
-    }))
-}
-
-/// Isolation on the sim: both methods, JSON and a compact octave table.
-fn measure_isolation(
-    rig: &mut SimRig,
-    noise: &OutsideNoise,
-    rate: u32,
-    save: Option<&(PathBuf, PathBuf)>,
-    ambient: &[(String, [f64; 8])],
-) -> Result<(serde_json::Value, String)> {
-    let rec = rig.record_isolation(noise, rate);
-    if let Some((open, occluded)) = save {
-        write_wav(
-            open,
-            std::slice::from_ref(&rec.open),
-            rate,
-            SampleFormat::F32,
-            None,
-        )?;
-        write_wav(
-            occluded,
-            &[rec.occluded.clone(), rec.outer.clone()],
-            rate,
-            SampleFormat::F32,
-            None,
-        )?;
-        eprintln!(
-            "saved {} and {} (channel 1 inner, 2 outer)",
-            open.display(),
-            occluded.display()
-        );
-    }
-    let f64s = |x: &[f32]| -> Vec<f64> { x.iter().map(|&v| v as f64).collect() };
-    let fft = FftCache::new();
-    let what = || format!("{}: isolation", rig.describe());
-    let il =
-        insertion_loss(&f64s(&rec.open), &f64s(&rec.occluded), rate, &fft).with_context(what)?;
-    let nr =
-        noise_reduction(&f64s(&rec.outer), &f64s(&rec.occluded), rate, &fft).with_context(what)?;
-    let filters = rig.outside_model().filters(rate as f64);
-    let truth: Vec<f64> = third_octaves(0.45 * rate as f64)
-        .iter()
-        .map(|b| truth_band_db(&filters, b.lower_hz, b.upper_hz, true))
-        .collect();
-    let mut text =
-        String::from("  isolation      octave band: insertion loss / noise reduction, dB\n");
-    for i in 0..il.octave.centre_hz.len() {
-        let mark =
-            |t: &crate::analysis::isolation::BandTable| if t.floor_limited[i] { ">=" } else { "" };
-        text += &format!(
-            "    {:>6} Hz  {}{:.1} / {}{:.1}\n",
-            il.octave.centre_hz[i],
-            mark(&il.octave),
-            il.octave.attenuation_db[i],
-            mark(&nr.octave),
-            nr.octave.attenuation_db[i]
-        );
-    }
-    for w in il.warnings.iter().chain(&nr.warnings) {
-        text += &format!("  warning: {w}\n");
-    }
-    let (listening, listening_text) = super::isolation::safe_listening_report(&il.octave, ambient);
-    text += &listening_text;
-    let doc = json!({
-        "isolation": {
-            "insertion_loss": il,
-            "noise_reduction": nr,
-            "truth_third_octave_insertion_loss_db": truth,
-        },
-        "safe_listening": listening,
-    });
-    Ok((doc, text))
-}
-
-fn stimulus(a: &MeasureArgs) -> Result<Stimulus> {
-    Ok(if a.quick {
-        MultitoneParams {
-            rate: a.rate,
-            duration_s: QUICK_DURATION_S,
-            ..MultitoneParams::default()
-        }
-        .generate()?
-    } else {
-        SweepParams {
-            duration_s: a.duration,
-            ..SweepParams::at_rate(a.rate)
-        }
-        .generate()?
     })
 }
 

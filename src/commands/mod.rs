@@ -4,12 +4,11 @@ mod analyze;
 mod calibrate;
 mod compare;
 mod demo;
-pub(crate) mod device_common;
+mod device_common;
 mod devices;
 mod import;
 mod isolation;
 mod measure;
-mod measure_device;
 mod monitor;
 mod rating;
 mod report;
@@ -167,16 +166,28 @@ pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
     }
 }
 
+/// What a command adds to a measurement's output.
+#[derive(Debug, Default)]
+pub(crate) struct Extra {
+    /// More members of the JSON document.
+    pub doc: serde_json::Value,
+    /// More lines of the summary.
+    pub text: String,
+    /// The SPL calibration's offset when levels are in dB SPL (for the REW
+    /// text's level comment).
+    pub spl_offset_db: Option<f64>,
+    /// The sim's true leak corner (the summary names it).
+    pub truth_corner_hz: Option<f64>,
+}
+
 /// Write what the user asked for: JSON or summary on stdout, REW text.
-pub(crate) fn emit(
-    m: &Measurement,
-    extra: serde_json::Value,
-    extra_text: &str,
-    args: &AnalysisArgs,
-    source: &str,
-) -> Result<()> {
-    let mut extra = extra;
-    let mut extra_text = extra_text.to_string();
+pub(crate) fn emit(m: &Measurement, extra: Extra, args: &AnalysisArgs, source: &str) -> Result<()> {
+    let Extra {
+        doc: mut extra,
+        text: mut extra_text,
+        spl_offset_db: spl,
+        truth_corner_hz,
+    } = extra;
     if let Some(path) = &args.mic_cal {
         let line = format!("microphone calibration {} subtracted", path.display());
         extra_text += &format!("  calibration    {line}\n");
@@ -186,7 +197,6 @@ pub(crate) fn emit(
         extra["calibration"]["mic_cal"] = serde_json::json!(path);
     }
     if let Some(path) = &args.export_txt {
-        let spl = extra["calibration"]["spl"]["offset_db"].as_f64();
         let mut comments = vec![
             format!("Frequency response exported by tipfit {}", m.tipfit_version),
             format!("Source: {source}"),
@@ -212,7 +222,10 @@ pub(crate) fn emit(
         }
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}{extra_text}", summary::render(m, source, &extra));
+        print!(
+            "{}{extra_text}",
+            summary::render(m, source, truth_corner_hz)
+        );
     }
     Ok(())
 }

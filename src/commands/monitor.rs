@@ -6,12 +6,15 @@
 //! `--duration` ends with status 0.
 
 use crate::analysis::seal::{SealConfig, Verdict};
+use crate::calibration::Calibration;
 use crate::cli::{MonitorArgs, RigKind};
 use crate::dsp::fft::FftCache;
+use crate::measure::DevicePlan;
 use crate::monitor::{
     self, FrameAnalyser, MonitorSettings, MonitorSource, Schedule, ScheduledFit, SimMonitorConfig,
     SimMonitorSource, Summary, Update,
 };
+use crate::signal::RATE_RANGE_HZ;
 use anyhow::{bail, Result};
 use std::io::{IsTerminal, Write};
 
@@ -26,9 +29,12 @@ pub fn run(a: MonitorArgs) -> Result<()> {
         .as_deref()
         .map(super::load_reference)
         .transpose()?;
-    let mut source: Box<dyn MonitorSource> = match a.rig {
-        RigKind::Sim => Box::new(sim_source(&a)?),
-        RigKind::Device => open_device(&a)?,
+    let (mut source, cal): (Box<dyn MonitorSource>, _) = match a.rig {
+        RigKind::Sim => (Box::new(sim_source(&a)?), None),
+        RigKind::Device => {
+            let (source, cal) = open_device(&a)?;
+            (source, Some(cal))
+        }
     };
     let rate = source.rate();
     let (params, period) = monitor::multitone(rate, a.device.level)?;
@@ -47,10 +53,9 @@ pub fn run(a: MonitorArgs) -> Result<()> {
             path.display()
         );
     }
-    if a.rig == RigKind::Device {
-        let (cal, _) = super::device_common::calibration(&a.device)?;
+    if let Some(cal) = &cal {
         let mut cfg = crate::analysis::AnalysisConfig::default();
-        for line in crate::rig::device_measure::apply_calibration(&cal, rate, &mut cfg) {
+        for line in crate::measure::device::apply_calibration(cal, rate, &mut cfg) {
             eprintln!("calibration: {line}");
         }
         corrections.extend(cfg.corrections);
@@ -128,8 +133,13 @@ fn validate(a: &MonitorArgs) -> Result<()> {
             bail!("--duration {d}: give a positive number of seconds");
         }
     }
-    if !(8_000..=192_000).contains(&a.rate) {
-        bail!("--rate {}: give 8000 to 192000 Hz", a.rate);
+    if !RATE_RANGE_HZ.contains(&a.rate) {
+        bail!(
+            "--rate {}: give {} to {} Hz",
+            a.rate,
+            RATE_RANGE_HZ.start(),
+            RATE_RANGE_HZ.end()
+        );
     }
     if a.rig == RigKind::Device && (a.schedule.is_some() || a.fast) {
         bail!("--schedule and --fast are for the simulated ear (--rig sim); a real ear changes when you move the tip");
@@ -153,17 +163,16 @@ fn sim_source(a: &MonitorArgs) -> Result<SimMonitorSource> {
 }
 
 /// The sound card: level safety and the stored ceiling first, then the
-/// looping stream on the driver channel.
-fn open_device(a: &MonitorArgs) -> Result<Box<dyn MonitorSource>> {
-    use super::device_common::{calibration, check_level, open_rig};
-    let (cal, _) = calibration(&a.device)?;
-    let ceiling = check_level(&a.device, a.device.level, &cal)?;
-    let rig = open_rig(&a.device, ceiling, vec![a.device.inner_channel], a.rate)?;
-    Ok(Box::new(crate::monitor::DeviceMonitorSource::new(
-        rig,
-        a.rate,
-        a.device.inner_channel,
-    )?))
+/// looping stream on the driver channel; and the stored calibration.
+fn open_device(a: &MonitorArgs) -> Result<(Box<dyn MonitorSource>, Calibration)> {
+    use crate::measure::device::{check_level, open_rig, stored_calibration};
+    let dev = DevicePlan::from(&a.device);
+    let (cal, _) = stored_calibration(&dev)?;
+    let confirm = &mut super::device_common::TerminalConfirm;
+    let ceiling = check_level(&dev, dev.level_dbfs, &cal, confirm)?;
+    let rig = open_rig(&dev, ceiling, &[dev.inner_channel], a.rate)?;
+    let source = crate::monitor::DeviceMonitorSource::new(rig, a.rate, dev.inner_channel)?;
+    Ok((Box::new(source), cal))
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -1,12 +1,15 @@
 //! `tipfit session run | resume`.
 
 use crate::cli::{SessionCommand, SessionResumeArgs, SessionRunArgs};
+use crate::measure::{FaultPlan, SyncMode};
+use crate::rig::channel::Channel;
+use crate::rig::faults::Fault;
 use crate::session::config::{ReferenceKind, SessionConfig};
 use crate::session::measure::FitMeasurer;
 use crate::session::model::{SessionInfo, SCHEMA_VERSION};
 use crate::session::run::{self, Outcome, TerminalUi};
 use crate::session::store::{self, Store};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
 pub fn run(cmd: SessionCommand) -> Result<()> {
@@ -100,7 +103,11 @@ pub(crate) fn measure(
     cfg: &SessionConfig,
     yes: bool,
 ) -> Result<()> {
-    let measurer = FitMeasurer::new(cfg)?;
+    let measurer = FitMeasurer::with(
+        cfg,
+        sim_faults_from_env()?,
+        &mut super::device_common::TerminalConfirm,
+    )?;
     let total = info.tips.len() * info.fits_per_tip;
     let done = run::done_fits(store.dir(), &info);
     if done == total {
@@ -145,4 +152,40 @@ pub(crate) fn measure(
         }
     }
     Ok(())
+}
+
+/// Fault injection for sessions on the sim (a test hook, like
+/// `TIPFIT_FAIL_WRITE`): `TIPFIT_SIM_FAULT="lost@3"` makes the sim stream
+/// like a sound card with the faults (comma-separated, as `measure --fault`
+/// takes them) from the 3rd fit this process measures on (default 1).
+fn sim_faults_from_env() -> Result<Option<FaultPlan>> {
+    let Ok(v) = std::env::var("TIPFIT_SIM_FAULT") else {
+        return Ok(None);
+    };
+    let (list, from) = match v.rsplit_once('@') {
+        Some((l, n)) => (
+            l,
+            n.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .with_context(|| {
+                    format!("TIPFIT_SIM_FAULT={v}: '@{n}' is not a fit number (1, 2, ...)")
+                })?,
+        ),
+        None => (v.as_str(), 1),
+    };
+    let faults = list
+        .split(',')
+        .map(|f| {
+            f.parse()
+                .map_err(|e: String| anyhow::anyhow!("TIPFIT_SIM_FAULT={v}: {e}"))
+        })
+        .collect::<Result<Vec<Fault>>>()?;
+    Ok(Some(FaultPlan {
+        faults,
+        from_fit: from,
+        inner_channel: Channel::FIRST,
+        sync: SyncMode::Auto,
+    }))
 }

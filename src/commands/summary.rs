@@ -9,8 +9,9 @@ fn nearest(freqs: &[f64], values: &[f64], f: f64) -> Option<(f64, f64)> {
     ((freqs[i] / f).ln().abs() < 0.2).then(|| (freqs[i], values[i]))
 }
 
-/// Render the summary of `m` measured on/from `source`.
-pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> String {
+/// Render the summary of `m` measured on/from `source` (on the sim, whose
+/// true leak corner is `truth_corner_hz`).
+pub fn render(m: &Measurement, source: &str, truth_corner_hz: Option<f64>) -> String {
     let s = &m.seal;
     let mut out = String::new();
     let _ = writeln!(out, "tipfit {} — {source}", m.method);
@@ -113,10 +114,7 @@ pub fn render(m: &Measurement, source: &str, extra: &serde_json::Value) -> Strin
     if !thd.is_empty() {
         let _ = writeln!(out, "  THD            {}", thd.join(", "));
     }
-    if let Some(t) = extra
-        .pointer("/rig/truth/leak_corner_hz")
-        .and_then(|v| v.as_f64())
-    {
+    if let Some(t) = truth_corner_hz {
         let _ = writeln!(out, "  sim truth      leak corner {t:.0} Hz");
     }
     if m.warnings.is_empty() {

@@ -5,6 +5,7 @@
 
 use super::MonitorSource;
 use crate::rig::capture::Playback;
+use crate::rig::channel::Channel;
 use crate::rig::device::{DeviceRig, LiveStream};
 use crate::rig::Rig;
 use anyhow::{bail, Context, Result};
@@ -15,12 +16,12 @@ pub struct DeviceMonitorSource {
     rig: DeviceRig,
     live: Option<LiveStream>,
     rate: u32,
-    inner_channel: u16,
+    inner_channel: Channel,
 }
 
 impl DeviceMonitorSource {
     /// A source on `rig` at `rate`, reading input channel `inner_channel`.
-    pub fn new(rig: DeviceRig, rate: u32, inner_channel: u16) -> Result<Self> {
+    pub fn new(rig: DeviceRig, rate: u32, inner_channel: Channel) -> Result<Self> {
         rig.check(rate)?;
         Ok(Self {
             rig,

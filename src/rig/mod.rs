@@ -14,8 +14,8 @@
 //! [`sim`], re-exported under their old paths.
 
 pub mod capture;
+pub mod channel;
 pub mod device;
-pub mod device_measure;
 pub mod sim;
 
 pub use sim::{faults, outside};

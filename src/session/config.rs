@@ -6,8 +6,15 @@
 //! and names the line, column and key of the problem.
 
 use super::model::TipSpec;
-use crate::analysis::{AnalysisConfig, SealConfig};
+use crate::analysis::{AnalysisConfig, ClockCheck, SealConfig};
 use crate::dsp::grid::Smoothing;
+use crate::measure::{
+    DevicePlan, IsolationPlan, MeasurePlan, RigPlan, SimPlan, StimulusPlan, SyncMode,
+};
+use crate::rig::channel::Channel;
+use crate::rig::outside::OutsideNoise;
+use crate::rig::sim::{NoiseLevel, SimConfig};
+use crate::signal::RATE_RANGE_HZ;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -90,16 +97,16 @@ pub struct DeviceSettings {
     pub input: Option<String>,
     /// Output device [default output].
     pub output: Option<String>,
-    /// Output channel of the IEM.
-    pub driver_channel: u16,
+    /// Output channel of the IEM (1 = first).
+    pub driver_channel: Channel,
     /// Output channel of an outside speaker (isolation).
-    pub ambient_channel: Option<u16>,
+    pub ambient_channel: Option<Channel>,
     /// Input channel of the coupler or probe mic.
-    pub inner_channel: u16,
+    pub inner_channel: Channel,
     /// Input channel of an outer mic (isolation).
-    pub outer_channel: Option<u16>,
+    pub outer_channel: Option<Channel>,
     /// Input channel of a loopback cable from the driver output.
-    pub loopback_channel: Option<u16>,
+    pub loopback_channel: Option<Channel>,
     /// Stimulus peak level, dBFS.
     pub level_dbfs: f64,
     /// Output ceiling, dBFS [default: the calibration file's, else -6].
@@ -109,7 +116,8 @@ pub struct DeviceSettings {
     /// Allow levels above `confirm_above_dbfs`.
     pub loud_ok: bool,
     /// Sync markers: "auto", "on" or "off".
-    pub sync: String,
+    #[serde(deserialize_with = "sync_mode")]
+    pub sync: SyncMode,
     /// Microphone calibration file (REW/miniDSP), relative to the config file.
     pub mic_cal: Option<PathBuf>,
     /// Ignore the stored calibration.
@@ -118,37 +126,38 @@ pub struct DeviceSettings {
 
 impl Default for DeviceSettings {
     fn default() -> Self {
+        let d = DevicePlan::default();
         Self {
-            host: None,
-            input: None,
-            output: None,
-            driver_channel: 1,
-            ambient_channel: None,
-            inner_channel: 1,
-            outer_channel: None,
-            loopback_channel: None,
-            level_dbfs: -20.0,
-            max_level_dbfs: None,
-            confirm_above_dbfs: -12.0,
-            loud_ok: false,
-            sync: "auto".into(),
-            mic_cal: None,
-            no_cal: false,
+            host: d.host,
+            input: d.input,
+            output: d.output,
+            driver_channel: d.driver_channel,
+            ambient_channel: d.ambient_channel,
+            inner_channel: d.inner_channel,
+            outer_channel: d.outer_channel,
+            loopback_channel: d.loopback_channel,
+            level_dbfs: d.level_dbfs,
+            max_level_dbfs: d.max_level_dbfs,
+            confirm_above_dbfs: d.confirm_above_dbfs,
+            loud_ok: d.loud_ok,
+            sync: d.sync,
+            mic_cal: d.mic_cal,
+            no_cal: d.no_cal,
         }
     }
 }
 
+/// `[device] sync`: "auto", "on" or "off".
+fn sync_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SyncMode, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse()
+        .map_err(|e| serde::de::Error::custom(format!("[device] sync = {e}")))
+}
+
 impl DeviceSettings {
-    /// The same settings as command-line options.
-    pub fn to_args(&self) -> Result<crate::cli::DeviceArgs> {
-        use crate::cli::SyncMode;
-        let sync = match self.sync.as_str() {
-            "auto" => SyncMode::Auto,
-            "on" => SyncMode::On,
-            "off" => SyncMode::Off,
-            s => bail!("[device] sync = \"{s}\": give \"auto\", \"on\" or \"off\""),
-        };
-        Ok(crate::cli::DeviceArgs {
+    /// The sound card these settings describe.
+    pub fn plan(&self) -> DevicePlan {
+        DevicePlan {
             host: self.host.clone(),
             input: self.input.clone(),
             output: self.output.clone(),
@@ -157,13 +166,14 @@ impl DeviceSettings {
             inner_channel: self.inner_channel,
             outer_channel: self.outer_channel,
             loopback_channel: self.loopback_channel,
-            level: self.level_dbfs,
-            max_level: self.max_level_dbfs,
-            confirm_above: self.confirm_above_dbfs,
+            level_dbfs: self.level_dbfs,
+            max_level_dbfs: self.max_level_dbfs,
+            confirm_above_dbfs: self.confirm_above_dbfs,
             loud_ok: self.loud_ok,
-            sync,
+            sync: self.sync,
             no_cal: self.no_cal,
-        })
+            mic_cal: self.mic_cal.clone(),
+        }
     }
 }
 
@@ -376,13 +386,6 @@ impl SessionConfig {
         self.check_signal()?;
         if self.rig == RigChoice::Device {
             let d = &self.device;
-            self.device.to_args()?;
-            if d.driver_channel == 0
-                || d.inner_channel == 0
-                || [d.ambient_channel, d.outer_channel, d.loopback_channel].contains(&Some(0))
-            {
-                bail!("[device]: channels count from 1");
-            }
             if !(-100.0..=0.0).contains(&d.level_dbfs) {
                 bail!(
                     "[device] level_dbfs = {}: give -100 to 0 dBFS",
@@ -409,8 +412,13 @@ impl SessionConfig {
 
     fn check_signal(&self) -> Result<()> {
         let s = &self.signal;
-        if !(8_000..=192_000).contains(&s.rate) {
-            bail!("[signal] rate = {}: give 8000 to 192000 Hz", s.rate);
+        if !RATE_RANGE_HZ.contains(&s.rate) {
+            bail!(
+                "[signal] rate = {}: give {} to {} Hz",
+                s.rate,
+                RATE_RANGE_HZ.start(),
+                RATE_RANGE_HZ.end()
+            );
         }
         if !(0.5..=30.0).contains(&s.sweep_duration_s) {
             bail!(
@@ -476,6 +484,65 @@ impl SessionConfig {
         cfg.seal.poor_below_db = t.poor_below_db;
         cfg
     }
+
+    /// What each fit of this session measures. On the sim the plan holds
+    /// the ear and the session seed; each fit is an
+    /// [`Insertion`](crate::measure::Insertion) of its tip's preset.
+    pub fn measure_plan(&self) -> Result<MeasurePlan> {
+        let s = &self.signal;
+        let device = self.rig == RigChoice::Device;
+        let level = match device {
+            true => self.device.level_dbfs,
+            false => s.sweep_level_dbfs,
+        };
+        let sweep = StimulusPlan::sweep(s.rate, s.sweep_duration_s, Some(level));
+        sweep
+            .validate()
+            .context("[signal]: cannot make the sweep")?;
+        let quick = self
+            .measurements
+            .quick
+            .then(|| StimulusPlan::quick(s.rate, device.then_some(level)));
+        if let Some(q) = &quick {
+            q.validate()
+                .context("[signal]: cannot make the multitone")?;
+        }
+        let mut analysis = self.analysis();
+        let rig = match self.rig {
+            RigChoice::Sim => RigPlan::Sim(SimPlan {
+                config: SimConfig {
+                    noise: Some(NoiseLevel::BelowSignal(self.sim.snr_db)),
+                    ..SimConfig::default()
+                },
+                seed: self.sim.seed,
+            }),
+            RigChoice::Device => {
+                if self.device.sync == SyncMode::Off {
+                    // no markers, and no drift estimated from the recording
+                    analysis.clock = ClockCheck::Off;
+                }
+                RigPlan::Device(self.device.plan())
+            }
+        };
+        let isolation = self.measurements.isolation.then(|| IsolationPlan {
+            noise: OutsideNoise {
+                level_dbfs: s.isolation_level_dbfs,
+                duration_s: s.isolation_duration_s,
+                ..OutsideNoise::default()
+            },
+            both_methods: false,
+        });
+        Ok(MeasurePlan {
+            stimulus: StimulusPlan {
+                sweep: Some(sweep),
+                seal: self.measurements.seal,
+                quick,
+            },
+            rig,
+            analysis,
+            isolation,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -515,6 +582,35 @@ preset = "foam"
             .to_string();
         assert!(
             e.contains("line 5") && e.contains("gel") && e.contains("silicone-m"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn device_settings_become_a_plan_and_channel_0_is_refused() {
+        let text =
+            format!("rig = \"device\"\n{MINIMAL}[measurements]\nisolation = false\n[device]\ninner_channel = 2\nsync = \"off\"\n");
+        let c = SessionConfig::parse(&text).unwrap();
+        let plan = c.measure_plan().unwrap();
+        match &plan.rig {
+            RigPlan::Device(d) => {
+                assert_eq!((d.inner_channel.get(), d.sync), (2, SyncMode::Off));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(plan.analysis.clock, ClockCheck::Off);
+        let e = SessionConfig::parse(&text.replace("= 2", "= 0"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(crate::rig::channel::CHANNELS_COUNT_FROM_1),
+            "{e}"
+        );
+        let e = SessionConfig::parse(&text.replace("\"off\"", "\"maybe\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("[device] sync = \"maybe\": give \"auto\", \"on\" or \"off\""),
             "{e}"
         );
     }

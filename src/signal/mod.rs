@@ -198,7 +198,16 @@ pub(crate) fn check_range(
     }
 }
 
-/// The sample rates tipfit accepts for generated signals.
+/// The sample rates tipfit accepts, Hz: for generated signals, measurements,
+/// sessions and the monitor.
+pub const RATE_RANGE_HZ: std::ops::RangeInclusive<u32> = 8_000..=192_000;
+
+/// The sample rates tipfit accepts for generated signals ([`RATE_RANGE_HZ`]).
 pub fn check_rate(rate: u32) -> Result<(), SignalError> {
-    check_range("rate", rate as f64, 8_000.0, 384_000.0)
+    check_range(
+        "rate",
+        rate as f64,
+        *RATE_RANGE_HZ.start() as f64,
+        *RATE_RANGE_HZ.end() as f64,
+    )
 }

@@ -10,6 +10,7 @@ use super::list::quiet_stderr;
 use super::DeviceOptions;
 use crate::interrupt::{Interrupted, StopToken};
 use crate::rig::capture::Playback;
+use crate::rig::channel::Channel;
 use anyhow::{bail, Context, Result};
 use cpal::traits::{DeviceTrait, StreamTrait};
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
@@ -223,13 +224,10 @@ pub struct LiveStream {
 }
 
 impl LiveStream {
-    /// Append the next `n` frames of input channel `channel` (1-based).
+    /// Append the next `n` frames of input channel `channel`.
     /// Ends with [`Interrupted`] once the rig's stop token is set.
-    pub fn read(&mut self, channel: u16, n: usize, out: &mut Vec<f32>) -> Result<()> {
-        if channel == 0 {
-            bail!("channels count from 1");
-        }
-        let ch = channel as usize - 1;
+    pub fn read(&mut self, channel: Channel, n: usize, out: &mut Vec<f32>) -> Result<()> {
+        let ch = channel.index();
         let want = n * self.in_ch;
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.pending.len() < want {

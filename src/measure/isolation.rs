@@ -1,0 +1,85 @@
+//! Passive isolation of a fit: on the sim the open and occluded ear (and
+//! the outer mic), on a sound card the outer and inner mic at once.
+
+use super::device::checked_channel;
+use super::plan::{DevicePlan, IsolationPlan};
+use super::{take, Card, IsolationMeasured, Measurer, Observer, Recorded};
+use crate::analysis::isolation::{insertion_loss, noise_reduction};
+use crate::dsp::bands::third_octaves;
+use crate::rig::capture::Recorder;
+use crate::rig::outside::truth_band_db;
+use crate::rig::sim::SimRig;
+use crate::rig::Rig;
+use anyhow::{Context, Result};
+
+/// Samples widened to `f64` for the band analysis.
+fn f64s(x: &[f32]) -> Vec<f64> {
+    x.iter().map(|&v| v as f64).collect()
+}
+
+impl Measurer {
+    /// Isolation on the sim: insertion loss, and with both methods noise
+    /// reduction and the truth.
+    pub(super) fn sim_isolation(
+        &self,
+        rig: &mut SimRig,
+        plan: &IsolationPlan,
+        rate: u32,
+        observer: &mut dyn Observer,
+    ) -> Result<IsolationMeasured> {
+        let rec = take::sim_isolation(rig, &plan.noise, rate);
+        observer.recorded(Recorded::SimIsolation(&rec))?;
+        let fft = self.analyzer.fft();
+        let what = || format!("{}: isolation", rig.describe());
+        let (open, occluded) = (f64s(&rec.open), f64s(&rec.occluded));
+        let il = insertion_loss(&open, &occluded, rate, fft).with_context(what)?;
+        if !plan.both_methods {
+            return Ok(IsolationMeasured {
+                insertion_loss: Some(il),
+                noise_reduction: None,
+                truth_third_octave_db: None,
+            });
+        }
+        let nr = noise_reduction(&f64s(&rec.outer), &occluded, rate, fft).with_context(what)?;
+        let filters = rig.outside_model().filters(rate as f64);
+        let truth = third_octaves(0.45 * rate as f64)
+            .iter()
+            .map(|b| truth_band_db(&filters, b.lower_hz, b.upper_hz, true))
+            .collect();
+        Ok(IsolationMeasured {
+            insertion_loss: Some(il),
+            noise_reduction: Some(nr),
+            truth_third_octave_db: Some(truth),
+        })
+    }
+
+    /// Isolation on a sound card: pink noise on the outside speaker (10 dB
+    /// below the stimulus, at least 12 dB below the output ceiling), inner
+    /// and outer mics at once: noise reduction.
+    pub(super) fn device_isolation(
+        &self,
+        card: &mut Card,
+        device: &DevicePlan,
+        plan: &IsolationPlan,
+        rate: u32,
+        observer: &mut dyn Observer,
+    ) -> Result<IsolationMeasured> {
+        let level = (device.level_dbfs - 10.0).min(card.ceiling - 12.0);
+        let rig = &mut card.rig;
+        let rec = take::ambient_noise(rig, plan.noise.duration_s, level, rate)?;
+        observer.recorded(Recorded::DeviceIsolation(&rec))?;
+        let input = Recorder::names(rig).0;
+        let inner = checked_channel(&rec, device.inner_channel, "--inner-channel", &input)?;
+        let outer = device
+            .outer_channel
+            .context("isolation on a sound card needs an outer mic (--outer-channel)")?;
+        let outer = checked_channel(&rec, outer, "--outer-channel", &input)?;
+        let nr = noise_reduction(&f64s(outer), &f64s(inner), rate, self.analyzer.fft())
+            .with_context(|| format!("{}: isolation", Rig::describe(rig)))?;
+        Ok(IsolationMeasured {
+            insertion_loss: None,
+            noise_reduction: Some(nr),
+            truth_third_octave_db: None,
+        })
+    }
+}

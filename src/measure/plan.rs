@@ -1,0 +1,281 @@
+//! What to measure, typed: built by `commands/` from the command line and
+//! by `session::config` from a session's TOML, checked there, and run by
+//! [`super::Measurer`].
+
+use crate::analysis::AnalysisConfig;
+use crate::rig::channel::Channel;
+use crate::rig::faults::Fault;
+use crate::rig::outside::OutsideNoise;
+use crate::rig::sim::{Fit, SimConfig, TipPreset};
+use crate::signal::{MultitoneParams, SweepParams};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// One measurement plan: what is played, on which rig, how it is analysed,
+/// and whether isolation is measured too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasurePlan {
+    /// The stimuli.
+    pub stimulus: StimulusPlan,
+    /// The rig.
+    pub rig: RigPlan,
+    /// Analysis settings of the seal and quick measurements (a sound card
+    /// adds its stored calibration when it opens).
+    pub analysis: AnalysisConfig,
+    /// Passive isolation at each fit.
+    pub isolation: Option<IsolationPlan>,
+}
+
+/// The stimuli of a plan, all at one rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StimulusPlan {
+    /// The sweep: the seal measurement, and a sealed reference.
+    pub sweep: Option<SweepParams>,
+    /// Play the sweep at each fit (a session may make it for its sealed
+    /// reference only).
+    pub seal: bool,
+    /// The quick check's multitone, played at each fit.
+    pub quick: Option<MultitoneParams>,
+}
+
+impl StimulusPlan {
+    /// The seal sweep of `duration_s` at `rate`, peak `level_dbfs` (`None`:
+    /// the sweep's default level).
+    pub fn sweep(rate: u32, duration_s: f64, level_dbfs: Option<f64>) -> SweepParams {
+        let p = SweepParams {
+            duration_s,
+            ..SweepParams::at_rate(rate)
+        };
+        SweepParams {
+            level_dbfs: level_dbfs.unwrap_or(p.level_dbfs),
+            ..p
+        }
+    }
+
+    /// The quick check's multitone at `rate`, peak `level_dbfs` (`None`:
+    /// the multitone's default level).
+    pub fn quick(rate: u32, level_dbfs: Option<f64>) -> MultitoneParams {
+        let p = MultitoneParams {
+            rate,
+            duration_s: crate::analysis::quick::QUICK_DURATION_S,
+            ..MultitoneParams::default()
+        };
+        MultitoneParams {
+            level_dbfs: level_dbfs.unwrap_or(p.level_dbfs),
+            ..p
+        }
+    }
+
+    /// One measurement, as `tipfit measure` makes it: the quick multitone
+    /// or the sweep.
+    pub fn single(quick: bool, rate: u32, duration_s: f64, level_dbfs: Option<f64>) -> Self {
+        Self {
+            sweep: (!quick).then(|| Self::sweep(rate, duration_s, level_dbfs)),
+            seal: !quick,
+            quick: quick.then(|| Self::quick(rate, level_dbfs)),
+        }
+    }
+
+    /// The sample rate, Hz.
+    pub fn rate(&self) -> u32 {
+        match (&self.sweep, &self.quick) {
+            (Some(s), _) => s.rate,
+            (None, Some(q)) => q.rate,
+            (None, None) => 48_000,
+        }
+    }
+}
+
+/// Which rig plays and records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RigPlan {
+    /// The simulated ear.
+    Sim(SimPlan),
+    /// The simulated ear streaming like a sound card, with faults.
+    SimFaults(SimPlan, FaultPlan),
+    /// A sound card.
+    Device(DevicePlan),
+}
+
+impl RigPlan {
+    /// The same rig with `faults` injected: the sim streams with them; a
+    /// sound card is left as it is.
+    pub fn with_faults(self, faults: FaultPlan) -> Self {
+        match self {
+            RigPlan::Sim(sim) | RigPlan::SimFaults(sim, _) => RigPlan::SimFaults(sim, faults),
+            device => device,
+        }
+    }
+
+    /// True when the rig streams (a sound card, or the sim with faults):
+    /// recordings hold every input channel.
+    pub fn streams(&self) -> bool {
+        !matches!(self, RigPlan::Sim(_))
+    }
+}
+
+/// The simulated ear and its insertion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimPlan {
+    /// The ear, the IEM and the fit.
+    pub config: SimConfig,
+    /// The insertion, latency and noise seed.
+    pub seed: u64,
+}
+
+/// What the ear holds for one fit on the sim (a session's tips; a sound
+/// card holds whatever the user inserted).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Insertion {
+    /// The fit.
+    pub fit: Fit,
+    /// Its seed (every fit and every redo draws its own).
+    pub seed: u64,
+}
+
+impl Insertion {
+    /// A random insertion of `preset`, drawn from `seed`.
+    pub fn tip(preset: TipPreset, seed: u64) -> Self {
+        Self {
+            fit: Fit::Preset(preset),
+            seed,
+        }
+    }
+
+    /// The IEM sealed (a reference).
+    pub fn sealed(seed: u64) -> Self {
+        Self {
+            fit: Fit::Sealed,
+            seed,
+        }
+    }
+}
+
+/// Faults injected into the sim, which then streams like a sound card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultPlan {
+    /// The faults.
+    pub faults: Vec<Fault>,
+    /// The fit (counted by the measurer, 1 = the first) the faults start
+    /// at; a sealed reference is measured without them.
+    pub from_fit: usize,
+    /// The input channel the microphone is read from.
+    pub inner_channel: Channel,
+    /// Sync markers, as on a sound card.
+    pub sync: SyncMode,
+}
+
+/// How the player's and the recorder's clocks are matched: sync markers
+/// around the stimulus, or the drift estimated from the recording itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    /// Markers where they help (measure: played when input and output are
+    /// different devices; analyze: when the reference has them), else the
+    /// drift is estimated from the recording and corrected.
+    Auto,
+    /// Always markers (measure: played; analyze: the reference must have
+    /// them).
+    On,
+    /// Neither markers nor an estimate: the clocks are not checked.
+    Off,
+}
+
+impl std::str::FromStr for SyncMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(SyncMode::Auto),
+            "on" => Ok(SyncMode::On),
+            "off" => Ok(SyncMode::Off),
+            s => Err(format!("\"{s}\": give \"auto\", \"on\" or \"off\"")),
+        }
+    }
+}
+
+/// A sound card: the devices, the channels, level safety, clock sync and
+/// calibration. The command line's sound-card options and a session's
+/// `[device]` table both become one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DevicePlan {
+    /// Audio host [default host].
+    pub host: Option<String>,
+    /// Input device: a name, a unique part of one, or an index [default input].
+    pub input: Option<String>,
+    /// Output device [default output].
+    pub output: Option<String>,
+    /// Output channel of the IEM.
+    pub driver_channel: Channel,
+    /// Output channel of an outside speaker (isolation).
+    pub ambient_channel: Option<Channel>,
+    /// Input channel of the coupler or probe (inner) mic.
+    pub inner_channel: Channel,
+    /// Input channel of an outer mic (isolation).
+    pub outer_channel: Option<Channel>,
+    /// Input channel of a loopback cable from the driver output.
+    pub loopback_channel: Option<Channel>,
+    /// Stimulus peak level, dBFS.
+    pub level_dbfs: f64,
+    /// Output ceiling, dBFS [default: the calibration file's, else -6].
+    pub max_level_dbfs: Option<f64>,
+    /// Levels above this need confirming, dBFS.
+    pub confirm_above_dbfs: f64,
+    /// Play above `confirm_above_dbfs` without asking.
+    pub loud_ok: bool,
+    /// Sync markers.
+    pub sync: SyncMode,
+    /// Ignore the stored calibration.
+    pub no_cal: bool,
+    /// A microphone calibration applied with the stored calibration and
+    /// named with it (a session's `[device] mic_cal`; the command line
+    /// applies `--mic-cal` on every rig, in the analysis settings).
+    pub mic_cal: Option<PathBuf>,
+}
+
+impl Default for DevicePlan {
+    fn default() -> Self {
+        Self {
+            host: None,
+            input: None,
+            output: None,
+            driver_channel: Channel::FIRST,
+            ambient_channel: None,
+            inner_channel: Channel::FIRST,
+            outer_channel: None,
+            loopback_channel: None,
+            level_dbfs: -20.0,
+            max_level_dbfs: None,
+            confirm_above_dbfs: -12.0,
+            loud_ok: false,
+            sync: SyncMode::Auto,
+            no_cal: false,
+            mic_cal: None,
+        }
+    }
+}
+
+impl DevicePlan {
+    /// The input channels a measurement reads: inner, outer, loopback.
+    pub fn input_channels(&self) -> Vec<Channel> {
+        let mut v = vec![self.inner_channel];
+        v.extend(self.outer_channel);
+        v.extend(self.loopback_channel);
+        v
+    }
+}
+
+/// Passive isolation at each fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IsolationPlan {
+    /// The outside noise. On the sim: what the outside speaker plays, its
+    /// level at the outer mic (dBFS RMS), its duration and the mics' floor.
+    /// On a sound card: pink noise of this duration on the ambient channel,
+    /// 10 dB below the stimulus's peak level and at least 12 dB below the
+    /// output ceiling (the level here is the sim's only).
+    pub noise: OutsideNoise,
+    /// On the sim: both methods (insertion loss and noise reduction) and
+    /// the true insertion loss; otherwise insertion loss only. A sound card
+    /// measures noise reduction (inner and outer mic at once).
+    pub both_methods: bool,
+}
