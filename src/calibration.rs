@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 pub const CAL_VERSION: u32 = 1;
 /// The file's name in the config folder.
 pub const FILE_NAME: &str = "calibration.json";
-/// Default ceiling of the output level, dBFS peak.
-pub const DEFAULT_MAX_LEVEL_DBFS: f64 = -6.0;
+/// Default ceiling of the output level, dBFS peak (the rig's).
+pub use crate::rig::DEFAULT_MAX_LEVEL_DBFS;
 
 /// The SPL calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

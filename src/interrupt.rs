@@ -50,17 +50,11 @@ impl StopToken {
 static PROCESS_TOKEN: OnceLock<StopToken> = OnceLock::new();
 static INSTALL: Once = Once::new();
 
-/// The process's token: the one the Ctrl-C handler sets, and the default
-/// of code that is not handed a token of its own.
-pub fn global_token() -> StopToken {
-    PROCESS_TOKEN.get_or_init(StopToken::new).clone()
-}
-
 /// Install the handler (once; later calls do nothing) and return the
 /// process's token, which it sets. Without it, Ctrl-C keeps its default
 /// meaning (the process ends at once).
 pub fn install() -> StopToken {
-    let token = global_token();
+    let token = PROCESS_TOKEN.get_or_init(StopToken::new).clone();
     INSTALL.call_once(|| {
         let set = token.clone();
         let _ = ctrlc::set_handler(move || {
@@ -70,11 +64,6 @@ pub fn install() -> StopToken {
         });
     });
     token
-}
-
-/// True once Ctrl-C was pressed (the process's token is set).
-pub fn interrupted() -> bool {
-    PROCESS_TOKEN.get().is_some_and(StopToken::is_stopped)
 }
 
 /// The error a command returns when it stopped on Ctrl-C.
@@ -96,7 +85,6 @@ mod tests {
         assert!(a.is_stopped() && b.is_stopped());
         assert!(!other.is_stopped());
         // a token of one's own leaves the process's token alone
-        assert!(!interrupted());
-        assert!(!global_token().is_stopped());
+        assert!(PROCESS_TOKEN.get().is_none_or(|t| !t.is_stopped()));
     }
 }

@@ -1,12 +1,15 @@
 //! tipfit: measure how well an ear tip seals and isolates.
 //!
-//! The data flow is `signal -> rig -> recording -> analysis`:
-//! a [`signal::Stimulus`] is played by a [`rig::Rig`] (the simulated ear in
-//! [`rig::sim`] or, later, a sound card), the resulting [`rig::Recording`] is
-//! turned into a frequency response, harmonic distortion, quality figures and
-//! seal metrics by [`analysis`]. [`measure`] runs that pipeline from a typed
-//! plan for every rig (sim, sim with faults, sound card); [`session`] and
-//! [`commands`] build the plans.
+//! The data flow is `signal -> rig -> recording -> analysis`, driven by
+//! `measure`: a [`signal::Stimulus`] is played by a rig (the simulated ear
+//! in [`rig::sim`] or a sound card in [`rig::device`]), and the
+//! [`rig::Recording`] is turned into a frequency response, distortion,
+//! quality figures and seal metrics by [`analysis`]. [`measure`] runs that
+//! pipeline from a typed plan for every rig; [`session`] keeps fits on disk,
+//! [`compare`] computes the statistics over them and [`report`] displays
+//! them. [`commands`] is the only layer that knows the command line
+//! ([`cli`]). The layers, which way each dependency points and where new
+//! rigs, stimuli, charts and file formats go: `docs/architecture.md`.
 //!
 //! Numbers: audio samples travel as `f32`; every analysis sum and filter state
 //! is `f64`.

@@ -290,3 +290,17 @@ pub fn noise_reduction(
     let p = prepare(outer, inner, rate, true, fft)?;
     Ok(finish(IsolationMethod::NoiseReduction, p, rate))
 }
+
+/// The attenuation of A-weighted pink noise from octave bands 125 Hz-8 kHz
+/// (`None` when one of those bands is missing).
+pub fn isolation_rating(t: &BandTable) -> Option<f64> {
+    let mut att = [0.0; 7];
+    for (i, c) in [125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0]
+        .iter()
+        .enumerate()
+    {
+        let j = t.centre_hz.iter().position(|x| x == c)?;
+        att[i] = t.attenuation_db[j];
+    }
+    Some(super::ratings::pink_a_attenuation_db(&att, None))
+}

@@ -51,7 +51,13 @@ fn spl(a: CalibrateSplArgs) -> Result<()> {
         None => {
             // Record only: the output plays silence.
             let dev = DevicePlan::from(&a.device);
-            let mut rig = open_rig(&dev, -60.0, &[dev.inner_channel], a.rate)?;
+            let mut rig = open_rig(
+                &dev,
+                -60.0,
+                &[dev.inner_channel],
+                a.rate,
+                crate::interrupt::install(),
+            )?;
             eprintln!(
                 "{}: recording the calibrator for {} s on input channel {}...",
                 rig.describe(),
@@ -99,7 +105,13 @@ fn loopback(a: CalibrateLoopbackArgs) -> Result<()> {
         ..SweepParams::at_rate(a.rate)
     }
     .generate()?;
-    let mut rig = open_rig(&dev, ceiling, &[dev.inner_channel], a.rate)?;
+    let mut rig = open_rig(
+        &dev,
+        ceiling,
+        &[dev.inner_channel],
+        a.rate,
+        crate::interrupt::install(),
+    )?;
     let setup = StreamSetup {
         inner: dev.inner_channel,
         markers: use_markers(dev.sync, &rig),

@@ -50,7 +50,12 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         cfg.clock = ClockCheck::Off;
     }
     let (plan, ambient) = plan(&a, cfg)?;
-    let measurer = Measurer::new(plan, &mut TerminalConfirm)?;
+    // Ctrl-C silences a sound card first; on the sim it keeps its meaning
+    let stop = match plan.rig {
+        RigPlan::Device(_) => crate::interrupt::install(),
+        _ => crate::interrupt::StopToken::new(),
+    };
+    let measurer = Measurer::new(plan, &mut TerminalConfirm, stop)?;
     let mut saver = Saver {
         recording: a.save_recording.as_deref(),
         isolation: isolation_files.as_ref(),

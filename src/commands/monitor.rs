@@ -9,6 +9,7 @@ use crate::analysis::seal::{SealConfig, Verdict};
 use crate::calibration::Calibration;
 use crate::cli::{MonitorArgs, RigKind};
 use crate::dsp::fft::FftCache;
+use crate::interrupt::StopToken;
 use crate::measure::DevicePlan;
 use crate::monitor::{
     self, FrameAnalyser, MonitorSettings, MonitorSource, Schedule, ScheduledFit, SimMonitorConfig,
@@ -22,7 +23,7 @@ use std::io::{IsTerminal, Write};
 const SIM_DURATION_S: f64 = 10.0;
 
 pub fn run(a: MonitorArgs) -> Result<()> {
-    crate::interrupt::install();
+    let stop_token = crate::interrupt::install();
     validate(&a)?;
     let reference = a
         .reference_response
@@ -32,7 +33,7 @@ pub fn run(a: MonitorArgs) -> Result<()> {
     let (mut source, cal): (Box<dyn MonitorSource>, _) = match a.rig {
         RigKind::Sim => (Box::new(sim_source(&a)?), None),
         RigKind::Device => {
-            let (source, cal) = open_device(&a)?;
+            let (source, cal) = open_device(&a, stop_token.clone())?;
             (source, Some(cal))
         }
     };
@@ -92,7 +93,7 @@ pub fn run(a: MonitorArgs) -> Result<()> {
         out.flush()?;
         Ok(())
     };
-    let stop = crate::interrupt::interrupted;
+    let stop = || stop_token.is_stopped();
     let result = monitor::run(
         source.as_mut(),
         &period,
@@ -164,13 +165,13 @@ fn sim_source(a: &MonitorArgs) -> Result<SimMonitorSource> {
 
 /// The sound card: level safety and the stored ceiling first, then the
 /// looping stream on the driver channel; and the stored calibration.
-fn open_device(a: &MonitorArgs) -> Result<(Box<dyn MonitorSource>, Calibration)> {
+fn open_device(a: &MonitorArgs, stop: StopToken) -> Result<(Box<dyn MonitorSource>, Calibration)> {
     use crate::measure::device::{check_level, open_rig, stored_calibration};
     let dev = DevicePlan::from(&a.device);
     let (cal, _) = stored_calibration(&dev)?;
     let confirm = &mut super::device_common::TerminalConfirm;
     let ceiling = check_level(&dev, dev.level_dbfs, &cal, confirm)?;
-    let rig = open_rig(&dev, ceiling, &[dev.inner_channel], a.rate)?;
+    let rig = open_rig(&dev, ceiling, &[dev.inner_channel], a.rate, stop)?;
     let source = crate::monitor::DeviceMonitorSource::new(rig, a.rate, dev.inner_channel)?;
     Ok((Box::new(source), cal))
 }

@@ -103,10 +103,12 @@ pub(crate) fn measure(
     cfg: &SessionConfig,
     yes: bool,
 ) -> Result<()> {
+    let stop = crate::interrupt::install();
     let measurer = FitMeasurer::with(
         cfg,
         sim_faults_from_env()?,
         &mut super::device_common::TerminalConfirm,
+        stop,
     )?;
     let total = info.tips.len() * info.fits_per_tip;
     let done = run::done_fits(store.dir(), &info);
@@ -115,7 +117,6 @@ pub(crate) fn measure(
     } else if done > 0 {
         eprintln!("resuming: {done} of {total} fits already measured");
     }
-    crate::interrupt::install();
     let mut ui = TerminalUi::new(total, done, yes);
     let outcome = run::run(&store, &mut info, &measurer, &mut ui);
     ui.finish();

@@ -2,8 +2,8 @@
 //! repeatability and outliers.
 
 use super::stats::{curve_spread, robust_outliers, Stat};
+pub use crate::analysis::isolation::isolation_rating;
 use crate::analysis::isolation::BandTable;
-use crate::analysis::ratings::pink_a_attenuation_db;
 use crate::analysis::seal::interpolate_db;
 use crate::analysis::Verdict;
 use crate::session::model::FitRecord;
@@ -140,19 +140,6 @@ pub(crate) fn corner_of(r: &FitRecord) -> Option<f64> {
         return None;
     }
     Some(c.clamp(CORNER_RANGE_HZ.0, CORNER_RANGE_HZ.1))
-}
-
-/// The attenuation of A-weighted pink noise from octave bands 125 Hz-8 kHz.
-pub fn isolation_rating(t: &BandTable) -> Option<f64> {
-    let mut att = [0.0; 7];
-    for (i, c) in [125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0]
-        .iter()
-        .enumerate()
-    {
-        let j = t.centre_hz.iter().position(|x| x == c)?;
-        att[i] = t.attenuation_db[j];
-    }
-    Some(pink_a_attenuation_db(&att, None))
 }
 
 /// Fits more than 3.5 robust z from the median and further than `min_dev`

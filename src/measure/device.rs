@@ -6,6 +6,7 @@ use super::plan::{DevicePlan, SyncMode};
 use crate::analysis::AnalysisConfig;
 use crate::calibration::Calibration;
 use crate::formats::miccal::MicCal;
+use crate::interrupt::StopToken;
 use crate::rig::capture::Recorder;
 use crate::rig::channel::Channel;
 use crate::rig::device::{DeviceChoice, DeviceOptions, DeviceRig};
@@ -84,9 +85,9 @@ pub fn open_rig(
     ceiling: f64,
     input_channels: &[Channel],
     rate: u32,
+    stop: StopToken,
 ) -> Result<DeviceRig> {
-    crate::interrupt::install();
-    let rig = DeviceRig::open(DeviceOptions {
+    let opts = DeviceOptions {
         host: plan.host.clone(),
         input: DeviceChoice::from_option(plan.input.as_deref()),
         output: DeviceChoice::from_option(plan.output.as_deref()),
@@ -95,7 +96,8 @@ pub fn open_rig(
         input_channels: input_channels.iter().map(|c| c.get()).collect(),
         max_level_dbfs: ceiling,
         ..DeviceOptions::default()
-    })?;
+    };
+    let rig = DeviceRig::open_with_stop(opts, stop)?;
     rig.check(rate)?;
     Ok(rig)
 }

@@ -30,6 +30,7 @@ use crate::analysis::drift::METHOD_MARKERS;
 use crate::analysis::{
     AnalysisConfig, Analyzer, ClockCheck, ClockInfo, FrequencyResponse, Measurement,
 };
+use crate::interrupt::StopToken;
 use crate::rig::channel::Channel;
 use crate::rig::device::DeviceRig;
 use crate::rig::outside::IsolationRecordings;
@@ -118,13 +119,18 @@ pub struct Measurer {
     card: Option<Mutex<Card>>,
     /// Fits measured so far (faults start at [`FaultPlan::from_fit`]).
     fits: AtomicUsize,
+    /// Set to stop: the sound card falls silent and the measurement ends
+    /// with [`crate::interrupt::Interrupted`]; sessions stop between fits.
+    stop: StopToken,
 }
 
 impl Measurer {
     /// Make the plan's stimuli and, on a sound card, load the stored
     /// calibration, check the level (asking `confirm` when it is loud) and
-    /// open the devices.
-    pub fn new(plan: MeasurePlan, confirm: &mut dyn Confirm) -> Result<Self> {
+    /// open the devices. Setting `stop` (Ctrl-C sets the token
+    /// [`crate::interrupt::install`] returns) silences the sound card and
+    /// ends what is being measured.
+    pub fn new(plan: MeasurePlan, confirm: &mut dyn Confirm, stop: StopToken) -> Result<Self> {
         let sweep = plan.stimulus.sweep.as_ref().map(|p| p.generate());
         let quick = plan.stimulus.quick.as_ref().map(|p| p.generate());
         let (sweep, quick) = (sweep.transpose()?, quick.transpose()?);
@@ -132,7 +138,13 @@ impl Measurer {
         let card = match &plan.rig {
             RigPlan::Device(d) => {
                 let rate = plan.stimulus.rate();
-                Some(Mutex::new(Card::open(d, rate, &mut analysis, confirm)?))
+                Some(Mutex::new(Card::open(
+                    d,
+                    rate,
+                    &mut analysis,
+                    confirm,
+                    &stop,
+                )?))
             }
             _ => None,
         };
@@ -144,7 +156,13 @@ impl Measurer {
             quick,
             card,
             fits: AtomicUsize::new(0),
+            stop,
         })
+    }
+
+    /// The token that stops this measurer.
+    pub fn stop_token(&self) -> &StopToken {
+        &self.stop
     }
 
     /// The plan.
@@ -456,6 +474,7 @@ impl Card {
         rate: u32,
         analysis: &mut AnalysisConfig,
         confirm: &mut dyn Confirm,
+        stop: &StopToken,
     ) -> Result<Self> {
         let mut lines = Vec::new();
         if let Some(path) = &plan.mic_cal {
@@ -470,7 +489,7 @@ impl Card {
         let (cal, file) = device::stored_calibration(plan)?;
         let ceiling = device::check_level(plan, plan.level_dbfs, &cal, confirm)?;
         lines.extend(device::apply_calibration(&cal, rate, analysis));
-        let rig = device::open_rig(plan, ceiling, &plan.input_channels(), rate)?;
+        let rig = device::open_rig(plan, ceiling, &plan.input_channels(), rate, stop.clone())?;
         Ok(Self {
             markers: device::use_markers(plan.sync, &rig),
             rig,
@@ -514,7 +533,7 @@ mod tests {
             sync: SyncMode::Auto,
         };
         let plan = quick_plan(RigPlan::Sim(sim()).with_faults(faults));
-        let m = Measurer::new(plan, &mut NoOneToAsk).unwrap();
+        let m = Measurer::new(plan, &mut NoOneToAsk, StopToken::new()).unwrap();
         let first = m.measure(None, None, &mut ()).unwrap();
         assert!(first.seal.is_none() && first.quick.is_some());
         let RigInfo::Sim(s) = &first.rig else {
@@ -536,7 +555,12 @@ mod tests {
 
     #[test]
     fn a_reference_needs_the_sweep() {
-        let m = Measurer::new(quick_plan(RigPlan::Sim(sim())), &mut NoOneToAsk).unwrap();
+        let m = Measurer::new(
+            quick_plan(RigPlan::Sim(sim())),
+            &mut NoOneToAsk,
+            StopToken::new(),
+        )
+        .unwrap();
         let e = m.reference(None).unwrap_err().to_string();
         assert!(e.contains("no sweep"), "{e}");
     }

@@ -171,8 +171,12 @@ impl SimMonitorSource {
         seed: u64,
         fast: bool,
     ) -> Result<Self> {
-        if !(8_000..=192_000).contains(&rate) {
-            bail!("--rate {rate}: give 8000 to 192000 Hz");
+        if !crate::signal::RATE_RANGE_HZ.contains(&rate) {
+            bail!(
+                "--rate {rate}: give {} to {} Hz",
+                crate::signal::RATE_RANGE_HZ.start(),
+                crate::signal::RATE_RANGE_HZ.end()
+            );
         }
         let valid = config.block_s > 0.0
             && config.block_s <= 0.1

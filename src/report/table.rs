@@ -203,6 +203,17 @@ pub fn render_table(c: &Comparison) -> String {
     s += "\n  seal: rank by the fitted leak corner (lower is better), iso: rank by isolation;\n  \
           \"=\" marks a tie (the difference is inside the 95 % uncertainty). Values are mean ± SD over fits;\n  \
           isolation: attenuation of A-weighted pink noise; rep: largest fit-to-fit SD 20 Hz-1 kHz, dB.\n";
+    if let Some(r) = c
+        .bass_deficit_ranking
+        .as_ref()
+        .filter(|r| !r.entries.is_empty())
+    {
+        s += &format!(
+            "  seal ranks {}-{} are tips without a leak fit, ranked after the fitted corners by their bass deficit (dB; JSON: bass_deficit_ranking).\n",
+            c.seal_ranking.entries.len() + 1,
+            c.seal_ranking.entries.len() + r.entries.len()
+        );
+    }
     for t in &c.tips {
         for (a, b) in &t.refit_pairs {
             s += &format!(

@@ -29,7 +29,7 @@ pub struct SessionConfig {
     #[serde(default = "default_ear")]
     pub ear: Ear,
     /// The rig: "sim" (the simulated ear) or "device" (a sound card, set
-    /// up in [device]).
+    /// up in `[device]`).
     #[serde(default)]
     pub rig: RigChoice,
     /// Fits per tip (1 to 50).
@@ -82,7 +82,7 @@ pub enum RigChoice {
     /// tip's `preset`.
     #[default]
     Sim,
-    /// A sound card through cpal, set up in [device].
+    /// A sound card through cpal, set up in `[device]`.
     Device,
 }
 

@@ -5,6 +5,7 @@
 use super::config::SessionConfig;
 use super::model::{FitRecord, TipSpec, SCHEMA_VERSION};
 use crate::analysis::{FrequencyResponse, Measurement};
+use crate::interrupt::StopToken;
 use crate::measure::{Confirm, FaultPlan, Insertion, Measurer, NoOneToAsk};
 use crate::rig::sim::TipPreset;
 use crate::rig::Recording;
@@ -44,24 +45,32 @@ impl FitMeasurer {
     /// Prepare the measurements of `cfg` (a loud level on a sound card is
     /// refused: nobody is asked).
     pub fn new(cfg: &SessionConfig) -> Result<Self> {
-        Self::with(cfg, None, &mut NoOneToAsk)
+        Self::with(cfg, None, &mut NoOneToAsk, StopToken::new())
     }
 
     /// Prepare the measurements of `cfg`, with `faults` injected into the
-    /// sim; a loud level on a sound card is asked through `confirm`.
+    /// sim; a loud level on a sound card is asked through `confirm`;
+    /// setting `stop` ends the session after the fit being measured (a
+    /// sound card falls silent at once).
     pub fn with(
         cfg: &SessionConfig,
         faults: Option<FaultPlan>,
         confirm: &mut dyn Confirm,
+        stop: StopToken,
     ) -> Result<Self> {
         let mut plan = cfg.measure_plan()?;
         if let Some(f) = faults {
             plan.rig = plan.rig.with_faults(f);
         }
         Ok(Self {
-            measurer: Measurer::new(plan, confirm)?,
+            measurer: Measurer::new(plan, confirm, stop)?,
             seed: cfg.sim.seed,
         })
+    }
+
+    /// The token that stops the session.
+    pub fn stop_token(&self) -> &StopToken {
+        self.measurer.stop_token()
     }
 
     /// Measure the IEM sealed (the reference): its response and recording.

@@ -185,7 +185,7 @@ pub fn run(
                 Ok(None) => {}
                 Err(e) => ui.say(&format!("  {e:#}: measuring it again")),
             }
-            if crate::interrupt::interrupted() {
+            if measurer.stop_token().is_stopped() {
                 return Ok(Outcome::Interrupted);
             }
             match run_fit(store, info, measurer, ui, (ti, tip), n, refit_db) {
@@ -234,7 +234,7 @@ fn run_fit(
             .map(|r| (r.channels.as_slice(), r.rate));
         store.save_fit(tip, &m.record, rec)?;
         ui.say(&verdict_line(&m.record, of));
-        if crate::interrupt::interrupted() {
+        if measurer.stop_token().is_stopped() {
             ui.advance();
             return Ok(Outcome::Interrupted);
         }
@@ -290,7 +290,7 @@ pub fn verdict_line(r: &FitRecord, of: usize) -> String {
         s += &seal_numbers(m);
     }
     if let Some(iso) = &r.isolation {
-        if let Some(rating) = crate::compare::isolation_rating(&iso.octave) {
+        if let Some(rating) = crate::analysis::isolation::isolation_rating(&iso.octave) {
             s += &format!(", isolation {rating:.1} dB (A-weighted pink)");
         }
     }

@@ -94,10 +94,12 @@ impl DeviceRig {
         })
     }
 
-    /// Open the devices `opts` names; the process's stop token
-    /// ([`crate::interrupt::global_token`], set by Ctrl-C) stops it.
+    /// Open the devices `opts` names, with a stop token of its own
+    /// (nothing stops it but the end of what it plays; Ctrl-C keeps its
+    /// default meaning unless the caller installed a handler and passes
+    /// its token to [`Self::open_with_stop`]).
     pub fn open(opts: DeviceOptions) -> Result<Self> {
-        Self::open_with_stop(opts, crate::interrupt::global_token())
+        Self::open_with_stop(opts, StopToken::new())
     }
 
     /// Open the devices `opts` names; setting `stop` silences the output
