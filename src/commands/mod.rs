@@ -114,7 +114,14 @@ pub(crate) fn prepare(
 /// an error that says which channels exist.
 pub(crate) fn channel<'w>(w: &'w WavData, path: &Path, n: usize, flag: &str) -> Result<&'w [f32]> {
     let count = w.channels.len();
-    if n == 0 || n > count {
+    if n == 0 {
+        bail!(
+            "{}: {flag} 0 does not exist: {} (use 1 to {count})",
+            path.display(),
+            crate::rig::channel::CHANNELS_COUNT_FROM_1
+        );
+    }
+    if n > count {
         bail!(
             "{}: has {count} channel(s); {flag} {n} does not exist (use 1 to {count})",
             path.display()

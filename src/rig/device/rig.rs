@@ -116,7 +116,7 @@ impl DeviceRig {
             || opts.ambient_channel == Some(0)
             || opts.input_channels.contains(&0)
         {
-            bail!("channels count from 1");
+            bail!(crate::rig::channel::CHANNELS_COUNT_FROM_1);
         }
         if Some(opts.driver_channel) == opts.ambient_channel {
             bail!(
