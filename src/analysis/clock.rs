@@ -150,7 +150,7 @@ impl fmt::Display for SyncAdvice {
     }
 }
 
-/// How much the clocks differ, for [`AnalysisError::ClockDrift`]: the
+/// How much the clocks differ, for [`super::AnalysisError::ClockDrift`]: the
 /// figure, or a bound when it is `rough` (beyond what the estimation
 /// window holds).
 pub fn amount(ppm: Option<f64>, rough: bool) -> String {
@@ -161,7 +161,7 @@ pub fn amount(ppm: Option<f64>, rough: bool) -> String {
     }
 }
 
-/// Why a clock difference was refused, for [`AnalysisError::ClockDrift`].
+/// Why a clock difference was refused, for [`super::AnalysisError::ClockDrift`].
 pub fn likely_cause(ppm: Option<f64>, rate: u32) -> String {
     let rates = "playback and recording probably run at different sample rates (44.1 against 48 kHz is 8.8 %), or the file was resampled";
     match ppm {

@@ -49,15 +49,15 @@
 //! +-1, 2 or 4 %: a response there names the rate mismatch, or starts the
 //! estimate from that drift (and refuses it with its value).
 
+pub use super::clock::{
+    amount, likely_cause, ClockCheck, ClockInfo, ClockMethod, DriftFoundBy, SyncAdvice,
+};
 use super::{AnalysisConfig, AnalysisError, Analyzer};
 use crate::analysis::quick::{self, ToneResults};
 use crate::dsp::deconvolve::{Inverse, InverseMethod};
 use crate::dsp::fft::{good_size, FftCache};
 use crate::dsp::{resample, sync, Complex64};
 use crate::signal::{MultitoneParams, Stimulus, StimulusKind, SweepParams};
-pub use super::clock::{
-    amount, likely_cause, ClockCheck, ClockInfo, ClockMethod, DriftFoundBy, SyncAdvice,
-};
 use std::f64::consts::PI;
 
 /// Largest clock difference corrected, ppm (the same limit as the sync
@@ -705,11 +705,17 @@ impl Analyzer {
         let rate = stimulus.rate;
         let resample = |ratio: f64| resampled(recording, ratio);
         if let Some(law) = law {
-            let (r, clock, _) =
-                correction_loop(rate, ClockMethod::SweepGroupDelay, cfg, start, resample, |s| match s {
+            let (r, clock, _) = correction_loop(
+                rate,
+                ClockMethod::SweepGroupDelay,
+                cfg,
+                start,
+                resample,
+                |s| match s {
                     None => self.impulse_pass(recording, mean, stimulus, cfg, Some(law)),
                     Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, Some(law)),
-                })?;
+                },
+            )?;
             return Ok((r, clock));
         }
         let reference = stimulus.samples_f64();
@@ -717,14 +723,20 @@ impl Analyzer {
             let y: Vec<f64> = s.iter().map(|&v| v as f64 - m).collect();
             noise_estimate(&y, &reference, fs, &self.fft)
         };
-        let ((), clock, corrected) =
-            correction_loop(rate, ClockMethod::NoiseSegmentLags, cfg, start, resample, |s| {
+        let ((), clock, corrected) = correction_loop(
+            rate,
+            ClockMethod::NoiseSegmentLags,
+            cfg,
+            start,
+            resample,
+            |s| {
                 let e = match s {
                     None => estimate(recording, mean),
                     Some(s) => estimate(s, self::mean(s)),
                 };
                 Ok(((), e))
-            })?;
+            },
+        )?;
         let (r, _) = match &corrected {
             Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, None)?,
             None => self.impulse_pass(recording, mean, stimulus, cfg, None)?,
@@ -746,8 +758,13 @@ impl Analyzer {
             ClockCheck::Estimate => {
                 let bins = p.tone_bins();
                 let resample = |ratio: f64| resampled(recording, ratio);
-                let (t, clock, _) =
-                    correction_loop(stimulus.rate, ClockMethod::MultitonePhase, cfg, 1.0, resample, |s| {
+                let (t, clock, _) = correction_loop(
+                    stimulus.rate,
+                    ClockMethod::MultitonePhase,
+                    cfg,
+                    1.0,
+                    resample,
+                    |s| {
                         let t = match s {
                             None => quick::analyse_tones(x, stimulus, p, &self.fft)?,
                             Some(s) => {
@@ -758,7 +775,8 @@ impl Analyzer {
                         };
                         let e = multitone_estimate(&t.frame_tones, &bins, &t.snr_db);
                         Ok((t, e))
-                    })?;
+                    },
+                )?;
                 return Ok((t, clock));
             }
             ClockCheck::Known(info) => Some(info.clone()),

@@ -178,7 +178,10 @@ mod tests {
     fn smoothing_is_stored_as_before() {
         for (m, s) in [
             (ResponseSmoothing::Applied(Smoothing::None), "\"none\""),
-            (ResponseSmoothing::Applied(Smoothing::Octave(12)), "\"1/12\""),
+            (
+                ResponseSmoothing::Applied(Smoothing::Octave(12)),
+                "\"1/12\"",
+            ),
             (ResponseSmoothing::AsImported, "\"as imported\""),
         ] {
             assert_eq!(serde_json::to_string(&m).unwrap(), s);

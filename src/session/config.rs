@@ -639,8 +639,12 @@ preset = "foam"
 
     #[test]
     fn smoothing_takes_the_documented_spellings_only() {
-        let with = |v: &str| SessionConfig::parse(&format!("{MINIMAL}[signal]\nsmoothing = \"{v}\"\n"));
-        assert_eq!(with("1/12").unwrap().signal.smoothing, Smoothing::Octave(12));
+        let with =
+            |v: &str| SessionConfig::parse(&format!("{MINIMAL}[signal]\nsmoothing = \"{v}\"\n"));
+        assert_eq!(
+            with("1/12").unwrap().signal.smoothing,
+            Smoothing::Octave(12)
+        );
         assert_eq!(with("none").unwrap().analysis().smoothing, Smoothing::None);
         let e = with("1/5").unwrap_err().to_string();
         assert!(
