@@ -3,9 +3,28 @@
 //! ([`ClockCheck`]) and the words of the messages about a drift. The
 //! estimation itself is in [`super::drift`], which re-exports these.
 
-use super::drift::{CORRECT_ABOVE_PPM, WINDOW_PPM};
+use crate::dsp::sync;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// Largest clock difference corrected, ppm (the same limit as the sync
+/// markers', [`crate::dsp::sync::MAX_PPM`]): sound-card clocks are within
+/// +-100 ppm, cheap ones a few hundred; more means the devices run at
+/// different nominal rates.
+pub const MAX_PPM: f64 = sync::MAX_PPM;
+
+/// A drift (or a residual after a correction) at or below this is
+/// reported but not corrected, ppm.
+pub const CORRECT_ABOVE_PPM: f64 = 5.0;
+
+/// Corrections tried before a recording whose drift does not converge is
+/// refused.
+pub const MAX_CORRECTIONS: usize = 3;
+
+/// The estimation window holds the spread of this clock difference, ppm,
+/// so that a drift somewhat beyond [`MAX_PPM`] is still measured (and
+/// refused with its value).
+pub(super) const WINDOW_PPM: f64 = 1.5 * MAX_PPM;
 
 /// How a clock difference was found (stored in [`ClockInfo::method`] as
 /// its name).

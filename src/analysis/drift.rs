@@ -49,8 +49,10 @@
 //! +-1, 2 or 4 %: a response there names the rate mismatch, or starts the
 //! estimate from that drift (and refuses it with its value).
 
+use super::clock::WINDOW_PPM;
 pub use super::clock::{
     amount, likely_cause, ClockCheck, ClockInfo, ClockMethod, DriftFoundBy, SyncAdvice,
+    CORRECT_ABOVE_PPM, MAX_CORRECTIONS, MAX_PPM,
 };
 use super::{AnalysisConfig, AnalysisError, Analyzer};
 use crate::analysis::quick::{self, ToneResults};
@@ -59,25 +61,6 @@ use crate::dsp::fft::{good_size, FftCache};
 use crate::dsp::{resample, sync, Complex64};
 use crate::signal::{MultitoneParams, Stimulus, StimulusKind, SweepParams};
 use std::f64::consts::PI;
-
-/// Largest clock difference corrected, ppm (the same limit as the sync
-/// markers', [`crate::dsp::sync::MAX_PPM`]): sound-card clocks are within
-/// +-100 ppm, cheap ones a few hundred; more means the devices run at
-/// different nominal rates.
-pub const MAX_PPM: f64 = sync::MAX_PPM;
-
-/// A drift (or a residual after a correction) at or below this is
-/// reported but not corrected, ppm.
-pub const CORRECT_ABOVE_PPM: f64 = 5.0;
-
-/// Corrections tried before a recording whose drift does not converge is
-/// refused.
-pub const MAX_CORRECTIONS: usize = 3;
-
-/// The estimation window holds the spread of this clock difference, ppm,
-/// so that a drift somewhat beyond [`MAX_PPM`] is still measured (and
-/// refused with its value).
-pub(super) const WINDOW_PPM: f64 = 1.5 * MAX_PPM;
 
 /// One estimate of the clock difference.
 #[derive(Debug, Clone, Copy, PartialEq)]
