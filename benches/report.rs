@@ -53,7 +53,7 @@ fn session(dir: &std::path::Path) {
         created: "2026-01-01T00:00:00Z".into(),
         rig: "sim".into(),
         iem: cfg.iem.clone(),
-        ear: "left".into(),
+        ear: tipfit::session::config::Ear::Left,
         tips: cfg.tips.clone(),
         fits_per_tip: cfg.fits_per_tip,
         seal: true,

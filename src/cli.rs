@@ -288,7 +288,7 @@ pub struct IsolationArgs {
 pub struct AmbientArgs {
     /// Ambient noise preset: office, street, subway, airplane, or all.
     #[arg(long, default_value = "all", value_name = "PRESET")]
-    pub ambient: String,
+    pub ambient: crate::analysis::listening::AmbientChoice,
     /// Use a recording of the ambient noise instead of a preset (needs
     /// --ambient-calibration).
     #[arg(long, value_name = "FILE.wav", requires = "ambient_calibration")]
@@ -739,7 +739,7 @@ pub struct MeasureArgs {
     pub snr: f64,
     /// Sim: latency in seconds, or "random" (up to 1 s).
     #[arg(long, default_value = "0.01")]
-    pub latency: String,
+    pub latency: crate::rig::sim::LatencySpec,
     /// Sim: recorder clock error in ppm.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub drift_ppm: f64,
@@ -748,7 +748,7 @@ pub struct MeasureArgs {
     pub gain_db: f64,
     /// Sim: driver distortion as "H2,H3" in % at full scale.
     #[arg(long, default_value = "1,0.5")]
-    pub distortion: String,
+    pub distortion: crate::rig::sim::Distortion,
     /// Sim: canal or coupler volume in cm^3 (a bigger volume lowers the level
     /// everywhere; it does not look like a leak).
     #[arg(long, default_value_t = 1.26)]

@@ -49,152 +49,18 @@
 //! +-1, 2 or 4 %: a response there names the rate mismatch, or starts the
 //! estimate from that drift (and refuses it with its value).
 
+use super::clock::WINDOW_PPM;
+pub use super::clock::{
+    amount, likely_cause, ClockCheck, ClockInfo, ClockMethod, DriftFoundBy, SyncAdvice,
+    CORRECT_ABOVE_PPM, MAX_CORRECTIONS, MAX_PPM,
+};
 use super::{AnalysisConfig, AnalysisError, Analyzer};
 use crate::analysis::quick::{self, ToneResults};
 use crate::dsp::deconvolve::{Inverse, InverseMethod};
 use crate::dsp::fft::{good_size, FftCache};
 use crate::dsp::{resample, sync, Complex64};
 use crate::signal::{MultitoneParams, Stimulus, StimulusKind, SweepParams};
-use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
-use std::fmt;
-
-/// Largest clock difference corrected, ppm (the same limit as the sync
-/// markers', [`crate::dsp::sync::MAX_PPM`]): sound-card clocks are within
-/// +-100 ppm, cheap ones a few hundred; more means the devices run at
-/// different nominal rates.
-pub const MAX_PPM: f64 = sync::MAX_PPM;
-
-/// A drift (or a residual after a correction) at or below this is
-/// reported but not corrected, ppm.
-pub const CORRECT_ABOVE_PPM: f64 = 5.0;
-
-/// Corrections tried before a recording whose drift does not converge is
-/// refused.
-pub const MAX_CORRECTIONS: usize = 3;
-
-/// The estimation window holds the spread of this clock difference, ppm,
-/// so that a drift somewhat beyond [`MAX_PPM`] is still measured (and
-/// refused with its value).
-const WINDOW_PPM: f64 = 1.5 * MAX_PPM;
-
-/// Method names in [`ClockInfo::method`].
-pub const METHOD_SWEEP: &str = "sweep group delay";
-/// See [`METHOD_SWEEP`].
-pub const METHOD_NOISE: &str = "noise segment lags";
-/// See [`METHOD_SWEEP`].
-pub const METHOD_MULTITONE: &str = "multitone phase";
-/// See [`METHOD_SWEEP`].
-pub const METHOD_MARKERS: &str = "sync markers";
-
-/// What was found about the player's and the recorder's clocks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClockInfo {
-    /// Recorder clock minus player clock, ppm (positive: the recorder runs
-    /// fast and records more samples than were played).
-    pub clock_ppm: f64,
-    /// How it was found: `sweep group delay`, `noise segment lags`,
-    /// `multitone phase` or `sync markers`.
-    pub method: String,
-    /// Whether the recording was resampled onto the player's clock.
-    pub corrected: bool,
-    /// Standard uncertainty of `clock_ppm`, ppm, from the fit's residuals
-    /// (statistical only: on the test fixtures the estimate from another
-    /// program's sweep is off by about 3 ppm at 0.9 ppm uncertainty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uncertainty_ppm: Option<f64>,
-}
-
-impl ClockInfo {
-    /// The summary line's text, e.g. `+1000 ppm (estimated from the
-    /// sweep's group delay; corrected)`.
-    pub fn describe(&self) -> String {
-        let how = match self.method.as_str() {
-            METHOD_SWEEP => "estimated from the sweep's group delay",
-            METHOD_NOISE => "estimated from the noise's lag drift",
-            METHOD_MULTITONE => "estimated from the tones' phase drift",
-            METHOD_MARKERS => "measured by the sync markers",
-            other => other,
-        };
-        let done = if self.corrected {
-            "corrected"
-        } else if self.clock_ppm.abs() <= CORRECT_ABOVE_PPM {
-            "too small to need a correction"
-        } else {
-            "not corrected: within three times its uncertainty of 0"
-        };
-        let digits = if self.clock_ppm.abs() < 100.0 { 1 } else { 0 };
-        let pm = self
-            .uncertainty_ppm
-            .filter(|u| *u >= 1.0)
-            .map_or(String::new(), |u| format!(" +-{u:.0}"));
-        // no "-0.0"
-        let scale = 10f64.powi(digits as i32);
-        let ppm = (self.clock_ppm * scale).round() / scale + 0.0;
-        format!("{ppm:+.digits$}{pm} ppm ({how}; {done})")
-    }
-}
-
-/// How the analysis treats the clocks.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum ClockCheck {
-    /// Estimate the drift from the recording and correct it (default).
-    #[default]
-    Estimate,
-    /// Already measured and corrected (sync markers): reported as given,
-    /// not estimated again.
-    Known(ClockInfo),
-    /// Not checked (`--sync off`): a large drift still shows as a smeared
-    /// response (`AnalysisError::Smeared`).
-    Off,
-}
-
-/// What the messages about a clock drift advise: the options of the
-/// command that analyses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SyncAdvice {
-    /// `tipfit measure` or a session on a rig (`--sync` plays markers).
-    #[default]
-    Rig,
-    /// `tipfit analyze`: a recording made elsewhere.
-    File,
-}
-
-impl fmt::Display for SyncAdvice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SyncAdvice::Rig => "measure with sync markers (--sync on) or record and play on one device",
-            SyncAdvice::File => "record and play on one device, or play a signal written with sync markers (tipfit signal sweep --sync-markers --out s.wav) and analyze with --sync on",
-        })
-    }
-}
-
-/// How much the clocks differ, for [`AnalysisError::ClockDrift`]: the
-/// figure, or a bound when it is `rough` (beyond what the estimation
-/// window holds).
-pub fn amount(ppm: Option<f64>, rough: bool) -> String {
-    match ppm {
-        Some(p) if rough => format!("more than {WINDOW_PPM:.0} ppm (about {p:+.0} ppm)"),
-        Some(p) => format!("{p:+.0} ppm"),
-        None => "more than can be measured".into(),
-    }
-}
-
-/// Why a clock difference was refused, for [`AnalysisError::ClockDrift`].
-pub fn likely_cause(ppm: Option<f64>, rate: u32) -> String {
-    let rates = "playback and recording probably run at different sample rates (44.1 against 48 kHz is 8.8 %), or the file was resampled";
-    match ppm {
-        Some(p) if p.abs() > 10_000.0 => format!(
-            "as if it recorded at {:.0} Hz instead of {rate} Hz, far more than two clocks differ (a few hundred ppm): {rates}",
-            rate as f64 * (1.0 + p * 1e-6)
-        ),
-        Some(p) => format!(
-            "as if it recorded at {:.0} Hz instead of {rate} Hz: the devices' clocks are far apart, or one runs at a different rate",
-            rate as f64 * (1.0 + p * 1e-6)
-        ),
-        None => format!("the corrections did not converge: {rates}"),
-    }
-}
 
 /// One estimate of the clock difference.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -662,7 +528,7 @@ type Corrected<T> = (T, Option<ClockInfo>, Option<Vec<f32>>);
 /// recording as it is).
 fn correction_loop<T>(
     rate: u32,
-    method: &str,
+    method: ClockMethod,
     cfg: &AnalysisConfig,
     start: f64,
     resample: impl Fn(f64) -> Vec<f32>,
@@ -671,7 +537,7 @@ fn correction_loop<T>(
     let refuse = |ppm: Option<f64>| AnalysisError::ClockDrift {
         ppm,
         rough: ppm.is_some_and(|p| p.abs() > WINDOW_PPM),
-        method: method.to_string(),
+        method: DriftFoundBy::Method(method),
         max_ppm: MAX_PPM,
         cause: likely_cause(ppm, rate),
         advice: cfg.sync_advice,
@@ -694,7 +560,7 @@ fn correction_loop<T>(
         if !e.significant() {
             let info = ClockInfo {
                 clock_ppm: total,
-                method: method.to_string(),
+                method,
                 corrected: corrections > 0,
                 uncertainty_ppm: Some(e.sigma_ppm),
             };
@@ -794,7 +660,7 @@ impl Analyzer {
                 Some(played) => Err(AnalysisError::ClockDrift {
                     ppm: Some((ratio - 1.0) * 1e6),
                     rough: false,
-                    method: format!("trial at {played} Hz"),
+                    method: DriftFoundBy::RateTrial(played),
                     max_ppm: MAX_PPM,
                     cause: format!("the recording holds the signal played at {played} Hz and recorded at {rate} Hz: play it at {rate} Hz (or resample the signal to the player's rate)"),
                     advice: cfg.sync_advice,
@@ -822,11 +688,17 @@ impl Analyzer {
         let rate = stimulus.rate;
         let resample = |ratio: f64| resampled(recording, ratio);
         if let Some(law) = law {
-            let (r, clock, _) =
-                correction_loop(rate, METHOD_SWEEP, cfg, start, resample, |s| match s {
+            let (r, clock, _) = correction_loop(
+                rate,
+                ClockMethod::SweepGroupDelay,
+                cfg,
+                start,
+                resample,
+                |s| match s {
                     None => self.impulse_pass(recording, mean, stimulus, cfg, Some(law)),
                     Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, Some(law)),
-                })?;
+                },
+            )?;
             return Ok((r, clock));
         }
         let reference = stimulus.samples_f64();
@@ -834,14 +706,20 @@ impl Analyzer {
             let y: Vec<f64> = s.iter().map(|&v| v as f64 - m).collect();
             noise_estimate(&y, &reference, fs, &self.fft)
         };
-        let ((), clock, corrected) =
-            correction_loop(rate, METHOD_NOISE, cfg, start, resample, |s| {
+        let ((), clock, corrected) = correction_loop(
+            rate,
+            ClockMethod::NoiseSegmentLags,
+            cfg,
+            start,
+            resample,
+            |s| {
                 let e = match s {
                     None => estimate(recording, mean),
                     Some(s) => estimate(s, self::mean(s)),
                 };
                 Ok(((), e))
-            })?;
+            },
+        )?;
         let (r, _) = match &corrected {
             Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, None)?,
             None => self.impulse_pass(recording, mean, stimulus, cfg, None)?,
@@ -863,8 +741,13 @@ impl Analyzer {
             ClockCheck::Estimate => {
                 let bins = p.tone_bins();
                 let resample = |ratio: f64| resampled(recording, ratio);
-                let (t, clock, _) =
-                    correction_loop(stimulus.rate, METHOD_MULTITONE, cfg, 1.0, resample, |s| {
+                let (t, clock, _) = correction_loop(
+                    stimulus.rate,
+                    ClockMethod::MultitonePhase,
+                    cfg,
+                    1.0,
+                    resample,
+                    |s| {
                         let t = match s {
                             None => quick::analyse_tones(x, stimulus, p, &self.fft)?,
                             Some(s) => {
@@ -875,7 +758,8 @@ impl Analyzer {
                         };
                         let e = multitone_estimate(&t.frame_tones, &bins, &t.snr_db);
                         Ok((t, e))
-                    })?;
+                    },
+                )?;
                 return Ok((t, clock));
             }
             ClockCheck::Known(info) => Some(info.clone()),
@@ -904,19 +788,5 @@ mod tests {
         assert_eq!(b.len(), 15);
         assert!((b[0].0 * b[0].1).sqrt() > 390.0);
         assert!((b[14].0 * b[14].1).sqrt() < 10_500.0);
-    }
-
-    #[test]
-    fn clock_info_reads_well() {
-        let c = ClockInfo {
-            clock_ppm: 1000.2,
-            method: METHOD_SWEEP.into(),
-            corrected: true,
-            uncertainty_ppm: Some(0.3),
-        };
-        assert_eq!(
-            c.describe(),
-            "+1000 ppm (estimated from the sweep's group delay; corrected)"
-        );
     }
 }

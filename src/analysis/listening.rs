@@ -103,6 +103,37 @@ pub fn preset(name: &str) -> Option<AmbientPreset> {
     PRESETS.iter().find(|p| p.name == name).copied()
 }
 
+/// `--ambient`: one preset (any name [`preset`] knows) or `all` of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AmbientChoice {
+    /// Every preset, in [`PRESETS`] order.
+    All,
+    /// One preset.
+    One(AmbientPreset),
+}
+
+impl AmbientChoice {
+    /// The presets chosen.
+    pub fn presets(&self) -> Vec<AmbientPreset> {
+        match self {
+            AmbientChoice::All => PRESETS.to_vec(),
+            AmbientChoice::One(p) => vec![*p],
+        }
+    }
+}
+
+impl std::str::FromStr for AmbientChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "all" {
+            return Ok(AmbientChoice::All);
+        }
+        preset(s)
+            .map(AmbientChoice::One)
+            .ok_or_else(|| format!("use one of {}, or all", PRESET_NAMES.join(", ")))
+    }
+}
+
 /// The safe-listening estimate. Serialized as is into JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SafeListening {
@@ -179,6 +210,15 @@ pub fn safe_listening_in(preset: &AmbientPreset, attenuation_db: &[f64; 8]) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ambient_takes_a_preset_or_all() {
+        let names = |c: AmbientChoice| c.presets().iter().map(|p| p.name).collect::<Vec<_>>();
+        assert_eq!(names("all".parse().unwrap()), PRESET_NAMES);
+        assert_eq!(names("Plane".parse().unwrap()), ["airplane"]);
+        let e = "gym".parse::<AmbientChoice>().unwrap_err();
+        assert_eq!(e, "use one of office, street, subway, airplane, or all");
+    }
 
     #[test]
     fn niosh_85_dba_allows_8_hours_and_88_allows_4() {

@@ -6,9 +6,11 @@
 //! the low end into seal metrics and a verdict; [`quality`] checks the
 //! recording first.
 
+mod clock;
 pub mod drift;
 pub mod isolation;
 pub mod listening;
+mod measurement;
 pub mod quality;
 pub mod quick;
 pub mod ratings;
@@ -21,6 +23,7 @@ use crate::dsp::grid::Smoothing;
 use crate::signal::ess::{EssFit, NotEss, SweepGeometry};
 use crate::signal::{Stimulus, StimulusKind};
 pub use drift::{ClockCheck, ClockInfo, SyncAdvice};
+pub use measurement::{Measurement, Method, ResponseSmoothing};
 pub use quality::{QualityError, Warning};
 pub use seal::{SealConfig, SealMetrics, Verdict};
 use serde::{Deserialize, Serialize};
@@ -195,7 +198,7 @@ pub enum AnalysisError {
         /// window).
         rough: bool,
         /// How it was found (see [`ClockInfo::method`]).
-        method: String,
+        method: drift::DriftFoundBy,
         /// The limit, ppm.
         max_ppm: f64,
         /// The likely cause, as text.
@@ -234,37 +237,6 @@ pub enum AnalysisError {
         /// Broadband SNR, dB.
         snr_db: f64,
     },
-}
-
-/// The result of one measurement. This is the `--json` document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Measurement {
-    /// tipfit version that made it.
-    pub tipfit_version: String,
-    /// Stimulus kind: `sweep`, `noise`, `multitone` or `external signal`.
-    pub method: String,
-    /// Sample rate, Hz.
-    pub sample_rate: u32,
-    /// Latency (impulse peak, or multitone arrival), s.
-    pub latency_s: f64,
-    /// Smoothing applied to `frequency_response`.
-    pub smoothing: String,
-    /// Frequency response (multitone: one point per tone).
-    pub frequency_response: FrequencyResponse,
-    /// Seal metrics and verdict.
-    pub seal: SealMetrics,
-    /// THD per frequency (sweeps only).
-    pub thd_percent: Thd,
-    /// Broadband SNR (sweep/noise) or median tone SNR (multitone), dB.
-    pub snr_db: f64,
-    /// SNR per octave band (multitone: per tone).
-    pub snr_bands: Bands,
-    /// Warnings, each saying what to do.
-    pub warnings: Vec<String>,
-    /// The clock difference between player and recorder, estimated from
-    /// the recording or measured by sync markers (`None`: not checked).
-    #[serde(default)]
-    pub clock: Option<ClockInfo>,
 }
 
 /// Analyses recordings, reusing FFT plans and stimulus inverses.
@@ -562,10 +534,10 @@ impl Analyzer {
                 }
                 Measurement {
                     tipfit_version: env!("CARGO_PKG_VERSION").into(),
-                    method: stimulus.kind.name().into(),
+                    method: Method::of(&stimulus.kind),
                     sample_rate: rate,
                     latency_s: t.onset_samples as f64 / rate as f64,
-                    smoothing: "none".into(),
+                    smoothing: Smoothing::None.into(),
                     seal: seal::seal_metrics(&points, ref_points.as_deref(), &cfg.seal),
                     frequency_response: t.response.clone(),
                     thd_percent: Thd::default(),
@@ -762,10 +734,10 @@ impl Analyzer {
         let seal = seal::seal_metrics(&r.seal_points, reference, &cfg.seal);
         Ok(Measurement {
             tipfit_version: env!("CARGO_PKG_VERSION").into(),
-            method: stimulus.kind.name().into(),
+            method: Method::of(&stimulus.kind),
             sample_rate: stimulus.rate,
             latency_s: r.lag_samples as f64 / stimulus.rate as f64,
-            smoothing: cfg.smoothing.to_string(),
+            smoothing: cfg.smoothing.into(),
             frequency_response: r.response,
             seal,
             thd_percent: r.thd,
@@ -803,7 +775,7 @@ impl Analyzer {
             .filter(|(_, s)| **s < 10.0)
             .map(|(c, _)| *c)
             .collect();
-        if !low.is_empty() && m.method != "multitone" {
+        if !low.is_empty() && m.method != Method::Multitone {
             warnings.push(Warning::BandsAtNoiseFloor { centre_hz: low });
         }
     }

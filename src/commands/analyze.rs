@@ -1,7 +1,7 @@
 //! `tipfit analyze`: a recording made elsewhere, against the played signal.
 
 use super::{channel, emit, prepare};
-use crate::analysis::drift::METHOD_MARKERS;
+use crate::analysis::drift::ClockMethod;
 use crate::analysis::{Analyzer, ClockCheck, ClockInfo, Measurement, SyncAdvice};
 use crate::cli::{AnalyzeArgs, SyncMode};
 use crate::dsp::sync::{
@@ -55,7 +55,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
             } else {
                 cfg.clock = ClockCheck::Known(ClockInfo {
                     clock_ppm: est.ppm,
-                    method: METHOD_MARKERS.into(),
+                    method: ClockMethod::SyncMarkers,
                     corrected: true,
                     uncertainty_ppm: None,
                 });

@@ -3,7 +3,7 @@
 use crate::analysis::isolation::{
     insertion_loss, noise_reduction, BandTable, Isolation, IsolationMethod,
 };
-use crate::analysis::listening::{preset, safe_listening, PRESET_NAMES};
+use crate::analysis::listening::safe_listening;
 use crate::cli::{AmbientArgs, IsolationArgs};
 use crate::dsp::bands::{octaves, OCTAVE_NOMINAL};
 use crate::dsp::fft::FftCache;
@@ -40,24 +40,11 @@ pub(crate) fn ambients(a: &AmbientArgs) -> Result<Vec<(String, [f64; 8])>> {
         }
         return Ok(vec![(path.display().to_string(), levels)]);
     }
-    let names: Vec<&str> = if a.ambient == "all" {
-        PRESET_NAMES.to_vec()
-    } else {
-        vec![a.ambient.as_str()]
-    };
-    names
+    Ok(a.ambient
+        .presets()
         .into_iter()
-        .map(|n| {
-            preset(n)
-                .map(|p| (p.name.to_string(), p.level_db_spl))
-                .with_context(|| {
-                    format!(
-                        "--ambient '{n}': use one of {}, or all",
-                        PRESET_NAMES.join(", ")
-                    )
-                })
-        })
-        .collect()
+        .map(|p| (p.name.to_string(), p.level_db_spl))
+        .collect())
 }
 
 /// Safe-listening estimates for `octave` attenuations (63 ... 8000 Hz; a

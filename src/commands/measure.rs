@@ -21,7 +21,7 @@ use crate::measure::{
 };
 use crate::rig::channel::Channel;
 use crate::rig::outside::OutsideNoise;
-use crate::rig::sim::{Driver, Fit, Latency, NoiseLevel, SimConfig};
+use crate::rig::sim::{Distortion, Driver, Fit, NoiseLevel, SimConfig};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -327,27 +327,11 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
         }
         _ => Fit::Preset(a.tip_preset),
     };
-    let latency = match a.latency.trim() {
-        "random" => Latency::Random(1.0),
-        s => {
-            let secs: f64 = s
-                .parse()
-                .ok()
-                .filter(|v: &f64| (0.0..=10.0).contains(v))
-                .with_context(|| {
-                    format!("--latency '{s}': give seconds from 0 to 10, or 'random'")
-                })?;
-            Latency::Samples((secs * a.rate as f64).round() as usize)
-        }
-    };
-    let (h2, h3) = parse_pair(&a.distortion)
-        .filter(|(x, y)| (0.0..=30.0).contains(x) && (0.0..=30.0).contains(y))
-        .with_context(|| {
-            format!(
-                "--distortion '{}': give \"H2,H3\" in percent, each from 0 to 30",
-                a.distortion
-            )
-        })?;
+    let latency = a.latency.at_rate(a.rate);
+    let Distortion {
+        h2_percent: h2,
+        h3_percent: h3,
+    } = a.distortion;
     if !(0.0..=200.0).contains(&a.snr) {
         bail!("--snr {}: give 0 to 200 dB", a.snr);
     }
@@ -378,9 +362,4 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
         drift_ppm: a.drift_ppm,
         ..SimConfig::default()
     })
-}
-
-fn parse_pair(s: &str) -> Option<(f64, f64)> {
-    let (a, b) = s.split_once(',')?;
-    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
 }

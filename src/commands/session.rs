@@ -56,7 +56,7 @@ pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
         created: now_rfc3339(),
         rig: "sim".into(),
         iem: cfg.iem.clone(),
-        ear: format!("{:?}", cfg.ear).to_lowercase(),
+        ear: cfg.ear,
         tips: cfg.tips.clone(),
         fits_per_tip: cfg.fits_per_tip,
         seal: cfg.measurements.seal,

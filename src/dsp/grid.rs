@@ -52,6 +52,22 @@ impl fmt::Display for Smoothing {
     }
 }
 
+/// Stored as its name (`none`, `1/12`, ...).
+impl serde::Serialize for Smoothing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Read from any spelling [`Smoothing::from_str`] accepts; anything else is
+/// refused naming the accepted widths.
+impl<'de> serde::Deserialize<'de> for Smoothing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Log-spaced grid frequencies from `f_min_hz` to `f_max_hz` (inclusive where
 /// a point falls on it), `points_per_octave` per octave, aligned to 1 kHz.
 pub fn log_grid(f_min_hz: f64, f_max_hz: f64, points_per_octave: u32) -> Vec<f64> {

@@ -26,7 +26,7 @@ pub use record::{
     SimTruth, Streamed,
 };
 
-use crate::analysis::drift::METHOD_MARKERS;
+use crate::analysis::drift::ClockMethod;
 use crate::analysis::{
     AnalysisConfig, Analyzer, ClockCheck, ClockInfo, FrequencyResponse, Measurement,
 };
@@ -403,7 +403,7 @@ impl Measurer {
                 marked_cfg = AnalysisConfig {
                     clock: ClockCheck::Known(ClockInfo {
                         clock_ppm: ppm,
-                        method: METHOD_MARKERS.into(),
+                        method: ClockMethod::SyncMarkers,
                         corrected: true,
                         uncertainty_ppm: None,
                     }),

@@ -128,7 +128,7 @@ pub fn autoeq_csv(resp: &FrequencyResponse) -> String {
 mod tests {
     use super::*;
     use crate::analysis::seal::{seal_metrics, SealConfig};
-    use crate::analysis::{Bands, Measurement, Thd};
+    use crate::analysis::{Bands, Measurement, Method, ResponseSmoothing, Thd};
     use crate::session::model::SCHEMA_VERSION;
     use std::path::Path;
 
@@ -145,10 +145,10 @@ mod tests {
             fit: n,
             seal: Some(Measurement {
                 tipfit_version: "x".into(),
-                method: "imported".into(),
+                method: Method::Imported,
                 sample_rate: 0,
                 latency_s: 0.0,
-                smoothing: "as imported".into(),
+                smoothing: ResponseSmoothing::AsImported,
                 frequency_response: resp,
                 seal: seal_metrics(&pts, None, &SealConfig::default()),
                 thd_percent: Thd::default(),
@@ -174,7 +174,7 @@ mod tests {
             created: "2024-01-01T00:00:00Z".into(),
             rig: "imported".into(),
             iem: "Chu".into(),
-            ear: "left".into(),
+            ear: crate::session::config::Ear::Left,
             tips: vec![],
             fits_per_tip: 1,
             seal: true,

@@ -42,7 +42,7 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
         "<p>{} tips, {} fits per tip planned; ear: {}; rig: {}; created {}; tipfit {}.{}</p>",
         info.tips.len(),
         info.fits_per_tip,
-        esc(&info.ear),
+        esc(info.ear.as_str()),
         esc(&info.rig),
         esc(&info.created),
         esc(&info.tipfit_version),

@@ -74,6 +74,30 @@ pub enum Ear {
     Both,
 }
 
+impl Ear {
+    /// The name stored in the config and the session (`left`, `right`,
+    /// `both`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ear::Left => "left",
+            Ear::Right => "right",
+            Ear::Both => "both",
+        }
+    }
+}
+
+impl std::fmt::Display for Ear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Ear {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// Which rig.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -209,8 +233,9 @@ pub struct SignalConfig {
     pub sweep_duration_s: f64,
     /// Sweep peak level, dBFS.
     pub sweep_level_dbfs: f64,
-    /// Smoothing of the stored responses: none, 1/48, 1/24, 1/12, 1/6, 1/3.
-    pub smoothing: String,
+    /// Smoothing of the stored responses: none, 1/48, 1/24, 1/12, 1/6, 1/3
+    /// (any other value is refused when the config is read).
+    pub smoothing: Smoothing,
     /// Outside noise duration for isolation, s.
     pub isolation_duration_s: f64,
     /// Outside noise level at the outer mic, dBFS RMS.
@@ -223,7 +248,7 @@ impl Default for SignalConfig {
             rate: 48_000,
             sweep_duration_s: 3.0,
             sweep_level_dbfs: -12.0,
-            smoothing: "none".into(),
+            smoothing: Smoothing::None,
             isolation_duration_s: 3.0,
             isolation_level_dbfs: -20.0,
         }
@@ -444,9 +469,6 @@ impl SessionConfig {
                 s.isolation_level_dbfs
             );
         }
-        s.smoothing
-            .parse::<Smoothing>()
-            .map_err(|e| anyhow::anyhow!("[signal] smoothing: {e}"))?;
         let t = &self.thresholds;
         let band_ok = |b: [f64; 2]| b[0] >= 10.0 && b[0] < b[1] && b[1] <= 20_000.0;
         if !band_ok(t.bass_band_hz) || !band_ok(t.reference_band_hz) {
@@ -474,7 +496,7 @@ impl SessionConfig {
     pub fn analysis(&self) -> AnalysisConfig {
         let t = &self.thresholds;
         let mut cfg = AnalysisConfig {
-            smoothing: self.signal.smoothing.parse().unwrap_or_default(),
+            smoothing: self.signal.smoothing,
             ..AnalysisConfig::default()
         };
         cfg.seal.bass_band_hz = (t.bass_band_hz[0], t.bass_band_hz[1]);
@@ -611,6 +633,22 @@ preset = "foam"
             .to_string();
         assert!(
             e.contains("[device] sync = \"maybe\": give \"auto\", \"on\" or \"off\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn smoothing_takes_the_documented_spellings_only() {
+        let with =
+            |v: &str| SessionConfig::parse(&format!("{MINIMAL}[signal]\nsmoothing = \"{v}\"\n"));
+        assert_eq!(
+            with("1/12").unwrap().signal.smoothing,
+            Smoothing::Octave(12)
+        );
+        assert_eq!(with("none").unwrap().analysis().smoothing, Smoothing::None);
+        let e = with("1/5").unwrap_err().to_string();
+        assert!(
+            e.contains("line 7") && e.contains("smoothing") && e.contains(Smoothing::ACCEPTED),
             "{e}"
         );
     }

@@ -12,10 +12,11 @@
 //! (against the session's reference response, if any), with no noise floor,
 //! distortion or SNR data (`snr_db` is stored as 0 and a warning says so).
 
+use super::config::Ear;
 use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
 use super::store::{Store, FITS_DIR, SESSION_FILE};
 use crate::analysis::seal::{seal_metrics, SealConfig};
-use crate::analysis::{Bands, FrequencyResponse, Measurement, Thd};
+use crate::analysis::{Bands, FrequencyResponse, Measurement, Method, ResponseSmoothing, Thd};
 use crate::formats::{autoeq, rew};
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -66,14 +67,14 @@ fn stem(path: &Path) -> String {
 }
 
 /// The stem without a trailing channel mark, and the ear it names.
-fn split_channel(stem: &str) -> (&str, Option<&'static str>) {
+fn split_channel(stem: &str) -> (&str, Option<Ear>) {
     for (mark, ear) in [
-        (" L", "left"),
-        (" R", "right"),
-        ("_L", "left"),
-        ("_R", "right"),
-        ("-L", "left"),
-        ("-R", "right"),
+        (" L", Ear::Left),
+        (" R", Ear::Right),
+        ("_L", Ear::Left),
+        ("_R", Ear::Right),
+        ("-L", Ear::Left),
+        ("-R", Ear::Right),
     ] {
         if let Some(rest) = stem.strip_suffix(mark) {
             if !rest.trim().is_empty() {
@@ -148,8 +149,8 @@ pub fn iem_name_from_stem(stem: &str) -> String {
 }
 
 /// The ear a file's stem names (`left` unless it ends in ` R` / `_R`).
-pub fn ear_from_stem(stem: &str) -> &'static str {
-    split_channel(stem.trim()).1.unwrap_or("left")
+pub fn ear_from_stem(stem: &str) -> Ear {
+    split_channel(stem.trim()).1.unwrap_or(Ear::Left)
 }
 
 /// Read and check one file (REW/squig text, or AutoEq CSV).
@@ -228,10 +229,10 @@ fn measurement(p: &Parsed, reference: Option<&FrequencyResponse>) -> Result<Meas
     let seal = seal_metrics(&points, reference_points.as_deref(), &cfg);
     let m = Measurement {
         tipfit_version: env!("CARGO_PKG_VERSION").into(),
-        method: "imported".into(),
+        method: Method::Imported,
         sample_rate: 0,
         latency_s: 0.0,
-        smoothing: "as imported".into(),
+        smoothing: ResponseSmoothing::AsImported,
         frequency_response: p.response.clone(),
         seal,
         thd_percent: Thd::default(),
@@ -265,7 +266,7 @@ fn new_info(first: &Parsed, opts: &ImportOptions) -> SessionInfo {
             .iem
             .clone()
             .unwrap_or_else(|| iem_name_from_stem(&stem)),
-        ear: ear_from_stem(&stem).into(),
+        ear: ear_from_stem(&stem),
         tips: vec![],
         fits_per_tip: 1,
         seal: true,

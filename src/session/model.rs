@@ -75,7 +75,7 @@ pub struct SessionInfo {
     /// IEM name.
     pub iem: String,
     /// Ear: left, right or both.
-    pub ear: String,
+    pub ear: super::config::Ear,
     /// Tips, in the order they are measured.
     pub tips: Vec<TipSpec>,
     /// Fits per tip.

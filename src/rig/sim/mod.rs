@@ -5,11 +5,14 @@
 //! | [`ear`] | the IEM driver, the ear canal or coupler with its leak, the microphone ([`SimRig`]) |
 //! | [`outside`] | outside noise through the tip body and the leak (isolation) |
 //! | [`faults`] | the sim behind the sound card's streaming steps, with the faults real rigs have |
+//! | [`spec`] | the command line's spellings of sim settings (`--latency`, `--distortion`) |
 //!
 //! The ear's types are re-exported here (`rig::sim::SimRig`).
 
 pub mod ear;
 pub mod faults;
 pub mod outside;
+pub mod spec;
 
 pub use ear::{Driver, Fit, Latency, LeakStats, NoiseLevel, SimConfig, SimRig, TipPreset};
+pub use spec::{Distortion, LatencySpec};
