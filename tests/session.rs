@@ -680,7 +680,7 @@ fn a_device_lost_mid_session_keeps_the_finished_fits() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("(faults: lost=1): a device disappeared during the measurement (unplugged?); nothing was saved from this measurement\n  2 of 6 fits are saved in s; once fixed, continue with: tipfit session resume s"),
+        err.contains("(faults: lost=1): a device disappeared during the measurement (unplugged?); nothing was saved from this measurement\n  2 of 6 fits measured, 0 skipped, saved in s; once fixed, continue with: tipfit session resume s"),
         "{err}"
     );
     let loaded = store::load(&f.path("s")).unwrap();

@@ -293,6 +293,21 @@ fn skip_and_quit_count_measured_and_skipped_apart() {
         "{text}"
     );
     assert!(!lock_exists(&dir), "lock left after q on resume");
+
+    // q after the last fit is measured: nothing is left, the session is complete
+    let mut t = Pty::spawn(&f, &["session", "resume", "s"]);
+    t.expect("fit 3 of 3");
+    t.send("\n");
+    t.expect("Enter = keep");
+    t.send("q\n");
+    let (status, text) = t.finish();
+    assert_eq!(status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("session complete in s: 2 of 3 fits measured, 1 skipped"),
+        "{text}"
+    );
+    assert!(!text.contains("stopped with"), "{text}");
+    assert!(!lock_exists(&dir), "lock left after the last fit");
 }
 
 /// Ctrl-C (SIGINT) while tipfit waits at a prompt: it stops at once,

@@ -141,6 +141,11 @@ pub(crate) fn measure(
             ))
         }
     };
+    // q or the end of input after the last fit: nothing is left to do
+    let outcome = match outcome {
+        Outcome::Stopped | Outcome::EndOfInput if now().done() == total => Outcome::Complete,
+        o => o,
+    };
     match outcome {
         Outcome::Interrupted => {
             eprintln!("interrupted: {}, saved in {dir}; {resume}", now());
@@ -157,7 +162,7 @@ pub(crate) fn measure(
         }
         Outcome::EndOfInput => {
             let after = now();
-            let hint = "(the input ended before an answer; --yes runs unattended)";
+            let hint = "(stdin was closed before an answer; --yes runs unattended)";
             if after.measured <= before.measured {
                 bail!(
                     "end of input before any fit was measured {hint}: {after}, saved in {dir}; {resume}"
