@@ -158,7 +158,7 @@ impl Pty {
     }
 
     /// Wait for the exit; the whole output after it.
-    fn finish(mut self) -> (ExitStatus, String) {
+    fn finish(&mut self) -> (ExitStatus, String) {
         let t0 = Instant::now();
         let status = loop {
             if let Some(s) = self.child.try_wait().unwrap() {
@@ -169,6 +169,16 @@ impl Pty {
         };
         std::thread::sleep(Duration::from_millis(200));
         (status, self.text())
+    }
+}
+
+impl Drop for Pty {
+    /// A test that failed while tipfit waits leaves no process behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
