@@ -145,13 +145,21 @@ pub enum SessionCommand {
         tipfit session run examples/session.toml --out sessions/aria\n  \
         tipfit session run examples/session.toml --out sessions/aria --yes   # unattended\n\n\
         For each fit tipfit says what to do, measures, prints the verdict and asks:\n\
-        Enter = keep and go on, r = redo this fit, s = skip it, q = quit (resume later).\n\
-        Each fit is saved as soon as it is done; `tipfit session resume DIR` continues.")]
+        Enter = keep and go on, r = redo this fit (asks for a new insertion, then measures),\n\
+        s = skip it, q = quit (resume later). Without --yes the answers are read from stdin.\n\
+        Each fit is saved as soon as it is done; `tipfit session resume DIR` continues.\n\n\
+        Exit status: 0 when the session is complete, after q, or when the input ends after\n\
+        this run measured a fit; 1 on an error, or when the input ends before this run\n\
+        measured any fit; 130 after Ctrl-C. Every stop keeps the saved fits, releases the\n\
+        session's lock and prints the resume command.")]
     Run(SessionRunArgs),
     /// Continue a session that was stopped (Ctrl-C, quit, crash).
     #[command(after_help = "Examples:\n  \
         tipfit session resume sessions/aria\n  \
-        tipfit session resume sessions/aria --yes")]
+        tipfit session resume sessions/aria --yes\n\n\
+        Answers and exit status as for `tipfit session run`: 0 when complete, after q, or when\n\
+        the input ends after this run measured a fit; 1 on an error, or when the input ends\n\
+        before this run measured any fit; 130 after Ctrl-C.")]
     Resume(SessionResumeArgs),
 }
 

@@ -80,7 +80,7 @@ fn a_file_size_limit_stops_the_session_cleanly_and_resume_completes_it() {
         &out,
         &[
             "error: cannot save the reference recording: s/reference.wav: cannot write: File too large (os error 27)",
-            "0 of 6 fits are saved in s; once fixed, continue with: tipfit session resume s",
+            "0 of 6 fits measured, 0 skipped, saved in s; once fixed, continue with: tipfit session resume s",
         ],
     );
     readable(&f.path("s"), 0);
@@ -111,7 +111,7 @@ fn a_failed_fit_write_keeps_the_finished_fits_and_resume_redoes_it() {
         &out,
         &[
             "error: s/fits/foam-m/fit-2.json: cannot write: injected I/O error (TIPFIT_FAIL_WRITE)",
-            "1 of 6 fits are saved in s; once fixed, continue with: tipfit session resume s",
+            "1 of 6 fits measured, 0 skipped, saved in s; once fixed, continue with: tipfit session resume s",
         ],
     );
     readable(&f.path("s"), 1);

@@ -70,15 +70,25 @@ fn unattended_session_stores_every_fit_and_compares() {
 fn guided_run_follows_redo_skip_and_quit_then_resumes() {
     let f = Fixture::new();
     f.write("small.toml", SMALL);
-    // reference; fit 1: go, measured, redo, keep; fit 2: skip; fit 3: go, then quit.
+    // reference; fit 1: go, measured, redo, new insertion, keep; fit 2:
+    // skip; fit 3: go, then quit.
     let out = f.run_with(
         &["session", "run", "small.toml", "--out", "s"],
-        "\n\nr\n\ns\n\nq\n",
+        "\n\nr\n\n\ns\n\nq\n",
     );
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("Insert tip 'Foam M', fit 1 of 3"), "{err}");
-    assert!(err.contains("tipfit session resume s"), "{err}");
+    assert!(
+        err.contains("Re-insert tip 'Foam M' (a new insertion)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "stopped with 2 of 6 fits measured, 1 skipped; continue with: tipfit session resume s"
+        ),
+        "{err}"
+    );
     let dir = f.path("s");
     let loaded = store::load(&dir).unwrap();
     let foam = |n: usize| loaded.fits.iter().find(|r| r.tip == "Foam M" && r.fit == n);
@@ -89,9 +99,15 @@ fn guided_run_follows_redo_skip_and_quit_then_resumes() {
         "the fit measured before quitting is kept"
     );
     assert_eq!(loaded.fits.len(), 3);
-    // End of input also stops cleanly.
+    // End of input after a measured fit also stops cleanly (exit 0).
     let out = f.run_with(&["session", "resume", "s"], "\n");
-    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("resuming: 2 of 6 fits measured, 1 skipped"),
+        "{err}"
+    );
+    assert!(err.contains("--yes runs unattended"), "{err}");
     assert_eq!(store::load(&dir).unwrap().fits.len(), 4);
     f.ok(&["session", "resume", "s", "--yes"]);
     let loaded = store::load(&dir).unwrap();
@@ -101,7 +117,10 @@ fn guided_run_follows_redo_skip_and_quit_then_resumes() {
     assert_eq!(v["tips"][0]["fits"], 2);
     assert_eq!(v["tips"][0]["skipped_fits"], 1);
     let again = stderr(&f.ok(&["session", "resume", "s", "--yes"]));
-    assert!(again.contains("every fit is already measured"), "{again}");
+    assert!(
+        again.contains("nothing left to measure (5 of 6 fits measured, 1 skipped)"),
+        "{again}"
+    );
 }
 
 /// Kill `tipfit session run --yes` (SIGKILL) at 50 pseudo-random points
@@ -230,7 +249,7 @@ fn ctrl_c_saves_what_is_finished_and_says_how_to_resume() {
         .unwrap_or_else(|| panic!("{err}"));
     assert!(
         line.contains(&format!(
-            "of 16 fits are saved in {}; continue with: tipfit session resume {}",
+            "of 16 fits measured, 0 skipped, saved in {}; continue with: tipfit session resume {}",
             out.display(),
             out.display()
         )),
@@ -249,7 +268,7 @@ fn ctrl_c_saves_what_is_finished_and_says_how_to_resume() {
     let before = fit_files(&out);
     let o = f.run(&["session", "resume", out.to_str().unwrap(), "--yes"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains(&format!("resuming: {saved} of 16 fits already measured")));
+    assert!(stderr(&o).contains(&format!("resuming: {saved} of 16 fits measured, 0 skipped")));
     assert_eq!(store::load(&out).unwrap().fits.len(), 16);
     for (p, bytes) in before {
         assert_eq!(std::fs::read(&p).unwrap(), bytes, "{} changed", p.display());
@@ -661,7 +680,7 @@ fn a_device_lost_mid_session_keeps_the_finished_fits() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("(faults: lost=1): a device disappeared during the measurement (unplugged?); nothing was saved from this measurement\n  2 of 6 fits are saved in s; once fixed, continue with: tipfit session resume s"),
+        err.contains("(faults: lost=1): a device disappeared during the measurement (unplugged?); nothing was saved from this measurement\n  2 of 6 fits measured, 0 skipped, saved in s; once fixed, continue with: tipfit session resume s"),
         "{err}"
     );
     let loaded = store::load(&f.path("s")).unwrap();

@@ -8,7 +8,7 @@ use crate::session::config::{ReferenceKind, SessionConfig};
 use crate::session::measure::FitMeasurer;
 use crate::session::model::{SessionInfo, SCHEMA_VERSION};
 use crate::session::run::{self, Outcome, TerminalUi};
-use crate::session::store::{self, Store};
+use crate::session::store::Store;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -96,7 +96,12 @@ fn resume(a: SessionResumeArgs) -> Result<()> {
     measure(store, info, &cfg, a.yes)
 }
 
-/// Run the fits still missing and say how it ended.
+/// Run the fits still missing and say how it ended: after q, the counts
+/// and the resume command (exit 0); after Ctrl-C at a prompt or during a
+/// fit, the same and [`crate::interrupt::Interrupted`] (exit 130); at the
+/// end of the input (stdin closed without `--yes`), the same plus a hint
+/// at `--yes`, and an error (exit 1) when this run measured no fit. The
+/// lock is released in every case (the store is dropped before return).
 pub(crate) fn measure(
     store: Store,
     mut info: SessionInfo,
@@ -108,48 +113,62 @@ pub(crate) fn measure(
         cfg,
         sim_faults_from_env()?,
         &mut super::device_common::TerminalConfirm,
-        stop,
+        stop.clone(),
     )?;
-    let total = info.tips.len() * info.fits_per_tip;
-    let done = run::done_fits(store.dir(), &info);
-    if done == total {
-        eprintln!("{}: every fit is already measured", store.dir().display());
-    } else if done > 0 {
-        eprintln!("resuming: {done} of {total} fits already measured");
+    let before = run::counts(store.dir(), &info);
+    let total = before.total;
+    if before.done() == total {
+        eprintln!(
+            "{}: nothing left to measure ({before})",
+            store.dir().display()
+        );
+    } else if before.done() > 0 {
+        eprintln!("resuming: {before}");
     }
-    let mut ui = TerminalUi::new(total, done, yes);
+    let mut ui = TerminalUi::new(total, before.done(), yes, stop);
     let outcome = run::run(&store, &mut info, &measurer, &mut ui);
     ui.finish();
     let dir = store.dir().display().to_string();
-    let saved = || run::done_fits(store.dir(), &info);
+    let now = || run::counts(store.dir(), &info);
+    let resume = format!("continue with: tipfit session resume {dir}");
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) if e.is::<crate::interrupt::Interrupted>() => Outcome::Interrupted,
         Err(e) => {
             return Err(anyhow::anyhow!(
-                "{e:#}\n  {} of {total} fits are saved in {dir}; once fixed, continue with: tipfit session resume {dir}",
-                saved()
+                "{e:#}\n  {}, saved in {dir}; once fixed, {resume}",
+                now()
             ))
         }
     };
+    // q or the end of input after the last fit: nothing is left to do
+    let outcome = match outcome {
+        Outcome::Stopped | Outcome::EndOfInput if now().done() == total => Outcome::Complete,
+        o => o,
+    };
     match outcome {
         Outcome::Interrupted => {
-            eprintln!(
-                "interrupted: {} of {total} fits are saved in {dir}; continue with: tipfit session resume {dir}",
-                saved()
-            );
+            eprintln!("interrupted: {}, saved in {dir}; {resume}", now());
             return Err(crate::interrupt::Interrupted.into());
         }
         Outcome::Complete => {
-            let loaded = store::load(store.dir())?;
             eprintln!(
-                "session complete: {} fits in {dir}\n  compare: tipfit compare {dir}\n  report:  tipfit report {dir}",
-                loaded.measured().len()
+                "session complete in {dir}: {}\n  compare: tipfit compare {dir}\n  report:  tipfit report {dir}",
+                now()
             );
         }
         Outcome::Stopped => {
-            let done = run::done_fits(store.dir(), &info);
-            eprintln!("stopped with {done} of {total} fits saved; continue with: tipfit session resume {dir}");
+            eprintln!("stopped with {}; {resume}", now());
+        }
+        Outcome::EndOfInput => {
+            let after = now();
+            let hint = "(stdin was closed before an answer; --yes runs unattended)";
+            if after.measured <= before.measured {
+                bail!(
+                    "end of input before any fit was measured {hint}: {after}, saved in {dir}; {resume}"
+                );
+            }
+            eprintln!("stopped at the end of input with {after}; {resume}\n  {hint}");
         }
     }
     Ok(())

@@ -8,9 +8,12 @@ use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
 use super::store::{self, Store};
 use crate::analysis::seal::interpolate_db;
 use crate::analysis::{FrequencyResponse, Measurement};
+use crate::interrupt::StopToken;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashSet;
 use std::io::BufRead;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 
 /// What the user answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +26,24 @@ pub enum Answer {
     Skip,
     /// Stop here; the session can be resumed.
     Quit,
+    /// The input ended (stdin closed) before an answer: stop, resumable.
+    /// Returned whatever `allowed` says.
+    EndOfInput,
+    /// Ctrl-C while waiting for an answer: stop, resumable. Returned
+    /// whatever `allowed` says.
+    Interrupted,
+}
+
+impl Answer {
+    /// How the run ends on this answer, if it ends it.
+    fn stop(self) -> Option<Outcome> {
+        match self {
+            Answer::Quit => Some(Outcome::Stopped),
+            Answer::EndOfInput => Some(Outcome::EndOfInput),
+            Answer::Interrupted => Some(Outcome::Interrupted),
+            Answer::Go | Answer::Redo | Answer::Skip => None,
+        }
+    }
 }
 
 /// Where questions go and answers come from.
@@ -37,27 +58,67 @@ pub trait Ui {
 
 /// The terminal: questions on stderr, answers from stdin lines, an
 /// indicatif progress bar (hidden when stderr is not a terminal). With
-/// `yes`, nothing is asked. End of input counts as quit.
+/// `yes`, nothing is asked. End of input is [`Answer::EndOfInput`];
+/// Ctrl-C while waiting (the stop token set) is [`Answer::Interrupted`].
 pub struct TerminalUi {
     bar: ProgressBar,
     yes: bool,
+    stop: StopToken,
+    lines: Option<Receiver<Option<String>>>,
 }
 
 impl TerminalUi {
-    /// A terminal UI for `total` fits, `done` of them already measured.
-    pub fn new(total: usize, done: usize, yes: bool) -> Self {
+    /// A terminal UI for `total` fits, `done` of them already stored;
+    /// waiting for an answer ends when `stop` is set.
+    pub fn new(total: usize, done: usize, yes: bool, stop: StopToken) -> Self {
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} fits  {elapsed_precise}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_position(done as u64);
-        Self { bar, yes }
+        Self {
+            bar,
+            yes,
+            stop,
+            lines: None,
+        }
     }
 
     /// Remove the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+
+    /// The next line of stdin (`None` at its end), or `Err` when the stop
+    /// token is set first. Stdin is read on a thread of its own (started
+    /// at the first question), so that Ctrl-C ends the wait at once.
+    fn next_line(&mut self) -> std::result::Result<Option<String>, ()> {
+        let lines = self.lines.get_or_insert_with(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || loop {
+                let mut line = String::new();
+                let got = match std::io::stdin().lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line),
+                };
+                let end = got.is_none();
+                if tx.send(got).is_err() || end {
+                    return;
+                }
+            });
+            rx
+        });
+        loop {
+            if self.stop.is_stopped() {
+                return Err(());
+            }
+            match lines.recv_timeout(std::time::Duration::from_millis(20)) {
+                Ok(line) => return Ok(line),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(None),
+            }
+        }
     }
 }
 
@@ -70,16 +131,20 @@ impl Ui for TerminalUi {
         if self.yes {
             return Answer::Go;
         }
-        self.bar.suspend(|| loop {
+        let bar = self.bar.clone();
+        bar.suspend(|| loop {
             eprint!("{question} ");
-            let mut line = String::new();
-            match std::io::stdin().lock().read_line(&mut line) {
-                Ok(0) | Err(_) => {
+            let line = match self.next_line() {
+                Err(()) => {
                     eprintln!();
-                    return Answer::Quit;
+                    return Answer::Interrupted;
                 }
-                Ok(_) => {}
-            }
+                Ok(None) => {
+                    eprintln!();
+                    return Answer::EndOfInput;
+                }
+                Ok(Some(line)) => line,
+            };
             let a = match line.trim().to_ascii_lowercase().as_str() {
                 "" | "y" | "yes" | "k" | "keep" => Answer::Go,
                 "r" | "redo" => Answer::Redo,
@@ -109,20 +174,58 @@ pub enum Outcome {
     Complete,
     /// The user quit; `resume` continues.
     Stopped,
+    /// The input ended before an answer; `resume` continues.
+    EndOfInput,
     /// Ctrl-C: stopped after saving what was finished.
     Interrupted,
 }
 
-/// Fits already stored (readable) in the session.
-pub fn done_fits(dir: &std::path::Path, info: &SessionInfo) -> usize {
-    info.tips
-        .iter()
-        .map(|t| {
-            (1..=info.fits_per_tip)
-                .filter(|&n| matches!(store::read_fit(dir, t, n), Ok(Some(_))))
-                .count()
-        })
-        .sum()
+/// How many of a session's fits are stored, measured or skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Fits stored with a measurement.
+    pub measured: usize,
+    /// Fits stored as skipped.
+    pub skipped: usize,
+    /// Fits the session asks for.
+    pub total: usize,
+}
+
+impl Counts {
+    /// Fits stored, measured or skipped.
+    pub fn done(&self) -> usize {
+        self.measured + self.skipped
+    }
+}
+
+impl std::fmt::Display for Counts {
+    /// "2 of 6 fits measured, 1 skipped".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} fits measured, {} skipped",
+            self.measured, self.total, self.skipped
+        )
+    }
+}
+
+/// The fits stored (readable) in the session, measured and skipped.
+pub fn counts(dir: &std::path::Path, info: &SessionInfo) -> Counts {
+    let mut c = Counts {
+        measured: 0,
+        skipped: 0,
+        total: info.tips.len() * info.fits_per_tip,
+    };
+    for t in &info.tips {
+        for n in 1..=info.fits_per_tip {
+            match store::read_fit(dir, t, n) {
+                Ok(Some(r)) if r.skipped => c.skipped += 1,
+                Ok(Some(_)) => c.measured += 1,
+                _ => {}
+            }
+        }
+    }
+    c
 }
 
 /// Measure the sealed reference if the config asks and it is not there yet.
@@ -140,12 +243,12 @@ pub fn ensure_reference(
         return Ok(Outcome::Complete);
     }
     ui.say("Reference: seal the IEM with putty (or fit it to the coupler without a leak).");
-    if ui.ask(
+    let a = ui.ask(
         "Press Enter to measure it (q = quit):",
         &[Answer::Go, Answer::Quit],
-    ) == Answer::Quit
-    {
-        return Ok(Outcome::Stopped);
+    );
+    if let Some(stop) = a.stop() {
+        return Ok(stop);
     }
     let (m, rec) = measurer.measure_reference()?;
     let wav = store.dir().join("reference.wav");
@@ -173,11 +276,13 @@ pub fn run(
     measurer: &FitMeasurer,
     ui: &mut dyn Ui,
 ) -> Result<Outcome> {
-    if ensure_reference(store, info, measurer, ui)? == Outcome::Stopped {
-        return Ok(Outcome::Stopped);
+    match ensure_reference(store, info, measurer, ui)? {
+        Outcome::Complete => {}
+        stop => return Ok(stop),
     }
     let refit_db = info.config.as_ref().map_or(2.5, |c| c.thresholds.refit_db);
     let tips = info.tips.clone();
+    let mut cannot_seal = HashSet::new();
     for (ti, tip) in tips.iter().enumerate() {
         for n in 1..=info.fits_per_tip {
             match store::read_fit(store.dir(), tip, n) {
@@ -188,7 +293,13 @@ pub fn run(
             if measurer.stop_token().is_stopped() {
                 return Ok(Outcome::Interrupted);
             }
-            match run_fit(store, info, measurer, ui, (ti, tip), n, refit_db) {
+            let fit = FitCtx {
+                ti,
+                tip,
+                n,
+                refit_db,
+            };
+            match run_fit(store, info, measurer, ui, &fit, &mut cannot_seal) {
                 Ok(Outcome::Complete) => {}
                 Ok(o) => return Ok(o),
                 Err(e) if e.is::<crate::interrupt::Interrupted>() => {
@@ -201,33 +312,48 @@ pub fn run(
     Ok(Outcome::Complete)
 }
 
+/// The fit being measured: tip number and tip, fit number, refit limit.
+struct FitCtx<'a> {
+    ti: usize,
+    tip: &'a TipSpec,
+    n: usize,
+    refit_db: f64,
+}
+
+/// Measure one fit: ask for the insertion, measure, say the verdict and
+/// the advice, ask keep / redo / skip / quit. A redo asks for a new
+/// insertion and waits before measuring again. `cannot_seal` holds the
+/// tips already said to be unable to seal (said once per tip).
 fn run_fit(
     store: &Store,
     info: &SessionInfo,
     measurer: &FitMeasurer,
     ui: &mut dyn Ui,
-    (ti, tip): (usize, &TipSpec),
-    n: usize,
-    refit_db: f64,
+    fit: &FitCtx,
+    cannot_seal: &mut HashSet<usize>,
 ) -> Result<Outcome> {
-    let of = info.fits_per_tip;
+    let (tip, n, of) = (fit.tip, fit.n, info.fits_per_tip);
     let q = format!(
         "Insert tip '{}', fit {n} of {of}, press Enter (s = skip, q = quit):",
         tip.name
     );
+    let skip = |ui: &mut dyn Ui| -> Result<Outcome> {
+        store.save_fit(tip, &skipped(tip, n), None)?;
+        ui.say(&format!("  tip '{}' fit {n}: skipped", tip.name));
+        ui.advance();
+        Ok(Outcome::Complete)
+    };
     match ui.ask(&q, &[Answer::Go, Answer::Skip, Answer::Quit]) {
-        Answer::Quit => return Ok(Outcome::Stopped),
-        Answer::Skip => {
-            store.save_fit(tip, &skipped(tip, n), None)?;
-            ui.say(&format!("  tip '{}' fit {n}: skipped", tip.name));
-            ui.advance();
-            return Ok(Outcome::Complete);
+        Answer::Skip => return skip(ui),
+        a => {
+            if let Some(stop) = a.stop() {
+                return Ok(stop);
+            }
         }
-        _ => {}
     }
     let mut attempt = 1;
     loop {
-        let m = measurer.measure(tip, ti, n, attempt, info.reference.as_ref())?;
+        let m = measurer.measure(tip, fit.ti, n, attempt, info.reference.as_ref())?;
         let rec = m
             .recording
             .as_ref()
@@ -238,26 +364,35 @@ fn run_fit(
             ui.advance();
             return Ok(Outcome::Interrupted);
         }
-        if let Some(advice) = refit_advice(store, info, tip, &m.record, refit_db) {
+        if let Some(advice) = advice(store, info, fit, &m.record, cannot_seal) {
             ui.say(&advice);
         }
         match ui.ask(
             "  Enter = keep, r = redo, s = skip, q = quit:",
             &[Answer::Go, Answer::Redo, Answer::Skip, Answer::Quit],
         ) {
-            Answer::Redo => attempt += 1,
-            Answer::Skip => {
-                store.save_fit(tip, &skipped(tip, n), None)?;
-                ui.advance();
-                return Ok(Outcome::Complete);
-            }
-            Answer::Quit => {
-                ui.advance();
-                return Ok(Outcome::Stopped);
-            }
+            Answer::Redo => {}
+            Answer::Skip => return skip(ui),
             Answer::Go => {
                 ui.advance();
                 return Ok(Outcome::Complete);
+            }
+            a => {
+                ui.advance();
+                return Ok(a.stop().unwrap_or(Outcome::Stopped));
+            }
+        }
+        let q = format!(
+            "Re-insert tip '{}' (a new insertion), press Enter to measure fit {n} again \
+             (s = skip, q = quit keeping the last measurement):",
+            tip.name
+        );
+        match ui.ask(&q, &[Answer::Go, Answer::Skip, Answer::Quit]) {
+            Answer::Go => attempt += 1,
+            Answer::Skip => return skip(ui),
+            a => {
+                ui.advance();
+                return Ok(a.stop().unwrap_or(Outcome::Stopped));
             }
         }
     }
@@ -314,8 +449,46 @@ fn seal_numbers(m: &Measurement) -> String {
     s
 }
 
-/// Compare a new fit with the tip's other stored fits on a 1/6-octave grid
-/// 20 Hz-1 kHz; advise a refit when two differ by more than `limit_db`.
+/// Whether a fit has no seal at all (its verdict is no-seal).
+fn no_seal(r: &FitRecord) -> bool {
+    r.response()
+        .is_some_and(|m| m.seal.verdict == crate::analysis::Verdict::NoSeal)
+}
+
+/// What to tell the user after a fit: for a fit with no seal at all, that
+/// the tip cannot seal (once per tip, in `said`), or that this insertion
+/// failed when another fit of the tip did seal; for a fit that seals, the
+/// refit advice of [`refit_advice`].
+fn advice(
+    store: &Store,
+    info: &SessionInfo,
+    fit: &FitCtx,
+    new: &FitRecord,
+    said: &mut HashSet<usize>,
+) -> Option<String> {
+    if !no_seal(new) {
+        return refit_advice(store, info, fit.tip, new, fit.refit_db);
+    }
+    let sealed = (1..=info.fits_per_tip)
+        .filter(|&n| n != new.fit)
+        .find(|&n| matches!(store::read_fit(store.dir(), fit.tip, n), Ok(Some(r)) if r.response().is_some() && !no_seal(&r)));
+    match sealed {
+        Some(other) => Some(format!(
+            "  fit {} did not seal at all, although fit {other} of this tip did: re-insert the tip and redo (r)",
+            new.fit
+        )),
+        None if said.insert(fit.ti) => Some(format!(
+            "  tip '{}' does not seal at all (fit {}): re-inserting will not make it seal, so no refit is suggested for it",
+            fit.tip.name, new.fit
+        )),
+        None => None,
+    }
+}
+
+/// Compare a new fit with the tip's other stored fits that seal, on a
+/// 1/6-octave grid 20 Hz-1 kHz; advise a refit when two differ by more
+/// than `limit_db`. A fit with no seal at all gives no advice and is not
+/// compared with (see [`advice`]).
 pub fn refit_advice(
     store: &Store,
     info: &SessionInfo,
@@ -323,6 +496,9 @@ pub fn refit_advice(
     new: &FitRecord,
     limit_db: f64,
 ) -> Option<String> {
+    if no_seal(new) {
+        return None;
+    }
     let grid = crate::dsp::grid::log_grid(20.0, 1000.0, 6);
     let sample = |fr: &FrequencyResponse| -> Vec<f64> {
         grid.iter()
@@ -335,7 +511,9 @@ pub fn refit_advice(
         let Ok(Some(other)) = store::read_fit(store.dir(), tip, n) else {
             continue;
         };
-        let Some(m) = other.response() else { continue };
+        let Some(m) = other.response().filter(|_| !no_seal(&other)) else {
+            continue;
+        };
         for (k, (a, b)) in mine.iter().zip(sample(&m.frequency_response)).enumerate() {
             let d = (a - b).abs();
             if d > limit_db && worst.is_none_or(|w| d > w.1) {
@@ -345,7 +523,7 @@ pub fn refit_advice(
     }
     worst.map(|(n, d, f)| {
         format!(
-            "  fit {} differs from fit {n} by {d:.1} dB at {f:.0} Hz (more than {limit_db} dB): a refit (r) may help",
+            "  fit {} differs from fit {n} by {d:.1} dB at {f:.0} Hz (more than {limit_db} dB): a refit may help (r = redo)",
             new.fit
         )
     })
