@@ -387,7 +387,9 @@ pub(crate) fn measure_output(
     if let Some(l) = legend(&[&il.octave, &nr.octave]) {
         text += &format!("    {l}\n");
     }
-    for w in il.warnings.iter().chain(&nr.warnings) {
+    let mut warnings: Vec<&String> = il.warnings.iter().collect();
+    warnings.extend(nr.warnings.iter().filter(|w| !il.warnings.contains(w)));
+    for w in warnings {
         text += &format!("  warning: {w}\n");
     }
     let listening = safe_listening_report(il, ambient);
