@@ -283,6 +283,11 @@ pub struct IsolationArgs {
     /// Channel to use in --open/--occluded recordings (1 = first).
     #[arg(long, default_value_t = 1)]
     pub channel: usize,
+    /// Recording of the tip-in (inner) mic with the outside noise off, same
+    /// rate and gain: the noise floor, for the per-band correction (without
+    /// it the silent lead-in before the noise is used, when there is one).
+    #[arg(long, value_name = "FLOOR.wav")]
+    pub floor: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub ambient: AmbientArgs,

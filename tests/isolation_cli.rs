@@ -291,3 +291,57 @@ fn safe_listening_uses_presets_or_a_calibrated_recording() {
         "a recording needs its calibration"
     );
 }
+
+#[test]
+fn measure_uses_the_sims_known_floor_and_shows_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tipfit(dir.path())
+        .args([
+            "measure",
+            "--tip-preset",
+            "triple-flange",
+            "--duration",
+            "1",
+            "--isolation",
+            "--mic-floor",
+            "-75",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for method in ["insertion_loss", "noise_reduction"] {
+        let iso = &doc["isolation"][method];
+        assert_eq!(iso["floor_correction"]["source"], "known", "{method}");
+        let t = &iso["third_octave"];
+        let n = t["centre_hz"].as_array().unwrap().len();
+        assert_eq!(t["corrected"].as_array().unwrap().len(), n);
+        assert_eq!(t["margin_db"].as_array().unwrap().len(), n);
+    }
+    let out = tipfit(dir.path())
+        .args([
+            "measure",
+            "--tip-preset",
+            "triple-flange",
+            "--duration",
+            "1",
+            "--isolation",
+            "--mic-floor",
+            "-75",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // With a raised floor some octave band is a bound, and the summary says
+    // what the mark means.
+    assert!(text.contains(">="), "{text}");
+    assert!(
+        text.contains("less than 6 dB above the noise floor"),
+        "{text}"
+    );
+}

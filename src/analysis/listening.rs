@@ -14,7 +14,13 @@
 //! that protects hearing with an adequate margin, so a whole day there is
 //! considered safe. Every output number is finite: non-finite ambient levels
 //! count as silence in that band, non-finite attenuations as 0 dB (unknown).
+//!
+//! Only a valid isolation gives an estimate ([`safe_listening_from`]): one
+//! that failed its self-check ([`crate::analysis::isolation::self_check`]:
+//! the open recording not louder than the occluded one broadband and in most
+//! bands) gives none, with the reason, never a time computed from it.
 
+use crate::analysis::isolation::{BandTable, Isolation, Verdict};
 use crate::dsp::power_db;
 use crate::dsp::weighting::{a_weighting_db, OCTAVE_CENTRES_HZ};
 use serde::Serialize;
@@ -207,6 +213,59 @@ pub fn safe_listening_in(preset: &AmbientPreset, attenuation_db: &[f64; 8]) -> S
     }
 }
 
+/// Octave-band attenuations at [`OCTAVE_CENTRES_HZ`] from an isolation's
+/// octave table: a band the rate does not reach counts as no attenuation;
+/// a floor-limited band uses its lower bound (the safe side).
+pub fn octave_attenuation(octave: &BandTable) -> [f64; 8] {
+    let mut attenuation = [0.0; 8];
+    for (c, v) in octave.centre_hz.iter().zip(&octave.attenuation_db) {
+        if let Some(i) = OCTAVE_CENTRES_HZ.iter().position(|n| n == c) {
+            attenuation[i] = *v;
+        }
+    }
+    attenuation
+}
+
+/// Why no estimate is made from `iso`, in words for people (`None` when one
+/// is made): an isolation whose self-check found the recordings swapped, or
+/// the open one not louder broadband and in most bands.
+pub fn not_estimated_because(iso: &Isolation) -> Option<String> {
+    let check = iso.check();
+    let negative = check.negative_bands_hz.len();
+    let what = match iso.method {
+        crate::analysis::isolation::IsolationMethod::InsertionLoss => {
+            "the open-ear recording is not louder than the tip-in one"
+        }
+        crate::analysis::isolation::IsolationMethod::NoiseReduction => {
+            "the outer microphone is not louder than the inner one"
+        }
+    };
+    match check.verdict {
+        Verdict::Ok | Verdict::SomeNegative => None,
+        Verdict::Doubtful | Verdict::Swapped => Some(format!(
+            "no safe-listening estimate: {what} both broadband ({:+.1} dB) and in most bands (it is in {} of {}), so the isolation is not trustworthy",
+            check.broadband_db,
+            check.bands - negative,
+            check.bands
+        )),
+    }
+}
+
+/// [`safe_listening`] in `ambient_db_spl` with the attenuation of `iso`, or
+/// the reason none is made ([`not_estimated_because`]).
+pub fn safe_listening_from(
+    iso: &Isolation,
+    ambient_db_spl: &[f64; 8],
+) -> Result<SafeListening, String> {
+    match not_estimated_because(iso) {
+        Some(reason) => Err(reason),
+        None => Ok(safe_listening(
+            ambient_db_spl,
+            &octave_attenuation(&iso.octave),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +358,44 @@ mod tests {
         assert_eq!(s.eardrum_db_spl[3], 60.0);
         let s = safe_listening(&[f64::NEG_INFINITY; 8], &[0.0; 8]);
         assert!(s.eardrum_dba.is_finite() && s.unlimited);
+    }
+
+    fn isolation(attenuation: [f64; 8]) -> Isolation {
+        use crate::analysis::isolation::{BandTable, IsolationMethod};
+        let t = BandTable {
+            centre_hz: OCTAVE_CENTRES_HZ.to_vec(),
+            attenuation_db: attenuation.to_vec(),
+            floor_limited: vec![false; 8],
+            occluded_dbfs: vec![-70.0; 8],
+            ..BandTable::default()
+        };
+        Isolation {
+            method: IsolationMethod::InsertionLoss,
+            sample_rate: 48_000,
+            analysed_s: 10.0,
+            third_octave: t.clone(),
+            octave: t,
+            floor_correction: Default::default(),
+            self_check: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn no_estimate_from_a_swapped_or_doubtful_isolation() {
+        // Swapped: -41 to -48 dB in every band (the example), which
+        // would read "0.0 h a day".
+        let swapped = isolation([-41.0, -42.0, -44.0, -45.0, -46.0, -47.0, -48.0, -48.0]);
+        let p = preset("subway").unwrap();
+        let why = safe_listening_from(&swapped, &p.level_db_spl).unwrap_err();
+        assert!(why.contains("no safe-listening estimate"), "{why}");
+        assert!(why.contains("(it is in 0 of 8)"), "{why}");
+        // Quieter in 5 of 8 bands, louder broadband: doubtful, none either.
+        let doubtful = isolation([-2.0, -2.0, -2.0, -2.0, -2.0, 30.0, 30.0, 30.0]);
+        assert!(safe_listening_from(&doubtful, &p.level_db_spl).is_err());
+        // A sound one gives the same as the array form.
+        let att = [5.0, 8.0, 12.0, 18.0, 25.0, 30.0, 32.0, 30.0];
+        let good = safe_listening_from(&isolation(att), &p.level_db_spl).unwrap();
+        assert_eq!(good, safe_listening(&p.level_db_spl, &att));
     }
 }

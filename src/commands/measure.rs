@@ -11,13 +11,12 @@
 use super::device_common::{save_recording, TerminalConfirm};
 use super::{emit, prepare, Extra};
 use crate::acoustics::Leak;
-use crate::analysis::isolation::BandTable;
 use crate::analysis::{AnalysisConfig, ClockCheck};
 use crate::cli::{MeasureArgs, RigKind, SyncMode};
 use crate::formats::wav::{write_wav, SampleFormat};
 use crate::measure::{
-    DeviceInfo, FaultPlan, IsolationMeasured, IsolationPlan, MeasurePlan, Measurer, Observer,
-    Playing, Recorded, RigInfo, RigPlan, SimPlan, StimulusPlan,
+    DeviceInfo, FaultPlan, IsolationPlan, MeasurePlan, Measurer, Observer, Playing, Recorded,
+    RigInfo, RigPlan, SimPlan, StimulusPlan,
 };
 use crate::rig::channel::Channel;
 use crate::rig::outside::OutsideNoise;
@@ -74,7 +73,7 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         RigInfo::Device(d) => device_output(d, m.latency_s, &mut extra),
     }
     if let Some(iso) = &measured.isolation {
-        isolation_output(iso, &ambient, &mut extra)?;
+        super::isolation::measure_output(iso, &ambient, &mut extra)?;
     }
     emit(m, extra, &a.analysis, measured.rig.description())
 }
@@ -238,58 +237,6 @@ fn device_output(d: &DeviceInfo, latency_s: f64, extra: &mut Extra) {
     for l in &cal.lines {
         extra.text += &format!("  calibration    {l}\n");
     }
-}
-
-/// Isolation in the output: on the sim both methods, the truth and the
-/// safe-listening estimate; on a sound card noise reduction.
-fn isolation_output(
-    iso: &IsolationMeasured,
-    ambient: &[(String, [f64; 8])],
-    extra: &mut Extra,
-) -> Result<()> {
-    let mark = |t: &BandTable, i: usize| if t.floor_limited[i] { ">=" } else { "" };
-    let (il, nr) = match (&iso.insertion_loss, &iso.noise_reduction) {
-        (Some(il), Some(nr)) => (il, nr),
-        (None, Some(nr)) => {
-            extra.doc["isolation"] = json!({ "noise_reduction": nr });
-            extra.text += "  isolation      octave band: noise reduction, dB\n";
-            for i in 0..nr.octave.centre_hz.len() {
-                extra.text += &format!(
-                    "    {:>6} Hz  {}{:.1}\n",
-                    nr.octave.centre_hz[i],
-                    mark(&nr.octave, i),
-                    nr.octave.attenuation_db[i]
-                );
-            }
-            return Ok(());
-        }
-        _ => bail!("the isolation holds no noise reduction"),
-    };
-    extra.doc["isolation"] = json!({
-        "insertion_loss": il,
-        "noise_reduction": nr,
-        "truth_third_octave_insertion_loss_db": iso.truth_third_octave_db,
-    });
-    let mut text =
-        String::from("  isolation      octave band: insertion loss / noise reduction, dB\n");
-    for i in 0..il.octave.centre_hz.len() {
-        text += &format!(
-            "    {:>6} Hz  {}{:.1} / {}{:.1}\n",
-            il.octave.centre_hz[i],
-            mark(&il.octave, i),
-            il.octave.attenuation_db[i],
-            mark(&nr.octave, i),
-            nr.octave.attenuation_db[i]
-        );
-    }
-    for w in il.warnings.iter().chain(&nr.warnings) {
-        text += &format!("  warning: {w}\n");
-    }
-    let (listening, listening_text) = super::isolation::safe_listening_report(&il.octave, ambient);
-    extra.doc["safe_listening"] = listening;
-    extra.text += &text;
-    extra.text += &listening_text;
-    Ok(())
 }
 
 /// The two files `--save-isolation PREFIX` writes.

@@ -1,16 +1,25 @@
 //! Passive isolation of a fit: on the sim the open and occluded ear (and
-//! the outer mic), on a sound card the outer and inner mic at once.
+//! the outer mic), on a sound card the outer and inner mic at once. The
+//! noise floor of the inner mic: on the sim its known white floor, on a
+//! sound card a silent lead-in before the noise (see
+//! [`crate::analysis::isolation`] for the correction and the self-check).
 
 use super::device::checked_channel;
 use super::plan::{DevicePlan, IsolationPlan};
 use super::{take, Card, IsolationMeasured, Measurer, Observer, Recorded};
-use crate::analysis::isolation::{insertion_loss, noise_reduction};
+use crate::analysis::isolation::{
+    insertion_loss_with_floor, noise_reduction_with_floor, Floor, IsolationError,
+};
 use crate::dsp::bands::third_octaves;
 use crate::rig::capture::Recorder;
 use crate::rig::outside::truth_band_db;
 use crate::rig::sim::SimRig;
 use crate::rig::Rig;
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
+
+/// Shortest silent lead-in before the outside noise on a sound card, s:
+/// long enough for a floor estimate with a few averaged segments.
+pub const DEVICE_FLOOR_S: f64 = 1.5;
 
 /// Samples widened to `f64` for the band analysis.
 fn f64s(x: &[f32]) -> Vec<f64> {
@@ -32,7 +41,12 @@ impl Measurer {
         let fft = self.analyzer.fft();
         let what = || format!("{}: isolation", rig.describe());
         let (open, occluded) = (f64s(&rec.open), f64s(&rec.occluded));
-        let il = insertion_loss(&open, &occluded, rate, fft).with_context(what)?;
+        // The sim's mic floor is white noise at a known level: exact.
+        let floor = Floor::White {
+            rms_dbfs: plan.noise.floor_dbfs,
+        };
+        let il =
+            insertion_loss_with_floor(&open, &occluded, floor, rate, fft).with_context(what)?;
         if !plan.both_methods {
             return Ok(IsolationMeasured {
                 insertion_loss: Some(il),
@@ -40,7 +54,8 @@ impl Measurer {
                 truth_third_octave_db: None,
             });
         }
-        let nr = noise_reduction(&f64s(&rec.outer), &occluded, rate, fft).with_context(what)?;
+        let nr = noise_reduction_with_floor(&f64s(&rec.outer), &occluded, floor, rate, fft)
+            .with_context(what)?;
         let filters = rig.outside_model().filters(rate as f64);
         let truth = third_octaves(0.45 * rate as f64)
             .iter()
@@ -53,9 +68,10 @@ impl Measurer {
         })
     }
 
-    /// Isolation on a sound card: pink noise on the outside speaker (10 dB
-    /// below the stimulus, at least 12 dB below the output ceiling), inner
-    /// and outer mics at once: noise reduction.
+    /// Isolation on a sound card: a silent lead-in of at least
+    /// [`DEVICE_FLOOR_S`] (the inner mic's noise floor), then pink noise on
+    /// the outside speaker (10 dB below the stimulus, at least 12 dB below
+    /// the output ceiling), inner and outer mics at once: noise reduction.
     pub(super) fn device_isolation(
         &self,
         card: &mut Card,
@@ -66,16 +82,29 @@ impl Measurer {
     ) -> Result<IsolationMeasured> {
         let level = (device.level_dbfs - 10.0).min(card.ceiling - 12.0);
         let rig = &mut card.rig;
-        let rec = take::ambient_noise(rig, plan.noise.duration_s, level, rate)?;
+        let lead_s = plan.noise.lead_s.max(DEVICE_FLOOR_S);
+        let rec = take::ambient_noise(rig, plan.noise.duration_s, lead_s, level, rate)?;
         observer.recorded(Recorded::DeviceIsolation(&rec))?;
         let input = Recorder::names(rig).0;
         let inner = checked_channel(&rec, device.inner_channel, "--inner-channel", &input)?;
-        let outer = device
+        let outer_channel = device
             .outer_channel
             .context("isolation on a sound card needs an outer mic (--outer-channel)")?;
-        let outer = checked_channel(&rec, outer, "--outer-channel", &input)?;
-        let nr = noise_reduction(&f64s(outer), &f64s(inner), rate, self.analyzer.fft())
-            .with_context(|| format!("{}: isolation", Rig::describe(rig)))?;
+        let outer = checked_channel(&rec, outer_channel, "--outer-channel", &input)?;
+        let (outer, inner) = (f64s(outer), f64s(inner));
+        let fft = self.analyzer.fft();
+        let nr = noise_reduction_with_floor(&outer, &inner, Floor::LeadIn, rate, fft).map_err(|e| {
+            let hint = match e {
+                IsolationError::OuterQuieter { .. } | IsolationError::ChannelsSwapped { .. } => {
+                    format!(
+                        "; if input {} is the outer mic and {outer_channel} the inner one, swap --inner-channel and --outer-channel",
+                        device.inner_channel
+                    )
+                }
+                _ => String::new(),
+            };
+            anyhow!("{}: isolation: {e}{hint}", Rig::describe(rig))
+        })?;
         Ok(IsolationMeasured {
             insertion_loss: None,
             noise_reduction: Some(nr),

@@ -133,12 +133,13 @@ pub fn sim_isolation(rig: &mut SimRig, noise: &OutsideNoise, rate: u32) -> Isola
     rig.record_isolation(noise, rate)
 }
 
-/// Isolation on a streaming rig: pink noise of `duration_s` at
-/// `level_dbfs` RMS on the ambient (outside speaker) channel, every input
-/// channel recorded at once.
+/// Isolation on a streaming rig: `lead_s` of silence (the mics' noise
+/// floor), then pink noise of `duration_s` at `level_dbfs` RMS on the
+/// ambient (outside speaker) channel, every input channel recorded at once.
 pub fn ambient_noise<R: Recorder>(
     rig: &mut R,
     duration_s: f64,
+    lead_s: f64,
     level_dbfs: f64,
     rate: u32,
 ) -> Result<Recording> {
@@ -151,9 +152,11 @@ pub fn ambient_noise<R: Recorder>(
         period: None,
     }
     .generate()?;
+    let mut ambient = vec![0f32; (lead_s.max(0.0) * rate as f64).round() as usize];
+    ambient.extend(noise.samples);
     rig.play_and_record_all(
         &Playback {
-            ambient: noise.samples,
+            ambient,
             ..Playback::default()
         },
         rate,
