@@ -488,7 +488,7 @@ fn advice(
 /// Compare a new fit with the tip's other stored fits that seal, on a
 /// 1/6-octave grid 20 Hz-1 kHz; advise a refit when two differ by more
 /// than `limit_db`. A fit with no seal at all gives no advice and is not
-/// compared with (see [`advice`]).
+/// compared with (see `advice`).
 pub fn refit_advice(
     store: &Store,
     info: &SessionInfo,
