@@ -8,7 +8,7 @@ use crate::rig::faults::Fault;
 use crate::rig::outside::OutsideNoise;
 use crate::rig::sim::{Fit, SimConfig, TipPreset};
 use crate::signal::{MultitoneParams, SweepParams};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// One measurement plan: what is played, on which rig, how it is analysed,
@@ -196,8 +196,10 @@ impl std::str::FromStr for SyncMode {
 
 /// A sound card: the devices, the channels, level safety, clock sync and
 /// calibration. The command line's sound-card options and a session's
-/// `[device]` table both become one.
-#[derive(Debug, Clone, PartialEq)]
+/// `[device]` table both become one (the table is this struct as TOML;
+/// `mic_cal` there is relative to the config file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct DevicePlan {
     /// Audio host [default host].
     pub host: Option<String>,
@@ -223,14 +225,15 @@ pub struct DevicePlan {
     pub confirm_above_dbfs: f64,
     /// Play above `confirm_above_dbfs` without asking.
     pub loud_ok: bool,
-    /// Sync markers.
+    /// Sync markers (`[device] sync`: "auto", "on" or "off").
+    #[serde(deserialize_with = "device_sync")]
     pub sync: SyncMode,
-    /// Ignore the stored calibration.
-    pub no_cal: bool,
     /// A microphone calibration applied with the stored calibration and
     /// named with it (a session's `[device] mic_cal`; the command line
     /// applies `--mic-cal` on every rig, in the analysis settings).
     pub mic_cal: Option<PathBuf>,
+    /// Ignore the stored calibration.
+    pub no_cal: bool,
 }
 
 impl Default for DevicePlan {
@@ -253,6 +256,13 @@ impl Default for DevicePlan {
             mic_cal: None,
         }
     }
+}
+
+/// `[device] sync`: "auto", "on" or "off".
+fn device_sync<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SyncMode, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse()
+        .map_err(|e| serde::de::Error::custom(format!("[device] sync = {e}")))
 }
 
 impl DevicePlan {

@@ -11,7 +11,6 @@ use crate::dsp::grid::Smoothing;
 use crate::measure::{
     DevicePlan, IsolationPlan, MeasurePlan, RigPlan, SimPlan, StimulusPlan, SyncMode,
 };
-use crate::rig::channel::Channel;
 use crate::rig::outside::OutsideNoise;
 use crate::rig::sim::{NoiseLevel, SimConfig};
 use crate::signal::RATE_RANGE_HZ;
@@ -56,7 +55,7 @@ pub struct SessionConfig {
     pub sim: SimSettings,
     /// Sound-card settings (rig = "device").
     #[serde(default)]
-    pub device: DeviceSettings,
+    pub device: DevicePlan,
     /// The tips, in the order they are measured.
     #[serde(rename = "tip", default)]
     pub tips: Vec<TipSpec>,
@@ -108,97 +107,6 @@ pub enum RigChoice {
     Sim,
     /// A sound card through cpal, set up in `[device]`.
     Device,
-}
-
-/// Sound-card settings of a session (`rig = "device"`); the same meaning as
-/// the command line's sound-card options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DeviceSettings {
-    /// Audio host [default host].
-    pub host: Option<String>,
-    /// Input device: name, unique part of one, or index [default input].
-    pub input: Option<String>,
-    /// Output device [default output].
-    pub output: Option<String>,
-    /// Output channel of the IEM (1 = first).
-    pub driver_channel: Channel,
-    /// Output channel of an outside speaker (isolation).
-    pub ambient_channel: Option<Channel>,
-    /// Input channel of the coupler or probe mic.
-    pub inner_channel: Channel,
-    /// Input channel of an outer mic (isolation).
-    pub outer_channel: Option<Channel>,
-    /// Input channel of a loopback cable from the driver output.
-    pub loopback_channel: Option<Channel>,
-    /// Stimulus peak level, dBFS.
-    pub level_dbfs: f64,
-    /// Output ceiling, dBFS [default: the calibration file's, else -6].
-    pub max_level_dbfs: Option<f64>,
-    /// Levels above this need `loud_ok = true`, dBFS.
-    pub confirm_above_dbfs: f64,
-    /// Allow levels above `confirm_above_dbfs`.
-    pub loud_ok: bool,
-    /// Sync markers: "auto", "on" or "off".
-    #[serde(deserialize_with = "sync_mode")]
-    pub sync: SyncMode,
-    /// Microphone calibration file (REW/miniDSP), relative to the config file.
-    pub mic_cal: Option<PathBuf>,
-    /// Ignore the stored calibration.
-    pub no_cal: bool,
-}
-
-impl Default for DeviceSettings {
-    fn default() -> Self {
-        let d = DevicePlan::default();
-        Self {
-            host: d.host,
-            input: d.input,
-            output: d.output,
-            driver_channel: d.driver_channel,
-            ambient_channel: d.ambient_channel,
-            inner_channel: d.inner_channel,
-            outer_channel: d.outer_channel,
-            loopback_channel: d.loopback_channel,
-            level_dbfs: d.level_dbfs,
-            max_level_dbfs: d.max_level_dbfs,
-            confirm_above_dbfs: d.confirm_above_dbfs,
-            loud_ok: d.loud_ok,
-            sync: d.sync,
-            mic_cal: d.mic_cal,
-            no_cal: d.no_cal,
-        }
-    }
-}
-
-/// `[device] sync`: "auto", "on" or "off".
-fn sync_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SyncMode, D::Error> {
-    let s = String::deserialize(d)?;
-    s.parse()
-        .map_err(|e| serde::de::Error::custom(format!("[device] sync = {e}")))
-}
-
-impl DeviceSettings {
-    /// The sound card these settings describe.
-    pub fn plan(&self) -> DevicePlan {
-        DevicePlan {
-            host: self.host.clone(),
-            input: self.input.clone(),
-            output: self.output.clone(),
-            driver_channel: self.driver_channel,
-            ambient_channel: self.ambient_channel,
-            inner_channel: self.inner_channel,
-            outer_channel: self.outer_channel,
-            loopback_channel: self.loopback_channel,
-            level_dbfs: self.level_dbfs,
-            max_level_dbfs: self.max_level_dbfs,
-            confirm_above_dbfs: self.confirm_above_dbfs,
-            loud_ok: self.loud_ok,
-            sync: self.sync,
-            no_cal: self.no_cal,
-            mic_cal: self.mic_cal.clone(),
-        }
-    }
 }
 
 /// Which measurements each fit gets.
@@ -543,7 +451,7 @@ impl SessionConfig {
                     // no markers, and no drift estimated from the recording
                     analysis.clock = ClockCheck::Off;
                 }
-                RigPlan::Device(self.device.plan())
+                RigPlan::Device(self.device.clone())
             }
         };
         let isolation = self.measurements.isolation.then(|| IsolationPlan {
