@@ -28,12 +28,24 @@ const MEASUREMENT_OPTIONAL: &[&str] = &[
 ];
 
 /// Fields of a comparison (`compare --json`, `summary.json`) that are
-/// `Option`s (`TipStats`, `Comparison::isolation_ranking`).
+/// `Option`s (`TipStats`, `Comparison::isolation_ranking`; `Stat`'s SD and
+/// interval, none from one fit; `CornerStat`'s centre, interval, log10
+/// statistics and bounds).
 const COMPARISON_OPTIONAL: &[&str] = &[
     "verdict",
     "bass_db",
     "bass_loss_db",
-    "leak_corner_hz",
+    "leak_corner",
+    "sd",
+    "ci95_low",
+    "ci95_high",
+    "centre",
+    "ci95_low_hz",
+    "ci95_high_hz",
+    "log10",
+    "below_hz",
+    "above_hz",
+    "refit_max_diff_db",
     "isolation_octave",
     "isolation_rating_db",
     "repeatability_max_sd_db",

@@ -60,7 +60,7 @@ fn a_tip_without_a_leak_fit_has_its_own_ranking_in_db() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| !t["leak_corner_hz"].is_null())
+        .filter(|t| !t["leak_corner"].is_null())
         .map(|t| t["name"].as_str().unwrap())
         .collect();
     assert_eq!(with_corner, ["leaky"], "{v:#}");
@@ -89,7 +89,7 @@ fn a_tip_without_a_leak_fit_has_its_own_ranking_in_db() {
             .lines()
             .find(|l| l.split_whitespace().next() == Some(tip))
             .unwrap_or_else(|| panic!("{tip} missing:\n{table}"));
-        line.split_whitespace().nth(3).unwrap().to_string()
+        line.split_whitespace().nth(4).unwrap().to_string()
     };
     assert_eq!(rank_col("leaky"), "1");
     assert_eq!(rank_col("sparse"), "2");
@@ -145,8 +145,17 @@ fn the_ranking_plot_draws_each_ranking_in_its_unit() {
     f.ok(&["report", "s", "--out", "r"]);
     let html = String::from_utf8(f.read("r/report.html")).unwrap();
     assert!(html.contains("Seal ranking, tips without a fitted leak"));
-    assert!(html.contains("4.00 dB"), "deficit in dB");
-    assert!(html.contains(" Hz (geometric mean)"), "corner in Hz");
+    assert!(
+        html.contains("<td>sparse</td><td>4.0 dB</td>"),
+        "deficit in dB"
+    );
+    let leaky = html
+        .lines()
+        .find(|l| {
+            l.contains("<td>leaky</td><td>") && !l.contains("(tie)") && l.starts_with("<tr><td>1")
+        })
+        .expect("the corner ranking's row");
+    assert!(leaky.ends_with(" Hz</td></tr>"), "corner in Hz: {leaky}");
     assert!(!html.contains("10000.0 Hz"));
     let summary: Value = serde_json::from_slice(&f.read("r/summary.json")).unwrap();
     assert_eq!(summary, json(&f, &["compare", "s", "--json"]));

@@ -125,6 +125,102 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// A leak corner as the measurement can tell it: a value inside the fitted
+/// range, or a bound when the fitted corner lies outside it (a censored
+/// value: the true corner is below or above `hz`, and is never used as a
+/// number). JSON: `{"kind": "value" | "below" | "above", "hz": F}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Corner {
+    /// The corner, Hz.
+    Value {
+        /// Hz.
+        hz: f64,
+    },
+    /// Below the lowest measured (and reported) frequency: a seal the
+    /// measurement cannot tell apart from a better one.
+    Below {
+        /// The bound, Hz.
+        hz: f64,
+    },
+    /// Above the fitted range: no seal, the corner cannot be told.
+    Above {
+        /// The bound, Hz.
+        hz: f64,
+    },
+}
+
+impl Corner {
+    /// The value or the bound, Hz.
+    pub fn hz(self) -> f64 {
+        match self {
+            Corner::Value { hz } | Corner::Below { hz } | Corner::Above { hz } => hz,
+        }
+    }
+
+    /// True for a bound (a censored corner).
+    pub fn is_bound(self) -> bool {
+        !matches!(self, Corner::Value { .. })
+    }
+}
+
+/// The leak corner of one measurement as a value or a bound, by the rules
+/// of [`seal_metrics`] (module documentation): `seal.leak_corner` as
+/// stored. Fits stored before it was (no `leak_corner` key) are classified
+/// from their fitted leak: below `max(cfg.min_corner_hz, the lowest
+/// measured frequency >= cfg.fit_low_hz)`, above the top of the fitted
+/// range, else the value. `None` when there is no fit, or the leak model
+/// does not describe the low end (`leak_fit_uncertain`).
+pub fn leak_corner_class(seal: &SealMetrics, freq_hz: &[f64], cfg: &SealConfig) -> Option<Corner> {
+    if seal.leak_fit_uncertain {
+        return None;
+    }
+    if seal.leak_corner.is_some() {
+        return seal.leak_corner;
+    }
+    if let Some(hz) = seal.leak_corner_hz {
+        return Some(Corner::Value { hz });
+    }
+    let lowest = freq_hz
+        .iter()
+        .copied()
+        .find(|f| *f >= cfg.fit_low_hz)
+        .unwrap_or(cfg.fit_low_hz);
+    classify(
+        seal.leak_fit.as_ref()?,
+        lowest,
+        seal.bass_loss_db.is_some(),
+        cfg,
+    )
+}
+
+/// The corner of `fit` against the reportable range: below
+/// `max(min_corner_hz, lowest)`, above the fitted range's top, else the
+/// value (`None`: the fitted corner is not a number).
+fn classify(fit: &LeakFit, lowest: f64, with_reference: bool, cfg: &SealConfig) -> Option<Corner> {
+    let c = Leak {
+        f0_hz: fit.f0_hz,
+        zeta: fit.zeta,
+    }
+    .corner_hz();
+    if !c.is_finite() {
+        return None;
+    }
+    let low = cfg.min_corner_hz.max(lowest);
+    let top = if with_reference {
+        cfg.fit_high_with_reference_hz
+    } else {
+        cfg.fit_high_hz
+    };
+    Some(if c < low {
+        Corner::Below { hz: low }
+    } else if c > top {
+        Corner::Above { hz: top }
+    } else {
+        Corner::Value { hz: c }
+    })
+}
+
 /// The fitted leak.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeakFit {
@@ -148,6 +244,11 @@ pub struct SealMetrics {
     pub bass_loss_db: Option<f64>,
     /// Equivalent leak corner (-3 dB), Hz (`None`: sealed or not found).
     pub leak_corner_hz: Option<f64>,
+    /// The leak corner as a value or a bound ("< 20 Hz": below the lowest
+    /// measured frequency; "> 1 kHz": beyond the fitted range); `None` with
+    /// no usable fit (see [`leak_corner_class`] for fits stored before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak_corner: Option<Corner>,
     /// The verdict.
     pub verdict: Verdict,
     /// True when the bass band is too close to the noise (or hum) for the
@@ -256,7 +357,11 @@ pub fn seal_metrics(
         ));
     }
     m.leak_fit = fit;
-    m.leak_corner_hz = corner.filter(|_| !m.leak_fit_uncertain);
+    m.leak_corner = corner.filter(|_| !m.leak_fit_uncertain);
+    m.leak_corner_hz = match m.leak_corner {
+        Some(Corner::Value { hz }) => Some(hz),
+        _ => None,
+    };
     m
 }
 
@@ -321,7 +426,7 @@ fn leak_corner(
     relative: &[(f64, f64)],
     with_reference: bool,
     cfg: &SealConfig,
-) -> (Option<LeakFit>, Option<f64>) {
+) -> (Option<LeakFit>, Option<Corner>) {
     let within = |hi: f64| -> Vec<(f64, f64)> {
         relative
             .iter()
@@ -353,11 +458,10 @@ fn leak_corner(
         .map(|p| p.0)
         .find(|f| *f >= cfg.fit_low_hz)
         .unwrap_or(cfg.fit_low_hz);
-    let corner = fit
+    let class = fit
         .as_ref()
-        .map(corner_of)
-        .filter(|c| *c >= cfg.min_corner_hz.max(lowest) && *c <= top);
-    (fit, corner)
+        .and_then(|f| classify(f, lowest, with_reference, cfg));
+    (fit, class)
 }
 
 /// Band means, bass loss and verdict (no fit).
@@ -392,6 +496,7 @@ fn band_metrics(
         bass_floor_limited: false,
         bass_loss_db,
         leak_corner_hz: None,
+        leak_corner: None,
         verdict,
         uncertain: false,
         leak_fit: None,

@@ -22,6 +22,9 @@ pub fn run(a: ReportArgs) -> Result<()> {
     for w in &cmp.warnings {
         eprintln!("warning: {w}");
     }
+    if let Some(n) = &cmp.reference_note {
+        eprintln!("{n}");
+    }
     let written = write_report(&loaded.info, &loaded.fits, &cmp, &out, a.size)?;
     eprintln!(
         "wrote {} files to {} (open {})",

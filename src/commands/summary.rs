@@ -44,28 +44,35 @@ pub fn render(m: &Measurement, source: &str, truth_corner_hz: Option<f64>) -> St
             );
         }
     }
-    match s.leak_corner_hz {
-        None if s.leak_fit_uncertain => {
+    use crate::analysis::seal::Corner;
+    match s.leak_corner {
+        _ if s.leak_fit_uncertain => {
             let rms = s.leak_fit.as_ref().map_or(f64::NAN, |f| f.rms_error_db);
             let _ = writeln!(
                 out,
                 "  leak corner    uncertain ({rms:.1} dB RMS fit error: not a leak shape, see the seal note)"
             );
         }
-        Some(c) => {
+        Some(Corner::Value { hz }) => {
             let _ = writeln!(
                 out,
-                "  leak corner    {c:.0} Hz (-3 dB of the fitted leak high-pass)"
+                "  leak corner    {hz:.0} Hz (-3 dB of the fitted leak high-pass)"
             );
         }
-        None if s.verdict == crate::analysis::Verdict::Good => {
-            let _ = writeln!(out, "  leak corner    none (sealed: below 15 Hz)");
+        Some(Corner::Below { hz }) => {
+            let _ = writeln!(
+                out,
+                "  leak corner    < {hz:.0} Hz (below the lowest measured frequency: sealed as far as this measurement can tell)"
+            );
+        }
+        Some(Corner::Above { hz }) => {
+            let _ = writeln!(
+                out,
+                "  leak corner    > {hz:.0} Hz (beyond the fitted range: no seal)"
+            );
         }
         None => {
-            let _ = writeln!(
-                out,
-                "  leak corner    not found between 15 Hz and the top of the fit (1-2 kHz)"
-            );
+            let _ = writeln!(out, "  leak corner    - (no leak fit)");
         }
     }
     if let Some(f) = s.minus3db_hz {

@@ -9,32 +9,42 @@
 //!
 //! - Spread: mean, sample SD and the 95 % confidence interval of the mean
 //!   (Student t) over fits.
-//! - Seal ranking: by the fitted leak's -3 dB corner (lower is a better
-//!   seal; fitted against the reference response when the session has one),
-//!   compared on log10(corner), corners clamped to [`CORNER_RANGE_HZ`]. Tips
-//!   without any leak fit are ranked on their own, by bass deficit (bass
-//!   loss, else minus the bass level), in dB. Two neighbours are tied when
-//!   their difference is inside 1.96 x the combined standard error of their
-//!   means, or smaller than a practical minimum ([`MIN_RANK_DIFF`]).
+//! - Leak corner ([`corner`]): per fit a value or a bound ("< 20 Hz" below
+//!   the measured range, "> 1 kHz" beyond the fitted range); per tip the
+//!   geometric mean with its log-scale 95 % interval, or the median when
+//!   some fits are bounds, or the bound when all are.
+//! - Seal ranking: by the leak corner (lower is a better seal; fitted
+//!   against the reference response when the session has one), compared on
+//!   log10(corner). Tips whose corner is below the measured range tie first,
+//!   those beyond the fitted range tie last (each group listed by bass
+//!   deficit, said in the ranking's `note`). Tips without any usable leak
+//!   fit are ranked on their own, by bass deficit (bass loss, else minus the
+//!   bass level), in dB. Two neighbours are tied when their difference is
+//!   inside 1.96 x the combined standard error of their means, or smaller
+//!   than a practical minimum ([`MIN_RANK_DIFF`]).
 //! - Isolation ranking: by the per-fit attenuation of A-weighted pink noise
 //!   (octave bands 125 Hz-8 kHz of the insertion loss), higher is better.
 //! - Repeatability: the fit-to-fit SD of the response on a 1/6-octave grid
-//!   20 Hz-1 kHz; `max_sd_db` is its largest value. A pair of fits that
-//!   differ by more than `refit_db` there (default 2.5 dB) is listed.
+//!   20 Hz-1 kHz; `max_sd_db` is its largest value. A pair of sealing fits
+//!   that differ by more than `refit_db` there (default 2.5 dB) is listed
+//!   (fits with no seal at all are not: refitting a tip that cannot seal
+//!   does not help).
 //! - Outliers: a fit whose bass level or corner is more than 3.5 robust
 //!   z-scores from the tip's median (modified z = 0.6745 (x - median) / MAD;
 //!   Iglewicz & Hoaglin 1993) and further from it than a practical minimum
-//!   (1 dB of bass, 0.15 decade of corner; corners below 15 Hz count as
-//!   15 Hz) is reported, never dropped.
+//!   (1 dB of bass, 0.15 decade of corner; a bound counts as its bound,
+//!   corners below 15 Hz as 15 Hz) is reported, never dropped.
 
+pub mod corner;
 pub mod rank;
 pub mod stats;
 pub mod tips;
 
-pub use rank::{RankEntry, RankMetric, RankUnit, Ranking, MIN_RANK_DIFF};
+pub use corner::{Corner, CornerMethod, CornerStat};
+pub use rank::{Bound, RankEntry, RankMetric, RankUnit, Ranking, MIN_RANK_DIFF};
 pub use stats::{finite_mean, Stat};
 pub use tips::{
-    isolation_rating, tip_stats, OctaveStats, Outlier, OutlierMetric, TipStats, CORNER_RANGE_HZ,
+    isolation_rating, tip_stats, OctaveStats, Outlier, OutlierMetric, TipStats,
     OUTLIER_CORNER_FLOOR_HZ, OUTLIER_MIN_DEV,
 };
 
@@ -58,6 +68,11 @@ pub struct Comparison {
     pub isolation_ranking: Option<Ranking>,
     /// Problems met while reading (corrupt fits, ...).
     pub warnings: Vec<String>,
+    /// What the seal figures are relative to when that is not the stored
+    /// reference (`reference.measure = "best-fit"`): information, not a
+    /// warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_note: Option<String>,
     /// The refit limit used for `refit_pairs`, dB.
     pub refit_db: f64,
 }
@@ -108,17 +123,22 @@ pub fn best_fit_reference(
 }
 
 /// Compare the tips of a session from its fits.
-pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>) -> Comparison {
+pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) -> Comparison {
     let rebased;
+    let mut reference_note = None;
     let fits = match best_fit_reference(info, fits) {
         Some((r, note)) => {
-            warnings.push(note);
+            reference_note = Some(note);
             rebased = r;
             &rebased[..]
         }
         None => fits,
     };
     let refit_db = info.config.as_ref().map_or(2.5, |c| c.thresholds.refit_db);
+    let seal_cfg = info
+        .config
+        .as_ref()
+        .map_or_else(Default::default, |c| c.analysis().seal);
     let tips: Vec<TipStats> = info
         .tips
         .iter()
@@ -127,12 +147,12 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>
                 .iter()
                 .filter(|r| r.tip == t.name && !r.skipped)
                 .collect();
-            let mut s = tip_stats(&t.name, &mine, refit_db);
+            let mut s = tip_stats(&t.name, &mine, refit_db, &seal_cfg);
             s.skipped_fits = fits.iter().filter(|r| r.tip == t.name && r.skipped).count();
             s
         })
         .collect();
-    let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips, fits);
+    let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips);
     let isolation_ranking = rank::isolation_ranking(&tips);
     Comparison {
         iem: info.iem.clone(),
@@ -141,6 +161,7 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], mut warnings: Vec<String>
         bass_deficit_ranking,
         isolation_ranking,
         warnings,
+        reference_note,
         refit_db,
     }
 }

@@ -2,9 +2,9 @@
 //! tied when their difference is inside the statistics or a practical
 //! minimum.
 
+use super::corner::Corner;
 use super::stats::Stat;
-use super::tips::{corner_of, TipStats};
-use crate::session::model::FitRecord;
+use super::tips::TipStats;
 use serde::{Deserialize, Serialize};
 
 /// What a ranking ranks: one quantity in one unit. Serialised as the
@@ -101,10 +101,25 @@ pub struct RankEntry {
     pub rank: usize,
     /// Tip name.
     pub tip: String,
-    /// The ranked value (mean).
+    /// The ranked value (mean; for the leak corner log10 of the geometric
+    /// mean, the median or the bound).
     pub value: f64,
     /// True when tied with the tip ranked just above.
     pub tied_with_previous: bool,
+    /// For a tip whose corner is a bound: which side (`value` is then the
+    /// bound, not a measured corner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound: Option<Bound>,
+}
+
+/// The side of a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    /// The true value is below.
+    Below,
+    /// The true value is above.
+    Above,
 }
 
 /// A ranking: every entry valued in the one metric `by`.
@@ -114,6 +129,9 @@ pub struct Ranking {
     pub by: RankMetric,
     /// Best first.
     pub entries: Vec<RankEntry>,
+    /// How ties of bounds were ordered, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Ranking {
@@ -167,28 +185,110 @@ fn rank_with(
             tip: tip.clone(),
             value: s.mean,
             tied_with_previous: tied,
+            bound: None,
         });
     }
-    Ranking { by, entries }
+    Ranking {
+        by,
+        entries,
+        note: None,
+    }
 }
 
-/// The seal rankings: by the fitted leak corner (log10), lower first; and
-/// the tips without any fitted leak by bass deficit in their own ranking
-/// (`None` when there are none).
-pub(crate) fn seal_rankings(tips: &[TipStats], fits: &[FitRecord]) -> (Ranking, Option<Ranking>) {
-    let items: Vec<(String, Stat)> = tips
-        .iter()
-        .filter_map(|t| {
-            let logs: Vec<f64> = fits
-                .iter()
-                .filter(|r| r.tip == t.name && !r.skipped)
-                .filter_map(corner_of)
-                .map(f64::log10)
-                .collect();
-            Some((t.name.clone(), Stat::of(&logs)?))
+/// The seal rankings: by the leak corner (log10), lower first; and the
+/// tips without a corner (no usable leak fit, or a median that falls
+/// between a "below" and an "above" fit) by bass deficit in their own
+/// ranking (`None` when there are none).
+///
+/// Tips whose corner is below the measured range come first and tie with
+/// each other (the measurement cannot tell their seals apart); tips whose
+/// corner is beyond the fitted range come last and tie with each other.
+/// Inside each of those groups the tips are listed by bass deficit, and the
+/// ranking's `note` says so. Tips with a value are ranked between them.
+pub(crate) fn seal_rankings(tips: &[TipStats]) -> (Ranking, Option<Ranking>) {
+    let mut below: Vec<(&TipStats, f64)> = Vec::new();
+    let mut values: Vec<(String, Stat)> = Vec::new();
+    let mut above: Vec<(&TipStats, f64)> = Vec::new();
+    for t in tips {
+        let Some(c) = &t.leak_corner else { continue };
+        match c.centre {
+            Some(Corner::Below { hz }) => below.push((t, hz)),
+            Some(Corner::Above { hz }) => above.push((t, hz)),
+            Some(Corner::Value { hz }) => {
+                let log = c.log10.clone().unwrap_or(Stat {
+                    n: c.n,
+                    mean: hz.log10(),
+                    sd: None,
+                    ci95_low: None,
+                    ci95_high: None,
+                });
+                values.push((t.name.clone(), log));
+            }
+            None => {}
+        }
+    }
+    let by_deficit = |v: &mut Vec<(&TipStats, f64)>| {
+        v.sort_by(|a, b| {
+            let d = |t: &TipStats| t.bass_deficit_db().map_or(f64::INFINITY, |s| s.mean);
+            d(a.0).total_cmp(&d(b.0))
         })
-        .collect();
-    let by_corner = rank(RankMetric::LeakCorner, items);
+    };
+    by_deficit(&mut below);
+    by_deficit(&mut above);
+    let bound_group = |group: &[(&TipStats, f64)], rank: usize, side: Bound| -> Vec<RankEntry> {
+        group
+            .iter()
+            .enumerate()
+            .map(|(i, (t, hz))| RankEntry {
+                rank,
+                tip: t.name.clone(),
+                value: hz.log10(),
+                tied_with_previous: i > 0,
+                bound: Some(side),
+            })
+            .collect()
+    };
+    let mut entries = bound_group(&below, 1, Bound::Below);
+    let ranked = rank(RankMetric::LeakCorner, values);
+    let offset = entries.len();
+    entries.extend(ranked.entries.into_iter().map(|mut e| {
+        e.rank += offset;
+        e
+    }));
+    let last = entries.len() + 1;
+    entries.extend(bound_group(&above, last, Bound::Above));
+    let loss = tips.iter().any(|t| t.bass_loss_db.is_some());
+    let how = if loss {
+        "listed by bass loss"
+    } else {
+        "listed by bass level re mids"
+    };
+    let names = |g: &[(&TipStats, f64)]| {
+        g.iter()
+            .map(|(t, _)| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut notes = Vec::new();
+    if below.len() > 1 {
+        notes.push(format!(
+            "{}: leak corners below the measured range (< {} Hz) tie on the seal; {how}",
+            names(&below),
+            hz_text(below.iter().map(|p| p.1).fold(0.0, f64::max))
+        ));
+    }
+    if above.len() > 1 {
+        notes.push(format!(
+            "{}: leak corners beyond the fitted range (> {} Hz) tie on the seal; {how}",
+            names(&above),
+            hz_text(above.iter().map(|p| p.1).fold(f64::INFINITY, f64::min))
+        ));
+    }
+    let by_corner = Ranking {
+        by: RankMetric::LeakCorner,
+        entries,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    };
     let rest: Vec<(String, Stat)> = tips
         .iter()
         .filter(|t| by_corner.entry(&t.name).is_none())
@@ -196,6 +296,11 @@ pub(crate) fn seal_rankings(tips: &[TipStats], fits: &[FitRecord]) -> (Ranking, 
         .collect();
     let by_bass = (!rest.is_empty()).then(|| rank(RankMetric::BassDeficit, rest));
     (by_corner, by_bass)
+}
+
+/// A frequency in Hz for a note: whole hertz.
+fn hz_text(hz: f64) -> String {
+    format!("{hz:.0}")
 }
 
 /// Isolation ranking (`None` when no tip has an isolation rating).
@@ -299,5 +404,72 @@ mod tests {
         // 0.4 dB apart: inside the 1 dB minimum.
         assert_eq!(high.entries[2].rank, 2);
         assert!(high.is_shared(&high.entries[1]));
+    }
+
+    fn tip(name: &str, corners: &[Corner], loss: f64) -> TipStats {
+        TipStats {
+            name: name.into(),
+            fits: corners.len(),
+            skipped_fits: 0,
+            verdicts: Vec::new(),
+            verdict: None,
+            bass_db: None,
+            bass_loss_db: Stat::of(&[loss]),
+            leak_corner: super::super::corner::CornerStat::of(corners),
+            isolation_octave: None,
+            isolation_rating_db: None,
+            repeatability_max_sd_db: None,
+            refit_pairs: Vec::new(),
+            refit_max_diff_db: None,
+            no_seal_fits: Vec::new(),
+            outliers: Vec::new(),
+            uncertain_fits: Vec::new(),
+        }
+    }
+
+    /// Tips whose every fit is below the range tie first (listed by bass
+    /// loss, said in the note); a tip whose fits are all beyond the range
+    /// is last with its bound, never averaged; an undetermined median goes
+    /// to the bass-deficit ranking.
+    #[test]
+    fn bounds_tie_and_are_never_numbers() {
+        let below = Corner::Below { hz: 20.3 };
+        let tips = vec![
+            tip("foam", &[below; 3], 0.4),
+            tip("flange", &[below; 3], 0.1),
+            tip(
+                "silicone",
+                &[Corner::Value { hz: 90.0 }, Corner::Value { hz: 100.0 }],
+                3.0,
+            ),
+            tip("earbud", &[Corner::Above { hz: 1000.0 }; 5], 25.0),
+            tip("odd", &[below, Corner::Above { hz: 1000.0 }], 9.0),
+        ];
+        let (r, rest) = seal_rankings(&tips);
+        let order: Vec<(&str, usize, Option<Bound>)> = r
+            .entries
+            .iter()
+            .map(|e| (e.tip.as_str(), e.rank, e.bound))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("flange", 1, Some(Bound::Below)),
+                ("foam", 1, Some(Bound::Below)),
+                ("silicone", 3, None),
+                ("earbud", 4, Some(Bound::Above)),
+            ]
+        );
+        assert!(r.entries[1].tied_with_previous && !r.entries[2].tied_with_previous);
+        assert!((r.entries[0].value - 20.3f64.log10()).abs() < 1e-12);
+        assert!((r.entries[3].value - 3.0).abs() < 1e-12);
+        let note = r.note.as_deref().unwrap();
+        assert!(
+            note.contains("flange, foam") && note.contains("< 20 Hz") && note.contains("bass loss"),
+            "{note}"
+        );
+        let rest = rest.unwrap();
+        assert_eq!(rest.entries.len(), 1);
+        assert_eq!(rest.entries[0].tip, "odd");
     }
 }

@@ -6,19 +6,23 @@
 use crate::analysis::ratings::{sample_sd, student_t_quantile};
 use serde::{Deserialize, Serialize};
 
-/// Mean and spread of one quantity over fits.
+/// Mean and spread of one quantity over fits. One value has no spread and
+/// no interval: `sd` and the interval are then `None` (`null` in JSON), so
+/// no display can show "± 0.0" or "[x-x]" from a single fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
     /// Number of values.
     pub n: usize,
     /// Mean.
     pub mean: f64,
-    /// Sample standard deviation (0 for one value).
-    pub sd: f64,
-    /// Lower end of the 95 % confidence interval of the mean.
-    pub ci95_low: f64,
-    /// Upper end of the 95 % confidence interval of the mean.
-    pub ci95_high: f64,
+    /// Sample standard deviation (`None` for one value).
+    pub sd: Option<f64>,
+    /// Lower end of the 95 % confidence interval of the mean (`None` for
+    /// one value).
+    pub ci95_low: Option<f64>,
+    /// Upper end of the 95 % confidence interval of the mean (`None` for
+    /// one value).
+    pub ci95_high: Option<f64>,
 }
 
 impl Stat {
@@ -40,36 +44,55 @@ impl Stat {
         let scale = overflow_scale(v);
         let u: Vec<f64> = v.iter().map(|x| x / scale).collect();
         let mean = u.iter().sum::<f64>() / n as f64 * scale;
-        let sd = if n > 1 { sample_sd(&u) * scale } else { 0.0 };
-        let half = if n > 1 {
-            t * sd / (n as f64).sqrt()
+        let (sd, half) = if n > 1 {
+            let sd = sample_sd(&u) * scale;
+            (Some(sd), Some(t * sd / (n as f64).sqrt()))
         } else {
-            0.0
+            (None, None)
         };
         let s = Stat {
             n,
             mean,
             sd,
-            ci95_low: mean - half,
-            ci95_high: mean + half,
+            ci95_low: half.map(|h| mean - h),
+            ci95_high: half.map(|h| mean + h),
         };
-        [s.mean, s.sd, s.ci95_low, s.ci95_high]
+        [Some(s.mean), s.sd, s.ci95_low, s.ci95_high]
             .iter()
+            .flatten()
             .all(|x| x.is_finite())
             .then_some(s)
     }
 
-    /// The standard error of the mean, `sd / sqrt(n)`.
+    /// The standard error of the mean, `sd / sqrt(n)` (0 for one value:
+    /// there is no spread to judge by).
     pub fn standard_error(&self) -> f64 {
-        self.sd / (self.n as f64).sqrt()
+        self.sd.map_or(0.0, |sd| sd / (self.n as f64).sqrt())
+    }
+
+    /// The 95 % interval of the mean, `(low, high)` (`None` for one value).
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        Some((self.ci95_low?, self.ci95_high?))
     }
 
     /// The statistics of `-x`: mean and interval negated (SD unchanged).
     pub fn negated(&self) -> Stat {
         Stat {
             mean: -self.mean,
-            ci95_low: -self.ci95_high,
-            ci95_high: -self.ci95_low,
+            ci95_low: self.ci95_high.map(|x| -x),
+            ci95_high: self.ci95_low.map(|x| -x),
+            ..self.clone()
+        }
+    }
+
+    /// `10^x` of statistics over log10 values: the geometric mean and its
+    /// interval (always above zero; `sd` stays in decades).
+    pub fn pow10(&self) -> Stat {
+        let p = |x: f64| 10f64.powf(x);
+        Stat {
+            mean: p(self.mean),
+            ci95_low: self.ci95_low.map(p),
+            ci95_high: self.ci95_high.map(p),
             ..self.clone()
         }
     }
@@ -158,7 +181,7 @@ pub fn curve_spread(
     let t = t975(curves.len());
     let max_sd = (0..len)
         .filter_map(|k| Stat::of_with_t(&curves.iter().map(|c| c.1[k]).collect::<Vec<_>>(), t))
-        .map(|s| s.sd)
+        .filter_map(|s| s.sd)
         .fold(0.0, f64::max);
     let mut pairs = Vec::new();
     for (i, a) in curves.iter().enumerate() {
@@ -193,9 +216,9 @@ mod tests {
     fn stat_of_known_values() {
         let s = Stat::of(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
         assert_eq!(s.mean, 3.0);
-        assert!((s.sd - 1.5811).abs() < 1e-4);
+        assert!((s.sd.unwrap() - 1.5811).abs() < 1e-4);
         // t(0.975, 4) = 2.776
-        assert!((s.ci95_high - 3.0 - 2.776 * 1.5811 / 5f64.sqrt()).abs() < 1e-2);
+        assert!((s.ci95_high.unwrap() - 3.0 - 2.776 * 1.5811 / 5f64.sqrt()).abs() < 1e-2);
         assert!(Stat::of(&[]).is_none());
     }
 
@@ -229,17 +252,28 @@ mod tests {
         let s = Stat::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
         assert_eq!(s.n, 8);
         assert_eq!(s.mean, 5.0);
-        assert!(close(s.sd, 2.13809, 1e-5), "{}", s.sd);
-        assert!(close(s.ci95_low, 5.0 - 1.7878, 2e-3), "{}", s.ci95_low);
-        assert!(close(s.ci95_high, 5.0 + 1.7878, 2e-3), "{}", s.ci95_high);
+        assert!(close(s.sd.unwrap(), 2.13809, 1e-5), "{:?}", s.sd);
+        let (lo, hi) = s.interval().unwrap();
+        assert!(close(lo, 5.0 - 1.7878, 2e-3), "{lo}");
+        assert!(close(hi, 5.0 + 1.7878, 2e-3), "{hi}");
         assert!(close(s.standard_error(), 2.13809 / 8f64.sqrt(), 1e-5));
+        // One value: a mean, no spread, no interval.
         let one = Stat::of(&[7.5]).unwrap();
-        assert_eq!((one.sd, one.ci95_low, one.ci95_high), (0.0, 7.5, 7.5));
+        assert_eq!((one.mean, one.sd, one.interval()), (7.5, None, None));
+        assert_eq!(one.standard_error(), 0.0);
+        // Over log10 values: the geometric mean 10^mean, the interval
+        // 10^(mean -+ half), above zero however wide.
+        let logs = Stat::of(&[1.0, 3.0]).unwrap();
+        let g = logs.pow10();
+        assert!(close(g.mean, 100.0, 1e-9));
+        let (glo, ghi) = g.interval().unwrap();
+        assert!(glo > 0.0 && glo < g.mean && ghi > g.mean, "{g:?}");
         assert!(Stat::of(&[1.0, f64::NAN]).is_none());
         let neg = s.negated();
         assert_eq!(neg.mean, -5.0);
-        assert_eq!((neg.ci95_low, neg.ci95_high), (-s.ci95_high, -s.ci95_low));
+        assert_eq!(neg.interval(), Some((-hi, -lo)));
         assert_eq!(neg.sd, s.sd);
+        assert_eq!(one.negated().interval(), None);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Per-tip statistics over fits: bass, leak corner, isolation,
 //! repeatability and outliers.
 
+use super::corner::{Corner, CornerStat};
 use super::stats::{curve_spread, robust_outliers, Stat};
 pub use crate::analysis::isolation::isolation_rating;
 use crate::analysis::isolation::BandTable;
-use crate::analysis::seal::interpolate_db;
+use crate::analysis::seal::{interpolate_db, leak_corner_class, SealConfig};
 use crate::analysis::Verdict;
 use crate::session::model::FitRecord;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,9 @@ pub struct Outlier {
 /// Isolation per octave band over fits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OctaveStats {
+    /// Fits with isolation (with one, `sd_db` is 0 and not shown).
+    #[serde(default)]
+    pub n: usize,
     /// Nominal centres, Hz.
     pub centre_hz: Vec<f64>,
     /// Mean attenuation, dB.
@@ -61,6 +65,10 @@ pub struct OctaveStats {
     pub sd_db: Vec<f64>,
     /// True where any fit was floor-limited (the mean is then a lower bound).
     pub floor_limited: Vec<bool>,
+    /// True where any fit's band was corrected for the noise floor (margin
+    /// 6-15 dB above it).
+    #[serde(default)]
+    pub floor_corrected: Vec<bool>,
 }
 
 /// Everything `compare` says about one tip.
@@ -80,16 +88,26 @@ pub struct TipStats {
     pub bass_db: Option<Stat>,
     /// Bass loss against the reference, dB.
     pub bass_loss_db: Option<Stat>,
-    /// Fitted leak corner (including corners below the reported 15 Hz), Hz.
-    pub leak_corner_hz: Option<Stat>,
+    /// The leak corner over fits: geometric mean with its interval, or a
+    /// median or a bound when fits are censored ([`CornerStat`]).
+    pub leak_corner: Option<CornerStat>,
     /// Isolation per octave band.
     pub isolation_octave: Option<OctaveStats>,
     /// Attenuation of A-weighted pink noise, dB.
     pub isolation_rating_db: Option<Stat>,
     /// Largest fit-to-fit SD of the response 20 Hz-1 kHz, dB.
     pub repeatability_max_sd_db: Option<f64>,
-    /// Pairs of fits differing by more than `refit_db` below 1 kHz (refit advised).
+    /// Pairs of sealing fits differing by more than `refit_db` below 1 kHz
+    /// (refit advised). Fits with no seal at all are left out: refitting a
+    /// tip that cannot seal does not help (see `no_seal_fits`).
     pub refit_pairs: Vec<(usize, usize)>,
+    /// The largest difference between the fits of `refit_pairs` below
+    /// 1 kHz, dB.
+    #[serde(default)]
+    pub refit_max_diff_db: Option<f64>,
+    /// Fits whose verdict is no-seal.
+    #[serde(default)]
+    pub no_seal_fits: Vec<usize>,
     /// Outlier fits.
     pub outliers: Vec<Outlier>,
     /// Fits whose verdict is uncertain (bass near the noise floor).
@@ -118,28 +136,11 @@ pub const OUTLIER_MIN_DEV: (f64, f64) = (1.0, 0.15);
 /// Corners below this count as this for outliers (all are sealed), Hz.
 pub const OUTLIER_CORNER_FLOOR_HZ: f64 = 15.0;
 
-/// Corners are clamped to this range before statistics: below 0.5 Hz a
-/// sweep from 10 Hz cannot tell seals apart, above 24 kHz there is no seal.
-pub const CORNER_RANGE_HZ: (f64, f64) = (0.5, 24_000.0);
-
-/// The fitted leak corner of a fit, for statistics and ranking; `None`
-/// when the leak model does not describe its low end
-/// (`seal.leak_fit_uncertain`: its corner would rank nothing).
-pub(crate) fn corner_of(r: &FitRecord) -> Option<f64> {
-    let seal = &r.response()?.seal;
-    if seal.leak_fit_uncertain {
-        return None;
-    }
-    let fit = seal.leak_fit.as_ref()?;
-    let c = crate::acoustics::Leak {
-        f0_hz: fit.f0_hz,
-        zeta: fit.zeta,
-    }
-    .corner_hz();
-    if c.is_nan() {
-        return None;
-    }
-    Some(c.clamp(CORNER_RANGE_HZ.0, CORNER_RANGE_HZ.1))
+/// The leak corner of a fit as a value or a bound
+/// ([`leak_corner_class`]); `None` when there is no usable leak fit.
+pub(crate) fn corner_of(r: &FitRecord, cfg: &SealConfig) -> Option<Corner> {
+    let m = r.response()?;
+    leak_corner_class(&m.seal, &m.frequency_response.freq_hz, cfg)
 }
 
 /// Fits more than 3.5 robust z from the median and further than `min_dev`
@@ -160,10 +161,10 @@ pub(crate) fn outliers(
         .collect()
 }
 
-fn repeatability(fits: &[&FitRecord], limit_db: f64) -> (Option<f64>, Vec<(usize, usize)>) {
+/// The curves of `fits` on the repeatability grid.
+fn grid_curves(fits: &[&FitRecord]) -> Vec<(usize, Vec<f64>)> {
     let grid = repeatability_grid();
-    let curves: Vec<(usize, Vec<f64>)> = fits
-        .iter()
+    fits.iter()
         .filter_map(|r| {
             let fr = &r.response()?.frequency_response;
             (fr.freq_hz.len() > 1).then(|| {
@@ -175,8 +176,36 @@ fn repeatability(fits: &[&FitRecord], limit_db: f64) -> (Option<f64>, Vec<(usize
                 )
             })
         })
+        .collect()
+}
+
+/// Repeatability over every fit (the largest SD), and the pairs of sealing
+/// fits further apart than `limit_db` with their largest difference.
+fn repeatability(
+    fits: &[&FitRecord],
+    limit_db: f64,
+) -> (Option<f64>, Vec<(usize, usize)>, Option<f64>) {
+    let all = grid_curves(fits);
+    let (max_sd, _) = curve_spread(&all, limit_db);
+    let sealing: Vec<(usize, Vec<f64>)> = all
+        .into_iter()
+        .filter(|(fit, _)| {
+            fits.iter()
+                .find(|r| r.fit == *fit)
+                .and_then(|r| r.response())
+                .is_some_and(|m| m.seal.verdict != Verdict::NoSeal)
+        })
         .collect();
-    curve_spread(&curves, limit_db)
+    let (_, pairs) = curve_spread(&sealing, limit_db);
+    let curve = |f: usize| sealing.iter().find(|c| c.0 == f).map(|c| &c.1);
+    let max_diff = pairs
+        .iter()
+        .filter_map(|(a, b)| {
+            let (a, b) = (curve(*a)?, curve(*b)?);
+            a.iter().zip(b).map(|(x, y)| (x - y).abs()).reduce(f64::max)
+        })
+        .reduce(f64::max);
+    (max_sd, pairs, max_diff)
 }
 
 fn octave_stats(tables: &[&BandTable]) -> Option<OctaveStats> {
@@ -185,6 +214,7 @@ fn octave_stats(tables: &[&BandTable]) -> Option<OctaveStats> {
     let mut mean_db = Vec::new();
     let mut sd_db = Vec::new();
     let mut floor_limited = Vec::new();
+    let mut floor_corrected = Vec::new();
     for i in 0..centre_hz.len() {
         let v: Vec<f64> = tables
             .iter()
@@ -192,18 +222,25 @@ fn octave_stats(tables: &[&BandTable]) -> Option<OctaveStats> {
             .collect();
         let s = Stat::of(&v)?;
         mean_db.push(s.mean);
-        sd_db.push(s.sd);
+        sd_db.push(s.sd.unwrap_or(0.0));
         floor_limited.push(
             tables
                 .iter()
                 .any(|t| t.floor_limited.get(i).copied().unwrap_or(false)),
         );
+        floor_corrected.push(
+            tables
+                .iter()
+                .any(|t| t.corrected.get(i).copied().unwrap_or(false)),
+        );
     }
     Some(OctaveStats {
+        n: tables.len(),
         centre_hz,
         mean_db,
         sd_db,
         floor_limited,
+        floor_corrected,
     })
 }
 
@@ -217,8 +254,15 @@ fn verdict_rank(v: Verdict) -> usize {
 }
 
 /// Statistics of one tip's fits.
-/// `refit_db`: two fits further apart than this below 1 kHz are listed.
-pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
+/// `refit_db`: two sealing fits further apart than this below 1 kHz are
+/// listed; `seal`: the analysis settings the fits were measured with (the
+/// range in which a leak corner is a value).
+pub fn tip_stats(
+    name: &str,
+    fits: &[&FitRecord],
+    refit_db: f64,
+    seal_cfg: &SealConfig,
+) -> TipStats {
     let seal: Vec<(usize, &crate::analysis::Measurement)> = fits
         .iter()
         .filter_map(|r| Some((r.fit, r.response()?)))
@@ -228,10 +272,15 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
         .iter()
         .filter_map(|(_, m)| m.seal.bass_loss_db)
         .collect();
-    let corners: Vec<(usize, f64)> = fits
+    let corners: Vec<(usize, Corner)> = fits
         .iter()
         .filter(|r| !r.skipped)
-        .filter_map(|r| Some((r.fit, corner_of(r)?)))
+        .filter_map(|r| Some((r.fit, corner_of(r, seal_cfg)?)))
+        .collect();
+    let no_seal_fits: Vec<usize> = seal
+        .iter()
+        .filter(|(_, m)| m.seal.verdict == Verdict::NoSeal)
+        .map(|(f, _)| *f)
         .collect();
     let mut verdicts: Vec<Verdict> = seal.iter().map(|(_, m)| m.seal.verdict).collect();
     let uncertain_fits: Vec<usize> = seal
@@ -247,11 +296,13 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
         .filter_map(|r| Some(&r.isolation.as_ref()?.octave))
         .collect();
     let ratings: Vec<f64> = tables.iter().filter_map(|t| isolation_rating(t)).collect();
-    let (repeatability_max_sd_db, refit_pairs) = repeatability(fits, refit_db);
+    let (repeatability_max_sd_db, refit_pairs, refit_max_diff_db) = repeatability(fits, refit_db);
     let mut out = outliers(OutlierMetric::BassDb, &bass, OUTLIER_MIN_DEV.0);
+    // Bounds count as their bound (a "below" fit at least as sealed as
+    // it, an "above" fit at least as leaky).
     let log_corners: Vec<(usize, f64)> = corners
         .iter()
-        .map(|(f, c)| (*f, c.max(OUTLIER_CORNER_FLOOR_HZ).log10()))
+        .map(|(f, c)| (*f, c.hz().max(OUTLIER_CORNER_FLOOR_HZ).log10()))
         .collect();
     out.extend(outliers(
         OutlierMetric::Log10LeakCornerHz,
@@ -267,11 +318,13 @@ pub fn tip_stats(name: &str, fits: &[&FitRecord], refit_db: f64) -> TipStats {
         verdict,
         bass_db: Stat::of(&bass.iter().map(|p| p.1).collect::<Vec<_>>()),
         bass_loss_db: Stat::of(&loss),
-        leak_corner_hz: Stat::of(&corners.iter().map(|p| p.1).collect::<Vec<_>>()),
+        leak_corner: CornerStat::of(&corners.iter().map(|p| p.1).collect::<Vec<_>>()),
         isolation_octave: octave_stats(&tables),
         isolation_rating_db: Stat::of(&ratings),
         repeatability_max_sd_db,
         refit_pairs,
+        refit_max_diff_db,
+        no_seal_fits,
         outliers: out,
         uncertain_fits,
     }

@@ -1,7 +1,8 @@
 //! The self-contained HTML report: the PNGs embedded as data URIs, the
 //! per-tip table, the rankings, the notes. Pure: returns the text.
 
-use crate::compare::{Comparison, RankMetric, Ranking, Stat};
+use super::text;
+use crate::compare::{Comparison, Ranking, Stat};
 use crate::session::model::SessionInfo;
 use base64::Engine as _;
 use std::fmt::Write as _;
@@ -14,12 +15,13 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// "mean ± SD" and the interval below it; one fit: the value alone.
 fn stat(s: &Option<Stat>, digits: usize) -> String {
     match s {
-        Some(s) => format!(
-            "{:.digits$} ± {:.digits$}<br><small>[{:.digits$}, {:.digits$}]</small>",
-            s.mean, s.sd, s.ci95_low, s.ci95_high
-        ),
+        Some(s) => match text::interval(s, digits) {
+            Some(i) => format!("{}<br><small>{i}</small>", text::mean_sd(s, digits)),
+            None => text::mean_sd(s, digits),
+        },
         None => "–".into(),
     }
 }
@@ -71,8 +73,9 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
             esc(name)
         );
     }
-    h += "<p><small>Values are mean ± SD over fits with the 95 % confidence interval of the mean in brackets. \
-          Leak corner: -3 dB frequency of the fitted leak high-pass (lower is a better seal). \
+    h += "<p><small>Values are mean ± SD over fits with the 95 % confidence interval of the mean in brackets (one fit: its value, no interval). \
+          Leak corner: -3 dB frequency of the fitted leak high-pass (lower is a better seal), the geometric mean over fits with its 95 % interval in brackets; \
+          &lt; F: below the measured range, &gt; F: beyond the fitted range; a median when some fits are such bounds. \
           Isolation: attenuation of A-weighted pink noise from octave-band insertion loss, 125 Hz-8 kHz. \
           Repeatability: the largest fit-to-fit SD of the response from 20 Hz to 1 kHz. \
           Ties: the difference to the tip above is within 1.96 combined standard errors.</small></p>\n</body></html>\n";
@@ -82,7 +85,7 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
 fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
     let mut h = String::from(
         "<h2>Tips</h2>\n<table><tr><th>tip</th><th>material / size / brand</th><th>fits</th><th>verdict</th>\
-         <th>bass loss, dB</th><th>bass re mids, dB</th><th>leak corner, Hz</th><th>isolation, dB</th><th>repeatability, dB</th><th>outlier fits</th></tr>\n",
+         <th>bass loss, dB</th><th>bass re mids, dB</th><th>leak corner</th><th>isolation, dB</th><th>repeatability, dB</th><th>outlier fits</th></tr>\n",
     );
     for t in &cmp.tips {
         let spec = info.tips.iter().find(|s| s.name == t.name);
@@ -106,10 +109,10 @@ fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
             if t.skipped_fits > 0 { format!(" (+{} skipped)", t.skipped_fits) } else { String::new() },
             stat(&t.bass_loss_db, 1),
             stat(&t.bass_db, 1),
-            stat(&t.leak_corner_hz, 1),
+            text::corner_stat(t.leak_corner.as_ref()).map_or("–".into(), |c| esc(&c)),
             stat(&t.isolation_rating_db, 1),
             t.repeatability_max_sd_db.map_or("–".into(), |v| format!("{v:.2}")),
-            outliers.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "),
+            if outliers.is_empty() { String::new() } else { text::fits(&outliers.iter().copied().collect::<Vec<_>>()) },
         );
     }
     h + "</table>\n"
@@ -146,70 +149,51 @@ fn isolation_table(cmp: &Comparison) -> String {
         let _ = write!(h, "<tr><td>{}</td>", esc(&t.name));
         for i in 0..o.centre_hz.len() {
             let bound = if o.floor_limited[i] { "≥ " } else { "" };
-            let _ = write!(h, "<td>{bound}{:.1} ± {:.1}</td>", o.mean_db[i], o.sd_db[i]);
+            let corrected = if o.floor_corrected.get(i).copied().unwrap_or(false) {
+                "<sup>c</sup>"
+            } else {
+                ""
+            };
+            let sd = if o.n > 1 {
+                format!(" ± {:.1}", o.sd_db[i])
+            } else {
+                String::new()
+            };
+            let _ = write!(h, "<td>{bound}{:.1}{sd}{corrected}</td>", o.mean_db[i]);
         }
         h += "</tr>\n";
     }
-    h + "</table>\n<p><small>≥: the occluded level was near the noise floor in at least one fit; the attenuation is at least this.</small></p>\n"
+    h + "</table>\n<p><small>≥: the occluded level was less than 6 dB above the noise floor in at least one fit; the attenuation is at least this. c: corrected for the noise floor (margin 6-15 dB) in at least one fit.</small></p>\n"
 }
 
 fn ranking_html(title: &str, r: &Ranking) -> String {
     let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(r.by.text()));
     for e in &r.entries {
         let tied = r.is_shared(e);
-        let value = match r.by {
-            RankMetric::LeakCorner => {
-                format!("{:.1} Hz (geometric mean)", r.by.shown(e.value))
-            }
-            RankMetric::BassDeficit => format!("{:.2} dB", e.value),
-            RankMetric::Isolation => format!("{:.2}", e.value),
-        };
         let _ = writeln!(
             h,
-            "<tr><td>{}{}</td><td>{}</td><td>{value}</td></tr>",
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td></tr>",
             e.rank,
             if tied { " (tie)" } else { "" },
             esc(&e.tip),
+            esc(&text::rank_value(r.by, e)),
         );
     }
-    h + "</table>\n"
+    h += "</table>\n";
+    if let Some(n) = &r.note {
+        let _ = writeln!(h, "<p><small>{}</small></p>", esc(n));
+    }
+    h
 }
 
 fn notes(cmp: &Comparison) -> String {
-    let mut items = Vec::new();
-    for t in &cmp.tips {
-        for (a, b) in &t.refit_pairs {
-            items.push(format!(
-                "{}: fits {a} and {b} differ by more than {} dB below 1 kHz (refit advised)",
-                esc(&t.name),
-                cmp.refit_db
-            ));
-        }
-        if !t.uncertain_fits.is_empty() {
-            items.push(format!(
-                "{}: {}",
-                esc(&t.name),
-                super::table::uncertain_text(&t.uncertain_fits)
-            ));
-        }
-        for o in &t.outliers {
-            items.push(format!(
-                "{}: fit {} is an outlier in {} (value {:.2}, robust z {:+.1}); it is kept in the statistics",
-                esc(&t.name),
-                o.fit,
-                esc(o.metric.as_str()),
-                o.value,
-                o.robust_z
-            ));
-        }
-    }
-    items.extend(cmp.warnings.iter().map(|w| format!("warning: {}", esc(w))));
+    let items = text::notes(cmp);
     if items.is_empty() {
         return String::new();
     }
     let mut h = String::from("<h2>Notes</h2>\n<ul>\n");
     for i in items {
-        let _ = writeln!(h, "<li>{i}</li>");
+        let _ = writeln!(h, "<li>{}</li>", esc(&i));
     }
     h + "</ul>\n"
 }

@@ -15,4 +15,5 @@ pub mod export;
 pub mod html;
 pub mod plots;
 pub mod table;
+pub mod text;
 pub mod write;

@@ -1,25 +1,12 @@
 //! The terminal table and the CSV of a comparison (`tipfit compare`, the
 //! report's `summary.csv`). Pure: returns the text.
 
-use crate::compare::{Comparison, Ranking, Stat};
+use super::text;
+use crate::compare::{Comparison, Corner, CornerMethod, Ranking, Stat};
 
-/// What compare and report say of fits whose verdict is uncertain.
-pub fn uncertain_text(fits: &[usize]) -> String {
-    let list: Vec<String> = fits.iter().map(|f| f.to_string()).collect();
-    format!(
-        "{} {} measured near the noise floor; {} verdict is uncertain (redo in a quieter place)",
-        if fits.len() == 1 { "fit" } else { "fits" },
-        list.join(", "),
-        if fits.len() == 1 { "its" } else { "their" }
-    )
-}
-
-/// `mean ± sd` with `digits` decimals, or `-`.
+/// `mean ± sd` with `digits` decimals (one fit: the value), or `-`.
 fn pm(s: &Option<Stat>, digits: usize) -> String {
-    match s {
-        Some(s) => format!("{:.digits$} ± {:.digits$}", s.mean, s.sd),
-        None => "-".into(),
-    }
+    s.as_ref().map_or("-".into(), |s| text::mean_sd(s, digits))
 }
 
 fn csv_field(s: &str) -> String {
@@ -67,44 +54,66 @@ fn seal_rank_of(c: &Comparison, tip: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The per-tip table as CSV (one row per tip; means, SDs and 95 % intervals).
+/// The per-tip table as CSV (one row per tip; means, SDs and 95 % intervals,
+/// empty where there is none: one fit has no SD and no interval). The leak
+/// corner: `leak_corner_hz` is the geometric mean, the median or the bound
+/// (`leak_corner_kind`: `value`, `below` or `above`), `leak_corner_method`
+/// how it was found, the interval only for a geometric mean of two or more
+/// fits, the counts of censored fits, and `leak_corner` the text every
+/// other output shows.
 pub fn to_csv(c: &Comparison) -> String {
     let mut s = String::from(
         "tip,fits,skipped,verdict,seal_rank,isolation_rank,\
          bass_db_mean,bass_db_sd,bass_loss_db_mean,bass_loss_db_sd,bass_loss_db_ci95_low,bass_loss_db_ci95_high,\
-         leak_corner_hz_mean,leak_corner_hz_sd,leak_corner_hz_ci95_low,leak_corner_hz_ci95_high,\
+         leak_corner,leak_corner_hz,leak_corner_kind,leak_corner_method,leak_corner_hz_ci95_low,leak_corner_hz_ci95_high,\
+         leak_corner_fits,leak_corner_fits_below,leak_corner_fits_above,\
          isolation_db_mean,isolation_db_sd,isolation_db_ci95_low,isolation_db_ci95_high,\
          repeatability_max_sd_db,refit_pairs,outlier_fits",
     );
-    for (_, c125) in [
-        (0, 125),
-        (1, 250),
-        (2, 500),
-        (3, 1000),
-        (4, 2000),
-        (5, 4000),
-        (6, 8000),
-    ] {
+    for c125 in [125, 250, 500, 1000, 2000, 4000, 8000] {
         s += &format!(",isolation_{c125}hz_db");
     }
-    s += ",uncertain_fits\n";
+    s += ",uncertain_fits,no_seal_fits\n";
     for t in &c.tips {
         let st = |x: &Option<Stat>, d| {
             x.as_ref().map_or(",,,".to_string(), |x| {
                 format!(
                     "{},{},{},{}",
                     opt(Some(x.mean), d),
-                    opt(Some(x.sd), d),
-                    opt(Some(x.ci95_low), d),
-                    opt(Some(x.ci95_high), d)
+                    opt(x.sd, d),
+                    opt(x.ci95_low, d),
+                    opt(x.ci95_high, d)
                 )
             })
         };
         let two = |x: &Option<Stat>, d| {
             x.as_ref().map_or(",".to_string(), |x| {
-                format!("{},{}", opt(Some(x.mean), d), opt(Some(x.sd), d))
+                format!("{},{}", opt(Some(x.mean), d), opt(x.sd, d))
             })
         };
+        let corner = t.leak_corner.as_ref().map_or(",,,,,,,,".to_string(), |k| {
+            let (hz, kind) = match k.centre {
+                Some(Corner::Value { hz }) => (Some(hz), "value"),
+                Some(Corner::Below { hz }) => (Some(hz), "below"),
+                Some(Corner::Above { hz }) => (Some(hz), "above"),
+                None => (None, "undetermined"),
+            };
+            let method = match k.method {
+                CornerMethod::GeometricMean => "geometric_mean",
+                CornerMethod::Median => "median",
+                CornerMethod::Bound => "bound",
+            };
+            format!(
+                "{},{},{kind},{method},{},{},{},{},{}",
+                csv_field(&text::corner_stat(Some(k)).unwrap_or_default()),
+                opt(hz, 1),
+                opt(k.ci95_low_hz, 1),
+                opt(k.ci95_high_hz, 1),
+                k.n,
+                k.below,
+                k.above
+            )
+        });
         let pairs: Vec<String> = t
             .refit_pairs
             .iter()
@@ -122,7 +131,7 @@ pub fn to_csv(c: &Comparison) -> String {
             rank_of(c.isolation_ranking.as_ref(), &t.name),
             two(&t.bass_db, 2),
             st(&t.bass_loss_db, 2),
-            st(&t.leak_corner_hz, 1),
+            corner,
             st(&t.isolation_rating_db, 1),
             opt(t.repeatability_max_sd_db, 2),
             pairs.join(" "),
@@ -135,8 +144,13 @@ pub fn to_csv(c: &Comparison) -> String {
             });
             s += &format!(",{}", opt(v, 1));
         }
-        let unc: Vec<String> = t.uncertain_fits.iter().map(|f| f.to_string()).collect();
-        s += &format!(",{}\n", unc.join(" "));
+        let list = |v: &[usize]| {
+            v.iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        s += &format!(",{},{}\n", list(&t.uncertain_fits), list(&t.no_seal_fits));
     }
     s
 }
@@ -146,35 +160,28 @@ pub fn render_table(c: &Comparison) -> String {
     let mut s = format!("{}: {} tips\n\n", c.iem, c.tips.len());
     let has_loss = c.tips.iter().any(|t| t.bass_loss_db.is_some());
     s += &format!(
-        "  {:<22} {:>4} {:<8} {:>5} {:>16} {:>18} {:>5} {:>15} {:>5} {:>7}\n",
+        "  {:<22} {:>4} {:>4} {:<8} {:>5} {:>16} {:>34} {:>5} {:>15} {:>5} {:>7}\n",
         "tip",
         "fits",
+        "skip",
         "verdict",
         "seal",
         if has_loss { "bass loss dB" } else { "bass dB" },
-        "leak corner Hz",
+        "leak corner",
         "iso",
         "isolation dB",
         "rep",
         "outliers"
     );
     for t in &c.tips {
-        let corner = match &t.leak_corner_hz {
-            Some(x) if x.mean < 15.0 => format!("<15 ({:.1})", x.mean),
-            Some(x) => format!(
-                "{:.0} [{:.0}-{:.0}]",
-                x.mean,
-                x.ci95_low.max(0.0),
-                x.ci95_high
-            ),
-            None => "-".into(),
-        };
+        let corner = text::corner_stat(t.leak_corner.as_ref()).unwrap_or_else(|| "-".into());
         let name: String = t.name.chars().take(22).collect();
         let outl: std::collections::BTreeSet<usize> = t.outliers.iter().map(|o| o.fit).collect();
         s += &format!(
-            "  {:<22} {:>4} {:<8} {:>5} {:>16} {:>18} {:>5} {:>15} {:>5} {:>7}\n",
+            "  {:<22} {:>4} {:>4} {:<8} {:>5} {:>16} {:>34} {:>5} {:>15} {:>5} {:>7}\n",
             name,
             t.fits,
+            t.skipped_fits,
             t.verdict.map_or("-".to_string(), |v| v.to_string()),
             seal_rank_of(c, &t.name),
             pm(
@@ -193,15 +200,14 @@ pub fn render_table(c: &Comparison) -> String {
             if outl.is_empty() {
                 "-".to_string()
             } else {
-                outl.iter()
-                    .map(|f| format!("#{f}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                text::fits(&outl.iter().copied().collect::<Vec<_>>())
             },
         );
     }
-    s += "\n  seal: rank by the fitted leak corner (lower is better), iso: rank by isolation;\n  \
-          \"=\" marks a tie (the difference is inside the 95 % uncertainty). Values are mean ± SD over fits;\n  \
+    s += "\n  fits: measured and read; skip: skipped by the user;\n  seal: rank by the fitted leak corner (lower is better), iso: rank by isolation;\n  \
+          \"=\" marks a tie (the difference is inside the 95 % uncertainty). Values are mean ± SD over fits\n  \
+          (one fit: its value); leak corner: geometric mean (95 % interval), \"<\" below the measured range,\n  \
+          \">\" beyond the fitted range, a median when some fits are such bounds;\n  \
           isolation: attenuation of A-weighted pink noise; rep: largest fit-to-fit SD 20 Hz-1 kHz, dB.\n";
     if let Some(r) = c
         .bass_deficit_ranking
@@ -214,25 +220,12 @@ pub fn render_table(c: &Comparison) -> String {
             c.seal_ranking.entries.len() + r.entries.len()
         );
     }
-    for t in &c.tips {
-        for (a, b) in &t.refit_pairs {
-            s += &format!(
-                "  {}: fits {a} and {b} differ by more than {} dB below 1 kHz (refit advised)\n",
-                t.name, c.refit_db
-            );
-        }
-        if !t.uncertain_fits.is_empty() {
-            s += &format!("  {}: {}\n", t.name, uncertain_text(&t.uncertain_fits));
-        }
-        for o in &t.outliers {
-            s += &format!(
-                "  {}: fit {} is an outlier in {} ({:.2}, robust z {:+.1}); kept in the statistics\n",
-                t.name, o.fit, o.metric, o.value, o.robust_z
-            );
-        }
+    let notes = text::notes(c);
+    if !notes.is_empty() {
+        s += "\n";
     }
-    for w in &c.warnings {
-        s += &format!("  warning: {w}\n");
+    for n in notes {
+        s += &format!("  {n}\n");
     }
     s
 }
@@ -252,8 +245,10 @@ mod tests {
                     tip: tip.to_string(),
                     value: 0.0,
                     tied_with_previous: false,
+                    bound: None,
                 })
                 .collect(),
+            note: None,
         }
     }
 
@@ -271,6 +266,7 @@ mod tests {
             )),
             isolation_ranking: None,
             warnings: Vec::new(),
+            reference_note: None,
             refit_db: 2.5,
         };
         let ranks: Vec<String> = ["a", "b", "c", "d", "e", "f"]

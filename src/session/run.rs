@@ -437,14 +437,27 @@ fn seal_numbers(m: &Measurement) -> String {
         Some(loss) => format!(" - bass loss {loss:.1} dB"),
         None => format!(" - bass {:+.1} dB re mids", m.seal.bass_db),
     };
-    s += &match (m.seal.leak_corner_hz, m.seal.verdict) {
-        (None, _) if m.seal.leak_fit_uncertain => match m.seal.minus3db_hz {
+    use crate::analysis::seal::{leak_corner_class, Corner, SealConfig};
+    // Fits stored before corners were classified fall back to the default
+    // settings (only `leak_corner_class`'s fallback reads them).
+    let corner = leak_corner_class(
+        &m.seal,
+        &m.frequency_response.freq_hz,
+        &SealConfig::default(),
+    );
+    s += &match corner {
+        _ if m.seal.leak_fit_uncertain => match m.seal.minus3db_hz {
             Some(f) => format!(", leak corner uncertain (not a leak shape; -3 dB at {f:.0} Hz)"),
             None => ", leak corner uncertain (not a leak shape)".into(),
         },
-        (Some(c), _) => format!(", leak corner {c:.0} Hz"),
-        (None, crate::analysis::Verdict::NoSeal) => ", leak corner beyond the fitted range".into(),
-        (None, _) => ", no leak corner above 15 Hz".into(),
+        Some(Corner::Value { hz }) => format!(", leak corner {hz:.0} Hz"),
+        Some(Corner::Below { hz }) => {
+            format!(", leak corner < {hz:.0} Hz (below the measured range)")
+        }
+        Some(Corner::Above { hz }) => {
+            format!(", leak corner > {hz:.0} Hz (beyond the fitted range)")
+        }
+        None => ", no leak fit".into(),
     };
     s
 }

@@ -2,14 +2,13 @@
 //! each tip's mean leak corner marked; its chart is also in the summary.
 
 use super::axes::{draw_spread, log_chart, range_of, y_range, Axes, LogChart};
-use super::data::{corner_value, normalised, on_grid, tip_curves, TipCurve};
+use super::data::{corner_stat, normalised, on_grid, tip_curves, TipCurve};
 use super::style::{
-    centre_note, draw_legend, hz_value, iem_name, tip_keys, title, with_legend, Key, Look, Swatch,
-    MUTED,
+    centre_note, draw_legend, iem_name, tip_keys, title, with_legend, Key, Look, Swatch, MUTED,
 };
 use super::Area;
 use crate::analysis::seal::interpolate_db;
-use crate::compare::Comparison;
+use crate::compare::{Comparison, CornerStat};
 use crate::dsp::grid::log_grid;
 use crate::session::model::{FitRecord, SessionInfo};
 use anyhow::Result;
@@ -19,8 +18,8 @@ use plotters::prelude::*;
 pub(super) struct BassData {
     pub(super) grid: Vec<f64>,
     pub(super) tips: Vec<TipCurve>,
-    /// Mean leak corner per tip, Hz.
-    pub(super) corners: Vec<Option<f64>>,
+    /// Leak corner per tip as compare gives it.
+    pub(super) corners: Vec<Option<CornerStat>>,
     pub(super) with_reference: bool,
 }
 
@@ -43,10 +42,7 @@ pub(super) fn bass_data(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison
     let corners = info
         .tips
         .iter()
-        .map(|t| {
-            let (mean, _, _) = corner_value(fits, cmp, &t.name)?;
-            (mean.is_finite() && mean > 0.0).then_some(mean)
-        })
+        .map(|t| corner_stat(cmp, &t.name).cloned())
         .collect();
     BassData {
         grid,
@@ -90,7 +86,24 @@ pub(super) fn bass_chart(
         draw_spread(&mut chart, &d.grid, &t.spread, t.colour, look)?;
     }
     for (t, corner) in d.tips.iter().zip(&d.corners) {
-        if let Some(f) = corner.filter(|f| (10.0..=500.0).contains(f)) {
+        // Only a value (never a bound), and only where the tip's curve
+        // was measured.
+        let measured = |f: f64| {
+            let (lo, hi) = d
+                .grid
+                .iter()
+                .zip(&t.spread.mean)
+                .filter(|p| p.1.is_finite())
+                .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+                    (lo.min(*p.0), hi.max(*p.0))
+                });
+            f >= lo && f <= hi
+        };
+        if let Some(f) = corner
+            .as_ref()
+            .and_then(|c| c.value_hz())
+            .filter(|f| (10.0..=500.0).contains(f) && measured(*f))
+        {
             draw_corner(&mut chart, &d.grid, t, f, look)?;
         }
     }
@@ -157,18 +170,18 @@ pub(super) fn draw_bass(
     bass_chart(&plot, look, &d, None)?;
     let mut keys = tip_keys(&d.tips, Swatch::Band);
     for (k, c) in keys.iter_mut().zip(&d.corners) {
-        k.detail = c.map(|f| {
-            let off = if (10.0..=500.0).contains(&f) {
-                ""
-            } else {
-                " (off scale)"
+        k.detail = c.as_ref().and_then(|c| {
+            let text = crate::report::text::corner_short(Some(c))?;
+            let off = match c.value_hz() {
+                Some(f) if !(10.0..=500.0).contains(&f) => " (off scale)",
+                _ => "",
             };
-            format!("leak corner {}{off}", hz_value(f))
+            Some(format!("leak corner {text}{off}"))
         });
     }
     keys.push(Key::new(Swatch::Triangle(MUTED), "leak corner"));
     let notes = [
-        "▲ and dashed drop line: the −3 dB corner of each tip's fitted leak model, geometric mean over fits (marked when inside 10–500 Hz).".to_string(),
+        "▲ and dashed drop line: the −3 dB corner of each tip's fitted leak model, geometric mean over fits (a median when some fits are bounds; marked when inside 10–500 Hz and the measured range). \"<\": below the measured range, \">\": beyond the fitted range.".to_string(),
         "Shaded: ±1 SD over fits.".to_string(),
     ];
     draw_legend(&side, look, "Tips", &keys, &notes)

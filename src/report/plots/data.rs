@@ -1,10 +1,10 @@
 //! Data preparation shared by the plots: responses on a grid, the spread
-//! over a tip's fits, the leak corner as the seal ranking sees it.
+//! over a tip's fits, the leak corner as compare gives it.
 
 use super::style::tip_colour;
 use crate::analysis::seal::interpolate_db;
 use crate::analysis::FrequencyResponse;
-use crate::compare::{Comparison, Stat, TipStats};
+use crate::compare::{Comparison, CornerStat, TipStats};
 use crate::session::model::{FitRecord, SessionInfo};
 use plotters::style::RGBColor;
 
@@ -189,37 +189,7 @@ pub(super) fn tip_index(info: &SessionInfo, name: &str) -> Option<usize> {
     info.tips.iter().position(|t| t.name == name)
 }
 
-/// A tip's leak corners as statistics of log10(corner / Hz), as the
-/// ranking compares them.
-pub(super) fn log_corner_stat(fits: &[FitRecord], tip: &str) -> Option<Stat> {
-    let logs: Vec<f64> = fits
-        .iter()
-        .filter(|r| r.tip == tip)
-        .filter_map(|r| {
-            let f = r.response()?.seal.leak_fit.as_ref()?;
-            let leak = crate::acoustics::Leak {
-                f0_hz: f.f0_hz,
-                zeta: f.zeta,
-            };
-            let c = leak.corner_hz();
-            (c.is_finite() && c > 0.0).then(|| c.log10())
-        })
-        .collect();
-    Stat::of(&logs)
-}
-
-/// A tip's leak corner as (mean, 95 % CI low, high), Hz: the geometric
-/// mean over fits, as the seal ranking compares corners on log10; else the
-/// comparison's arithmetic mean.
-pub(super) fn corner_value(
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    tip: &str,
-) -> Option<(f64, f64, f64)> {
-    if let Some(s) = log_corner_stat(fits, tip) {
-        let p = |v: f64| 10f64.powf(v);
-        return Some((p(s.mean), p(s.ci95_low), p(s.ci95_high)));
-    }
-    let s = stats_of(cmp, tip)?.leak_corner_hz.as_ref()?;
-    Some((s.mean, s.ci95_low.max(s.mean * 0.1), s.ci95_high))
+/// A tip's leak corner as compare gives it (its centre may be a bound).
+pub(super) fn corner_stat<'c>(cmp: &'c Comparison, tip: &str) -> Option<&'c CornerStat> {
+    stats_of(cmp, tip)?.leak_corner.as_ref()
 }

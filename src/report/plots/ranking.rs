@@ -3,13 +3,14 @@
 //! unit ([`RankMetric`]). The panels are also in the summary.
 
 use super::axes::{range_of, y_range};
-use super::data::{corner_value, stats_of, tip_index};
+use super::data::{corner_stat, stats_of, tip_index};
 use super::style::{
-    at, centre_note, fit_text, hz_label, hz_value, iem_name, num_label, tip_colour, title, wrap,
-    Look, GRID_BOLD, HZ_TICKS, MUTED, STRIPE,
+    at, centre_note, fit_text, hz_label, iem_name, num_label, tip_colour, title, wrap, Look,
+    GRID_BOLD, HZ_TICKS, MUTED, STRIPE,
 };
 use super::Area;
 use crate::compare::{Comparison, RankEntry, RankMetric, RankUnit, Ranking, Stat};
+use crate::report::text;
 use crate::session::model::{FitRecord, SessionInfo};
 use anyhow::Result;
 use plotters::coord::ranged1d::ValueFormatter;
@@ -55,16 +56,24 @@ impl Panel {
 /// The value and 95 % interval of a tip in a ranking, in the ranking's
 /// unit: the geometric mean corner (the ranking works on log10 of it), the
 /// bass deficit or the isolation.
-fn ranked_value(
-    fits: &[FitRecord],
-    cmp: &Comparison,
-    by: RankMetric,
-    e: &RankEntry,
-) -> (f64, f64, f64) {
+fn ranked_value(cmp: &Comparison, by: RankMetric, e: &RankEntry) -> (f64, f64, f64) {
     let v = by.shown(e.value);
-    let interval = |s: Option<Stat>| s.map_or((v, v, v), |s| (s.mean, s.ci95_low, s.ci95_high));
+    let interval = |s: Option<Stat>| {
+        s.map_or((v, v, v), |s| {
+            let (lo, hi) = s.interval().unwrap_or((s.mean, s.mean));
+            (s.mean, lo, hi)
+        })
+    };
     match by {
-        RankMetric::LeakCorner => corner_value(fits, cmp, &e.tip).unwrap_or((v, v, v)),
+        // A bound is drawn at the bound with no interval (the value text
+        // says "<" or ">").
+        RankMetric::LeakCorner => match corner_stat(cmp, &e.tip) {
+            Some(c) if e.bound.is_none() => {
+                let (lo, hi) = c.interval_hz().unwrap_or((v, v));
+                (v, lo, hi)
+            }
+            _ => (v, v, v),
+        },
         RankMetric::BassDeficit => {
             interval(stats_of(cmp, &e.tip).and_then(|t| t.bass_deficit_db()))
         }
@@ -74,15 +83,27 @@ fn ranked_value(
     }
 }
 
-/// The full and the short value text of a row in `by`'s unit.
-fn value_texts(by: RankMetric, mean: f64, lo: f64, hi: f64) -> (String, String) {
-    match by.unit() {
-        RankUnit::Hz => {
-            let bare = |v: f64| hz_value(v).trim_end_matches(" Hz").to_string();
-            let full = format!("{} (CI {}–{})", hz_value(mean), bare(lo), hz_value(hi));
-            (full, hz_value(mean))
+/// The full and the short value text of a row in `by`'s unit: the
+/// comparison's own texts (`report::text`).
+fn value_texts(
+    cmp: &Comparison,
+    by: RankMetric,
+    e: &RankEntry,
+    stat: Option<&Stat>,
+) -> (String, String) {
+    let short = text::rank_value(by, e).replace('-', "−");
+    match by {
+        RankMetric::LeakCorner => {
+            let full = text::corner_stat(corner_stat(cmp, &e.tip)).unwrap_or_else(|| short.clone());
+            (full, short)
         }
-        RankUnit::Db => db_values(mean, lo, hi),
+        RankMetric::BassDeficit | RankMetric::Isolation => match stat {
+            Some(s) => match s.interval() {
+                Some((lo, hi)) => db_values(s.mean, lo, hi),
+                None => (short.clone(), short),
+            },
+            None => (short.clone(), short),
+        },
     }
 }
 
@@ -90,7 +111,7 @@ fn value_texts(by: RankMetric, mean: f64, lo: f64, hi: f64) -> (String, String) 
 /// `metric` saying so).
 fn panel(
     info: &SessionInfo,
-    fits: &[FitRecord],
+    _fits: &[FitRecord], // TODO(after r15-report merge): drop from the panel signatures
     cmp: &Comparison,
     metric: RankMetric,
     ranking: Option<&Ranking>,
@@ -99,7 +120,12 @@ fn panel(
         r.entries
             .iter()
             .filter_map(|e| {
-                let (mean, lo, hi) = ranked_value(fits, cmp, metric, e);
+                let (mean, lo, hi) = ranked_value(cmp, metric, e);
+                let stat = stats_of(cmp, &e.tip).and_then(|t| match metric {
+                    RankMetric::BassDeficit => t.bass_deficit_db(),
+                    RankMetric::Isolation => t.isolation_rating_db.clone(),
+                    RankMetric::LeakCorner => None,
+                });
                 row(
                     info,
                     &r.entries,
@@ -107,7 +133,7 @@ fn panel(
                     mean,
                     lo,
                     hi,
-                    value_texts(metric, mean, lo, hi),
+                    value_texts(cmp, metric, e, stat.as_ref()),
                 )
             })
             .collect()
@@ -115,7 +141,7 @@ fn panel(
     let (title, x_desc, empty) = match metric {
         RankMetric::LeakCorner => (
             "Seal",
-            "Leak corner, −3 dB (Hz): geometric mean, 95 % CI",
+            "Leak corner, −3 dB (Hz): geometric mean, 95 % CI; < / >: bound",
             "no seal data",
         ),
         RankMetric::BassDeficit => (
@@ -132,7 +158,12 @@ fn panel(
     Panel {
         title: title.into(),
         metric,
-        by: ranking.map(|r| r.by.to_string()).unwrap_or_default(),
+        by: ranking
+            .map(|r| match &r.note {
+                Some(n) => format!("{}; {n}", r.by),
+                None => r.by.to_string(),
+            })
+            .unwrap_or_default(),
         x_desc: x_desc.into(),
         rows,
         empty: empty.into(),
@@ -269,7 +300,8 @@ pub(super) fn panel_axis(p: &Panel) -> ((f64, f64), Vec<f64>) {
         .filter(|v| v.is_finite());
     if p.log() {
         let pos: Vec<f64> = vals.filter(|v| *v > 0.0).collect();
-        let lo = pos.iter().copied().fold(1.0, f64::min).max(0.01) / 1.5;
+        let lo = pos.iter().copied().fold(f64::INFINITY, f64::min);
+        let lo = if lo.is_finite() { lo } else { 10.0 }.max(0.01) / 1.5;
         let hi = pos.iter().copied().fold(5000.0, f64::max).min(1e6) * 1.5;
         // 1-2-5 ticks crowd a narrow panel over many decades: then only
         // decades and threes.
@@ -325,7 +357,7 @@ pub(super) fn panel_header<'b>(area: &Area<'b>, look: Look, p: &Panel) -> Result
         let style = look.text(19.0, FontStyle::Normal, MUTED).pos(centre);
         let text = format!("ranked by {}", p.by);
         let lines = wrap(area, &text, &style, w.saturating_sub(look.upx(40.0)))?;
-        for line in lines.iter().take(2) {
+        for line in lines.iter().take(3) {
             area.draw_text(line, &style, (w as i32 / 2, y))?;
             y += look.px(25.0);
         }

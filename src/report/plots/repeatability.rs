@@ -4,7 +4,8 @@
 use super::axes::{log_chart, runs, y_range, Axes};
 use super::data::{normalised, stats_of};
 use super::style::{
-    at, centre_note, fit_text, iem_name, inset_legend, tip_colour, title, Key, Look, Swatch, INK,
+    at, centre_note, fit_text, iem_name, inset_legend, tip_colour, title, wrap, Key, Look, Swatch,
+    INK, MUTED,
 };
 use super::Area;
 use crate::compare::Comparison;
@@ -107,6 +108,9 @@ pub(super) fn draw_repeatability(
             colour: tip_colour(i),
             max_sd: stats_of(cmp, name).and_then(|s| s.repeatability_max_sd_db),
             curves,
+            notes: stats_of(cmp, name).map_or_else(Vec::new, |s| {
+                crate::report::text::tip_notes(s, cmp.refit_db)
+            }),
         };
         draw_repeat_panel(area, panel_look, &panel, &grid)?;
     }
@@ -119,6 +123,9 @@ pub(super) struct RepeatPanel<'a> {
     pub(super) colour: RGBColor,
     pub(super) max_sd: Option<f64>,
     pub(super) curves: &'a [FitCurve],
+    /// The tip's notes (refit advice, no seal, outliers), as compare and
+    /// the HTML say them.
+    pub(super) notes: Vec<String>,
 }
 
 /// The panel's caption; returns the area below it.
@@ -139,7 +146,29 @@ pub(super) fn repeat_caption<'b>(
         .pos(at(HPos::Center, VPos::Top));
     let caption = fit_text(area, &format!("{}: {sd}", p.name), &style, w)?;
     area.draw_text(&caption, &style, (w as i32 / 2, 0))?;
-    Ok(area.margin(look.px(36.0), 0, 0, 0))
+    let mut y = look.px(36.0);
+    let note_style = look
+        .text(17.0, FontStyle::Normal, MUTED)
+        .pos(at(HPos::Center, VPos::Top));
+    let mut lines = Vec::new();
+    for n in &p.notes {
+        lines.extend(wrap(
+            area,
+            n,
+            &note_style,
+            w.saturating_sub(look.upx(12.0)),
+        )?);
+    }
+    for line in &lines {
+        area.draw_text(line, &note_style, (w as i32 / 2, y))?;
+        y += look.px(21.0);
+    }
+    Ok(area.margin(
+        y + look.px(if lines.is_empty() { 0.0 } else { 4.0 }),
+        0,
+        0,
+        0,
+    ))
 }
 
 pub(super) fn draw_repeat_panel(

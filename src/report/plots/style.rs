@@ -85,21 +85,6 @@ pub(super) fn hz_label(v: &f64) -> String {
     }
 }
 
-/// A frequency value with unit: 2.3 Hz, 45 Hz, 1.2 kHz.
-pub(super) fn hz_value(v: f64) -> String {
-    if !v.is_finite() {
-        "–".into()
-    } else if v < 0.1 {
-        "<0.1 Hz".into()
-    } else if v >= 1000.0 {
-        format!("{:.1} kHz", v / 1000.0)
-    } else if v >= 10.0 {
-        format!("{v:.0} Hz")
-    } else {
-        format!("{v:.1} Hz")
-    }
-}
-
 /// Plain number label without a trailing ".0".
 pub(super) fn num_label(v: &f64) -> String {
     let s = format!("{:.1}", v);
@@ -111,10 +96,10 @@ pub(super) fn num_label(v: &f64) -> String {
     }
 }
 
-/// "mean ± SD" with `d` decimals, or "–".
+/// "mean ± SD" with `d` decimals (one fit: the value), or "–".
 pub(super) fn mean_pm(s: Option<&Stat>, d: usize) -> String {
     match s {
-        Some(s) if s.mean.is_finite() => format!("{:.d$} ± {:.d$}", s.mean, s.sd).replace('-', "−"),
+        Some(s) if s.mean.is_finite() => crate::report::text::mean_sd(s, d).replace('-', "−"),
         _ => "–".into(),
     }
 }

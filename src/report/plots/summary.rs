@@ -2,11 +2,11 @@
 //! both rankings.
 
 use super::bass::{bass_chart, bass_data};
-use super::data::{corner_value, stats_of};
+use super::data::stats_of;
 use super::ranking::{draw_panel, draw_panels, isolation_panel, seal_panels};
 use super::style::{
-    at, centre_note, fit_text, format_created, hz_value, iem_name, mean_pm, tip_colour, title,
-    Look, MUTED, STRIPE,
+    at, centre_note, fit_text, format_created, iem_name, mean_pm, tip_colour, title, Look, MUTED,
+    STRIPE,
 };
 use super::Area;
 use crate::analysis::Verdict;
@@ -26,31 +26,21 @@ pub(super) fn verdict_colour(v: Verdict) -> RGBColor {
 }
 
 /// The table's cells for one tip.
-pub(super) fn table_cells(
-    t: &TipStats,
-    loss: bool,
-    corner: Option<(f64, f64, f64)>,
-) -> Vec<String> {
+pub(super) fn table_cells(t: &TipStats, loss: bool) -> Vec<String> {
     let bass = if loss {
         mean_pm(t.bass_loss_db.as_ref(), 1)
     } else {
         mean_pm(t.bass_db.as_ref(), 1)
     };
-    let corner = match corner {
-        Some((m, lo, hi)) if m.is_finite() => {
-            let bare = |v: f64| hz_value(v).trim_end_matches(" Hz").to_string();
-            format!("{} ({}–{})", hz_value(m), bare(lo), bare(hi))
-        }
-        _ => "–".into(),
-    };
+    let corner =
+        crate::report::text::corner_stat(t.leak_corner.as_ref()).unwrap_or_else(|| "–".into());
     let outliers = if t.outliers.is_empty() {
         "0".to_string()
     } else {
         let mut f: Vec<usize> = t.outliers.iter().map(|o| o.fit).collect();
         f.sort_unstable();
         f.dedup();
-        let list: Vec<String> = f.iter().map(|x| x.to_string()).collect();
-        format!("{} (fit {})", f.len(), list.join(", "))
+        crate::report::text::fits(&f)
     };
     vec![
         t.fits.to_string(),
@@ -74,7 +64,6 @@ pub(super) struct Table<'a> {
     pub(super) row_h: i32,
     pub(super) gap: i32,
     pub(super) info: &'a SessionInfo,
-    pub(super) fits: &'a [FitRecord],
     pub(super) cmp: &'a Comparison,
     /// Show bass loss (else the bass level).
     pub(super) loss: bool,
@@ -99,7 +88,7 @@ pub(super) fn draw_table(
     area: &Area<'_>,
     look: Look,
     info: &SessionInfo,
-    fits: &[FitRecord],
+    _fits: &[FitRecord], // TODO(after r15-report merge): drop
     cmp: &Comparison,
 ) -> Result<()> {
     let (w, h) = area.dim_in_pixel();
@@ -128,7 +117,6 @@ pub(super) fn draw_table(
         row_h: (avail as f64 / rows as f64).min(look.s * 48.0).max(1.0) as i32,
         gap: look.px(10.0),
         info,
-        fits,
         cmp,
         loss,
     };
@@ -143,7 +131,7 @@ pub(super) fn draw_table(
     for i in 0..info.tips.len() {
         table_row(area, look, &t, i)?;
     }
-    let foot = "±: SD over fits · leak corner: geometric mean over fits (95 % CI) · isolation: A-weighted pink noise · max SD: fit-to-fit, 20 Hz–1 kHz";
+    let foot = "±: SD over fits (one fit: its value) · leak corner: geometric mean over fits (95 % CI), < / >: bound · isolation: A-weighted pink noise · max SD: fit-to-fit, 20 Hz–1 kHz";
     let style = look.text(18.0, FontStyle::Normal, MUTED);
     let foot = fit_text(area, foot, &style, (t.w - 2 * t.pad).max(10) as u32)?;
     area.draw_text(&foot, &style, (t.pad, t.row_h * rows as i32 + look.px(6.0)))?;
@@ -176,8 +164,7 @@ pub(super) fn table_row(area: &Area<'_>, look: Look, t: &Table<'_>, i: usize) ->
     let pill = (t.col_x(1), yc, t.col_w(1), (t.row_h as f64 * 0.42) as i32);
     draw_verdict(area, look, stats, pill)?;
     let cell = look.font(21.0).pos(at(HPos::Left, VPos::Center));
-    let corner = corner_value(t.fits, t.cmp, &tip.name);
-    for (c, text) in table_cells(stats, t.loss, corner).iter().enumerate() {
+    for (c, text) in table_cells(stats, t.loss).iter().enumerate() {
         let text = fit_text(area, text, &cell, t.col_w(c + 2))?;
         area.draw_text(&text, &cell, (t.col_x(c + 2), yc))?;
     }

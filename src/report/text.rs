@@ -1,0 +1,292 @@
+//! How a comparison's numbers read, in one place: the terminal table, the
+//! CSV, the HTML page and the PNG labels all take their texts from here, so
+//! the same statistic never reads two ways.
+//!
+//! - A statistic over fits is "mean ± SD"; from one fit just the value (no
+//!   "±", no interval: one fit has no spread).
+//! - A leak corner is the geometric mean with its 95 % interval, "94 Hz
+//!   (64–138)"; one fit "118 Hz"; a bound "< 20 Hz" / "> 1.0 kHz"; a tip
+//!   with some fits censored "median 40 Hz (2 of 5 < 20 Hz)"; every fit a
+//!   bound "all 5 fits < 20 Hz".
+//! - Notes are grouped per tip, in words (no field names).
+
+use crate::analysis::seal::Corner;
+use crate::compare::{
+    Bound, Comparison, CornerMethod, CornerStat, OutlierMetric, RankEntry, Stat, TipStats,
+};
+
+/// A frequency: "0.6 Hz", "97 Hz", "1.6 kHz".
+pub fn hz(v: f64) -> String {
+    if !v.is_finite() {
+        "–".into()
+    } else if v >= 1000.0 {
+        format!("{:.1} kHz", v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.0} Hz")
+    } else {
+        format!("{v:.1} Hz")
+    }
+}
+
+/// A frequency without its unit, in kHz when `kilo`: for intervals, "64–138"
+/// after "94 Hz", "1.2–2.3" after "1.6 kHz".
+fn hz_bare(v: f64, kilo: bool) -> String {
+    if kilo {
+        format!("{:.1}", v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// A value or a bound: "97 Hz", "< 20 Hz", "> 1.0 kHz".
+pub fn corner(c: Corner) -> String {
+    match c {
+        Corner::Value { hz: v } => hz(v),
+        Corner::Below { hz: v } => format!("< {}", hz(v)),
+        Corner::Above { hz: v } => format!("> {}", hz(v)),
+    }
+}
+
+/// A tip's leak corner (see the module documentation); `None` without one.
+pub fn corner_stat(c: Option<&CornerStat>) -> Option<String> {
+    let c = c?;
+    let counts = || {
+        let mut parts = Vec::new();
+        if let Some(b) = c.below_hz.filter(|_| c.below > 0) {
+            parts.push(format!("{} of {} < {}", c.below, c.n, hz(b)));
+        }
+        if let Some(a) = c.above_hz.filter(|_| c.above > 0) {
+            parts.push(format!("{} of {} > {}", c.above, c.n, hz(a)));
+        }
+        parts.join(", ")
+    };
+    Some(match c.method {
+        CornerMethod::GeometricMean => {
+            let centre = c.value_hz()?;
+            match c.interval_hz() {
+                // The ends in the centre's unit; a kHz centre whose interval
+                // starts under 100 Hz names both units.
+                Some((lo, hi)) if centre >= 1000.0 && lo < 100.0 => {
+                    format!("{} ({}–{})", hz(centre), hz(lo), hz(hi))
+                }
+                Some((lo, hi)) => {
+                    let kilo = centre >= 1000.0;
+                    format!(
+                        "{} ({}–{})",
+                        hz(centre),
+                        hz_bare(lo, kilo),
+                        hz_bare(hi, kilo)
+                    )
+                }
+                None => hz(centre),
+            }
+        }
+        CornerMethod::Bound if c.n == 1 => corner(c.centre?),
+        CornerMethod::Bound => format!("all {} fits {}", c.n, corner(c.centre?)),
+        CornerMethod::Median => match c.centre {
+            Some(centre) => format!("median {} ({})", corner(centre), counts()),
+            None => format!("undetermined ({})", counts()),
+        },
+    })
+}
+
+/// A tip's leak corner without interval or counts: "94 Hz", "median
+/// 500 Hz", "< 20 Hz" (legends, short labels).
+pub fn corner_short(c: Option<&CornerStat>) -> Option<String> {
+    let c = c?;
+    let centre = corner(c.centre?);
+    Some(match c.method {
+        CornerMethod::Median => format!("median {centre}"),
+        _ => centre,
+    })
+}
+
+/// "mean ± SD" with `digits` decimals; one fit: the value alone.
+pub fn mean_sd(s: &Stat, digits: usize) -> String {
+    match s.sd {
+        Some(sd) => format!("{:.digits$} ± {sd:.digits$}", s.mean),
+        None => format!("{:.digits$}", s.mean),
+    }
+}
+
+/// The 95 % interval "[low, high]" with `digits` decimals (`None` from one
+/// fit).
+pub fn interval(s: &Stat, digits: usize) -> Option<String> {
+    let (lo, hi) = s.interval()?;
+    Some(format!("[{lo:.digits$}, {hi:.digits$}]"))
+}
+
+/// "fit 5", "fits 2, 5".
+pub fn fits(list: &[usize]) -> String {
+    let mut v = list.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let s: Vec<String> = v.iter().map(|f| f.to_string()).collect();
+    format!(
+        "{} {}",
+        if v.len() == 1 { "fit" } else { "fits" },
+        s.join(", ")
+    )
+}
+
+/// A ranking entry's value as shown: "94 Hz", "< 20 Hz", "3.1 dB".
+pub fn rank_value(by: crate::compare::RankMetric, e: &RankEntry) -> String {
+    match by.unit() {
+        crate::compare::RankUnit::Hz => {
+            let v = by.shown(e.value);
+            match e.bound {
+                Some(Bound::Below) => corner(Corner::Below { hz: v }),
+                Some(Bound::Above) => corner(Corner::Above { hz: v }),
+                None => hz(v),
+            }
+        }
+        crate::compare::RankUnit::Db => format!("{:.1} dB", e.value),
+    }
+}
+
+/// What compare and report say of fits whose verdict is uncertain.
+pub fn uncertain(fits_: &[usize]) -> String {
+    format!(
+        "{} measured near the noise floor; {} verdict is uncertain (redo in a quieter place)",
+        fits(fits_),
+        if fits_.len() == 1 { "its" } else { "their" }
+    )
+}
+
+/// The notes on one tip, in words: no seal, refit advice (sealing fits
+/// only), uncertain verdicts, outliers.
+pub fn tip_notes(t: &TipStats, refit_db: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    let sealing = t.verdicts.len() - t.no_seal_fits.len().min(t.verdicts.len());
+    if !t.no_seal_fits.is_empty() && sealing == 0 {
+        out.push(format!(
+            "no fit seals ({} of {}): this tip cannot seal here, and refitting will not help",
+            t.no_seal_fits.len(),
+            t.verdicts.len()
+        ));
+    } else if !t.no_seal_fits.is_empty() {
+        out.push(format!(
+            "{} did not seal while the others did: refit advised",
+            fits(&t.no_seal_fits)
+        ));
+    }
+    if !t.refit_pairs.is_empty() {
+        let involved: Vec<usize> = t.refit_pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        let by = t
+            .refit_max_diff_db
+            .map_or(String::new(), |d| format!(" by up to {d:.1} dB"));
+        out.push(format!(
+            "{} disagree below 1 kHz{by} (more than {refit_db} dB): refit advised",
+            fits(&involved)
+        ));
+    }
+    if !t.uncertain_fits.is_empty() {
+        out.push(uncertain(&t.uncertain_fits));
+    }
+    for o in &t.outliers {
+        let what = match o.metric {
+            OutlierMetric::BassDb => format!("bass level ({:+.1} dB re mids)", o.value),
+            OutlierMetric::Log10LeakCornerHz => {
+                format!("leak corner ({})", hz(10f64.powf(o.value)))
+            }
+        };
+        out.push(format!(
+            "{}'s {what} is far from the other fits' ({:.1} robust SDs from the median); it is kept in the statistics",
+            fits(&[o.fit]),
+            o.robust_z.abs()
+        ));
+    }
+    out
+}
+
+/// Every tip's notes as "Tip: note" lines, tip by tip, then the
+/// comparison's own warnings ("warning: ...") and its reference note.
+pub fn notes(c: &Comparison) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in &c.tips {
+        for n in tip_notes(t, c.refit_db) {
+            out.push(format!("{}: {n}", t.name));
+        }
+    }
+    for r in [&c.seal_ranking]
+        .into_iter()
+        .chain(c.bass_deficit_ranking.as_ref())
+        .chain(c.isolation_ranking.as_ref())
+    {
+        if let Some(n) = &r.note {
+            out.push(format!("seal ranking: {n}"));
+        }
+    }
+    if let Some(n) = &c.reference_note {
+        out.push(n.clone());
+    }
+    out.extend(c.warnings.iter().map(|w| format!("warning: {w}")));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cs(c: &[Corner]) -> Option<String> {
+        corner_stat(CornerStat::of(c).as_ref())
+    }
+
+    #[test]
+    fn corners_read_the_same_everywhere() {
+        let v = |hz| Corner::Value { hz };
+        // 10^mean of log10 64, 138: sqrt(64 x 138) = 93.98.
+        let t = cs(&[v(64.0), v(138.0)]).unwrap();
+        assert!(t.starts_with("94 Hz ("), "{t}");
+        assert_eq!(cs(&[v(118.0)]).unwrap(), "118 Hz");
+        assert_eq!(
+            cs(&[Corner::Below { hz: 20.3 }; 5]).unwrap(),
+            "all 5 fits < 20 Hz"
+        );
+        assert_eq!(cs(&[Corner::Below { hz: 15.0 }]).unwrap(), "< 15 Hz");
+        assert_eq!(
+            cs(&[
+                v(300.0),
+                v(500.0),
+                Corner::Above { hz: 1000.0 },
+                Corner::Above { hz: 1000.0 },
+                v(400.0)
+            ])
+            .unwrap(),
+            "median 500 Hz (2 of 5 > 1.0 kHz)"
+        );
+        assert_eq!(corner_stat(None), None);
+        // A kHz centre: the interval's ends in kHz too. log10 of 1200,
+        // 1500, 2300: mean 3.2057 (1606 Hz), SD 0.1436, t(2) = 4.303, half
+        // 0.3567: 706-3651 Hz (checked with Python).
+        assert_eq!(
+            cs(&[v(1200.0), v(1500.0), v(2300.0)]).unwrap(),
+            "1.6 kHz (0.7–3.7)"
+        );
+        // Two fits 1200 and 2300 Hz: t(1) = 12.7 makes the interval start
+        // under 100 Hz, which keeps its own unit.
+        let t = cs(&[v(1200.0), v(2300.0)]).unwrap();
+        assert!(
+            t.starts_with("1.7 kHz (") && t.contains(" Hz–") && t.ends_with(" kHz)"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn one_fit_has_no_plus_minus() {
+        let one = Stat::of(&[3.04159]).unwrap();
+        assert_eq!(mean_sd(&one, 1), "3.0");
+        assert_eq!(interval(&one, 1), None);
+        let two = Stat::of(&[1.0, 3.0]).unwrap();
+        assert_eq!(mean_sd(&two, 1), "2.0 ± 1.4");
+        assert!(interval(&two, 1).is_some());
+    }
+
+    #[test]
+    fn fit_lists_name_the_fits() {
+        assert_eq!(fits(&[5]), "fit 5");
+        assert_eq!(fits(&[5, 2, 5]), "fits 2, 5");
+    }
+}
