@@ -21,6 +21,8 @@ pub(super) struct BandStats {
     pub(super) mean: Vec<f64>,
     pub(super) sd: Vec<f64>,
     pub(super) floor: Vec<bool>,
+    /// True where a fit's band was corrected for the noise floor.
+    pub(super) corrected: Vec<bool>,
 }
 
 pub(super) fn band_stats(tables: &[&BandTable]) -> Option<BandStats> {
@@ -36,10 +38,12 @@ pub(super) fn band_stats(tables: &[&BandTable]) -> Option<BandStats> {
         mean: Vec::new(),
         sd: Vec::new(),
         floor: Vec::new(),
+        corrected: Vec::new(),
     };
     for c in centres {
         let mut v = Vec::new();
         let mut floor = false;
+        let mut corrected = false;
         for t in tables {
             let Some(j) = t.centre_hz.iter().position(|x| (x / c - 1.0).abs() < 0.01) else {
                 continue;
@@ -49,12 +53,14 @@ pub(super) fn band_stats(tables: &[&BandTable]) -> Option<BandStats> {
                 _ => continue,
             }
             floor |= t.floor_limited.get(j).copied().unwrap_or(false);
+            corrected |= t.corrected.get(j).copied().unwrap_or(false);
         }
         if let Some((m, s)) = mean_sd(&v) {
             out.centre.push(c);
             out.mean.push(m);
             out.sd.push(s);
             out.floor.push(floor);
+            out.corrected.push(corrected);
         }
     }
     (!out.centre.is_empty()).then_some(out)
@@ -143,7 +149,8 @@ pub(super) fn draw_isolation(
         .collect();
     keys.push(Key::new(Swatch::Marker(MUTED, true), "floor-limited"));
     let notes = [
-        "Hollow marker = floor-limited: the occluded level is near the noise floor, so the attenuation is at least this.".to_string(),
+        "Hollow marker = floor-limited: the occluded level is less than 6 dB above the noise floor, so the attenuation is at least this.".to_string(),
+        "Ringed marker = corrected for the noise floor (6–15 dB above it; energy subtraction).".to_string(),
         "Markers are nudged sideways per tip so error bars do not overlap.".to_string(),
     ];
     draw_legend(&side, look, "Tips", &keys, &notes)
@@ -197,6 +204,13 @@ pub(super) fn draw_band_series(
             b.floor[k],
             look,
         )?;
+        if b.corrected.get(k).copied().unwrap_or(false) {
+            area.draw(&Circle::new(
+                (p.0 - base.0, p.1 - base.1),
+                look.px(12.0),
+                c.stroke_width(look.upx(2.0)),
+            ))?;
+        }
     }
     Ok(())
 }
