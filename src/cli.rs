@@ -242,9 +242,14 @@ pub struct ImportArgs {
     /// Put every file on this tip, as successive fits.
     #[arg(long, value_name = "NAME")]
     pub tip: Option<String>,
-    /// IEM name for a new session [default: from the first file's name].
+    /// IEM name for a new session [default: the files' common name].
     #[arg(long, value_name = "NAME")]
     pub iem: Option<String>,
+    /// Import a file whose response is already in the session or in this
+    /// import (refused by default: one measurement imported twice fakes a
+    /// fit-to-fit spread of zero).
+    #[arg(long)]
+    pub allow_duplicates: bool,
 }
 
 /// `tipfit demo`.

@@ -305,7 +305,8 @@ fn rew_header_variants_import_crlf_bom_latin1_plain_header_and_no_phase() {
         "plain.txt",
         "nophase.txt",
     ];
-    fx.import(&files, "s", &[]);
+    // The same data in five encodings: duplicates, imported on purpose.
+    fx.import(&files, "s", &["--allow-duplicates"]);
     let s = fx.load("s");
     assert_eq!(s.info.tips.len(), 5);
     for f in files {
@@ -383,8 +384,14 @@ fn non_ascii_tip_names_get_distinct_folders_and_load_back() {
     for (tip, file) in s.info.tips.iter().zip(files) {
         assert_eq!(fits_of(&s, &tip.name)[0].source.as_deref(), Some(file));
     }
-    // Importing the first file again appends a fit to the same tip.
-    let out = fx.import(&files[..1], "s", &[]);
+    // Importing the first file again is refused; with --allow-duplicates
+    // it appends a fit to the same tip.
+    let err = fx.fails(&["import", files[0], "--into", "s"]);
+    assert!(
+        err.contains("already in the session") && err.contains("--allow-duplicates"),
+        "{err}"
+    );
+    let out = fx.import(&files[..1], "s", &["--allow-duplicates"]);
     assert!(
         stderr(&out).contains("as tip '스프링' fit 2"),
         "{}",
@@ -430,7 +437,12 @@ fn autoeq_csv_with_extra_columns_round_trips_through_import_and_export() {
     assert!(db <= 0.001, "{db} dB");
     // And the exported CSV imports again as a second fit.
     fx.write("as16-export.csv", exported.as_bytes());
-    fx.import(&["as16-export.csv"], "s", &["--tip", "as16"]);
+    // Its own export read back is the same response: a duplicate on purpose.
+    fx.import(
+        &["as16-export.csv"],
+        "s",
+        &["--tip", "as16", "--allow-duplicates"],
+    );
     let s = fx.load("s");
     let fits = fits_of(&s, "as16");
     assert_eq!(fits.len(), 2);
@@ -473,14 +485,41 @@ fn tip_option_puts_files_as_successive_fits_and_reimport_appends() {
     assert_eq!(mean.phase_deg, None);
     let text = rew_txt(&s.info.tips[0], &s.info, &mean, fits.len());
     assert!(text.contains("mean of 3 fits"), "{text}");
-    // Again into the same session: fits 4 and 5; a file without --tip adds a tip.
-    let out = fx.import(&chu[..2], "s", &["--tip", "Spinfit W1 M"]);
+    // Again into the same session: refused, the files are already there;
+    // with --allow-duplicates fits 4 and 5, said as warnings naming them; a
+    // file without --tip adds a tip.
+    let err = fx.fails(&[
+        "import",
+        chu[0],
+        chu[1],
+        "--into",
+        "s",
+        "--tip",
+        "Spinfit W1 M",
+    ]);
+    assert!(
+        err.contains(chu[0]) && err.contains("already in the session"),
+        "{err}"
+    );
+    let out = fx.import(
+        &chu[..2],
+        "s",
+        &["--tip", "Spinfit W1 M", "--allow-duplicates"],
+    );
+    assert!(
+        stderr(&out).contains(&format!(
+            "warning: {}: the same response as tip 'Spinfit W1 M' fit 1",
+            chu[0]
+        )),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stderr(&out).contains("fit 5 (480 points)"),
         "{}",
         stderr(&out)
     );
-    fx.import(&["chu_spring_L.txt"], "s", &[]);
+    fx.import(&["chu_spring_L.txt"], "s", &["--allow-duplicates"]);
     let s = fx.load("s");
     assert_eq!(s.info.iem, "Chu", "an existing session keeps its IEM");
     assert_eq!(s.info.fits_per_tip, 5);
@@ -517,7 +556,26 @@ fn imported_fits_are_judged_against_the_session_reference() {
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     info.reference = Some(sealed);
     std::fs::write(&path, serde_json::to_string_pretty(&info).unwrap()).unwrap();
-    let done = import_files(&[data("chu_spring_L.txt")], &fx.path("s"), &opts).unwrap();
+    // The same response 1 dB louder (the same file again would be refused
+    // as a duplicate): aligned in the reference band, it loses no bass.
+    let louder: String = std::fs::read_to_string(data("chu_spring_L.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            match (
+                f.first().and_then(|x| x.parse::<f64>().ok()),
+                f.get(1).and_then(|x| x.parse::<f64>().ok()),
+            ) {
+                (Some(hz), Some(db)) => format!("{hz}\t{}\n", db + 1.0),
+                _ => format!("{l}\n"),
+            }
+        })
+        .collect();
+    let copy = fx.write("chu_spring_L.txt", louder);
+    let done = import_files(&[copy], &fx.path("s"), &opts)
+        .unwrap()
+        .imported;
     assert_eq!(
         (done[0].tip.as_str(), done[0].fit, done[0].points),
         ("chu_spring", 2, 480)
@@ -684,4 +742,107 @@ fn no_nan_reaches_json_for_a_reference_missing_the_bass_band() {
     )
     .unwrap();
     assert_no_null_numbers(&v, "fit");
+}
+
+/// The same response imported twice is refused by name, in one import and
+/// into a session that holds it, and nothing is written.
+#[test]
+fn a_file_already_imported_is_refused_by_name() {
+    let fx = Fixture::new();
+    fx.copy_rew(&["chu_spring_L.txt"]);
+    fx.copy_rew_as("chu_spring_L.txt", "copy of spring_L.txt");
+    let err = fx.fails(&[
+        "import",
+        "chu_spring_L.txt",
+        "copy of spring_L.txt",
+        "--into",
+        "s",
+    ]);
+    assert!(
+        err.contains("copy of spring_L.txt")
+            && err.contains("the same response as")
+            && err.contains("chu_spring_L.txt"),
+        "{err}"
+    );
+    assert!(!fx.path("s").exists(), "nothing written");
+    fx.import(&["chu_spring_L.txt"], "s", &[]);
+    let before = fx.snapshot("s");
+    let err = fx.fails(&["import", "copy of spring_L.txt", "--into", "s"]);
+    assert!(
+        err.contains("copy of spring_L.txt")
+            && err.contains("already in the session")
+            && err.contains("imported from chu_spring_L.txt"),
+        "{err}"
+    );
+    assert_eq!(fx.snapshot("s"), before, "the session is unchanged");
+}
+
+/// Files of one IEM named the plain way share a prefix: the session is
+/// named after it and the tips after the rest; a squig.link name of
+/// another IEM is warned about by file.
+#[test]
+fn the_iem_is_the_files_common_name_and_another_iem_is_warned_about() {
+    let fx = Fixture::new();
+    fx.copy_rew(&["chu_spring_L.txt", "chu_final-e_L.txt"]);
+    let out = fx.import(&["chu_spring_L.txt", "chu_final-e_L.txt"], "s", &[]);
+    let err = stderr(&out);
+    assert!(err.contains("IEM 'chu', the files' common name"), "{err}");
+    let s = fx.load("s");
+    assert_eq!(s.info.iem, "chu");
+    let tips: Vec<&str> = s.info.tips.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tips, ["spring", "final-e"]);
+    // --iem overrides.
+    let out = fx.import(&["chu_spring_L.txt"], "t", &["--iem", "Moondrop Chu"]);
+    assert!(!stderr(&out).contains("common name"));
+    assert_eq!(fx.load("t").info.iem, "Moondrop Chu");
+    // A squig.link file of another IEM: imported with a warning naming it.
+    fx.copy_rew_as("as16_stock_L.txt", "AS16 Pro (Stock) L.txt");
+    let out = fx.import(&["AS16 Pro (Stock) L.txt"], "s", &[]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: AS16 Pro (Stock) L.txt: the file name says IEM 'AS16 Pro', the session is 'chu'"),
+        "{err}"
+    );
+    // squig.link names of one IEM name the session.
+    fx.copy_rew_as("chu_spring_L.txt", "Chu (Spring Tips) L.txt");
+    fx.copy_rew_as("chu_final-e_L.txt", "Chu (Final E) L.txt");
+    let out = fx.import(
+        &["Chu (Spring Tips) L.txt", "Chu (Final E) L.txt"],
+        "u",
+        &[],
+    );
+    assert!(
+        stderr(&out).contains("IEM 'Chu', as the file names say"),
+        "{}",
+        stderr(&out)
+    );
+    let u = fx.load("u");
+    assert_eq!(u.info.iem, "Chu");
+    let tips: Vec<&str> = u.info.tips.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tips, ["Spring Tips", "Final E"]);
+}
+
+/// Imported REW text keeps its unit, dB SPL (AutoEq's raw: dB), stored
+/// with the fit.
+#[test]
+fn imported_responses_keep_their_unit() {
+    let fx = Fixture::new();
+    fx.copy_rew(&["chu_spring_L.txt"]);
+    fx.import(&["chu_spring_L.txt"], "s", &[]);
+    let s = fx.load("s");
+    let m = fits_of(&s, "chu_spring")[0].seal.clone().unwrap();
+    assert_eq!(m.unit(), tipfit::analysis::LevelUnit::Spl);
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(store::fit_json_path(&fx.path("s"), &s.info.tips[0], 1)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(v["seal"]["level_unit"], "dB SPL", "{}", v["seal"]);
+    fx.write(
+        "eq.csv",
+        "frequency,raw\n20,1.0\n50,0.5\n100,0.2\n500,0.0\n1000,0.0\n",
+    );
+    fx.import(&["eq.csv"], "a", &[]);
+    let a = fx.load("a");
+    let m = a.fits[0].seal.clone().unwrap();
+    assert_eq!(m.unit(), tipfit::analysis::LevelUnit::Relative);
 }

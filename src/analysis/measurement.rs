@@ -47,6 +47,56 @@ pub struct Measurement {
     /// the recording or measured by sync markers (`None`: not checked).
     #[serde(default)]
     pub clock: Option<ClockInfo>,
+    /// The unit of `frequency_response.db` when it is not tipfit's own (dB
+    /// re unity gain): imported responses keep theirs ([`Measurement::unit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_unit: Option<LevelUnit>,
+}
+
+/// The unit of a response's levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LevelUnit {
+    /// tipfit's measurements: recording full scale per stimulus full scale.
+    #[serde(rename = "dB re unity gain")]
+    ReUnityGain,
+    /// Sound pressure level (REW, squig.link, CrinGraph and AudioTools
+    /// exports of a coupler measurement).
+    #[serde(rename = "dB SPL")]
+    Spl,
+    /// dB of an unknown or normalised reference (AutoEq's `raw`).
+    #[serde(rename = "dB")]
+    Relative,
+}
+
+impl LevelUnit {
+    /// The axis label of a level in this unit.
+    pub fn axis_label(self) -> &'static str {
+        match self {
+            LevelUnit::ReUnityGain => "Level (dB re stimulus full scale)",
+            LevelUnit::Spl => "Level (dB SPL, as imported)",
+            LevelUnit::Relative => "Level (dB, as imported)",
+        }
+    }
+
+    /// The unit as written: "dB re unity gain", "dB SPL", "dB".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LevelUnit::ReUnityGain => "dB re unity gain",
+            LevelUnit::Spl => "dB SPL",
+            LevelUnit::Relative => "dB",
+        }
+    }
+}
+
+impl Measurement {
+    /// The unit of the response's levels: as stored, else tipfit's own for
+    /// a measurement and "dB" for an import stored before units were.
+    pub fn unit(&self) -> LevelUnit {
+        self.level_unit.unwrap_or(match self.method {
+            Method::Imported => LevelUnit::Relative,
+            _ => LevelUnit::ReUnityGain,
+        })
+    }
 }
 
 /// How a measurement was made: the stimulus kind, or imported (stored as

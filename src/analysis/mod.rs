@@ -23,7 +23,7 @@ use crate::dsp::grid::Smoothing;
 use crate::signal::ess::{EssFit, NotEss, SweepGeometry};
 use crate::signal::{Stimulus, StimulusKind};
 pub use drift::{ClockCheck, ClockInfo, SyncAdvice};
-pub use measurement::{Measurement, Method, ResponseSmoothing};
+pub use measurement::{LevelUnit, Measurement, Method, ResponseSmoothing};
 pub use quality::{QualityError, Warning};
 pub use seal::{SealConfig, SealMetrics, Verdict};
 use serde::{Deserialize, Serialize};
@@ -548,6 +548,7 @@ impl Analyzer {
                     },
                     warnings: Vec::new(),
                     clock,
+                    level_unit: None,
                 }
             }
             _ => {
@@ -745,6 +746,7 @@ impl Analyzer {
             snr_bands: r.snr_bands,
             warnings: Vec::new(),
             clock,
+            level_unit: None,
         })
     }
 

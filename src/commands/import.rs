@@ -9,9 +9,16 @@ pub fn run(a: ImportArgs) -> Result<()> {
     let opts = ImportOptions {
         tip: a.tip,
         iem: a.iem,
+        allow_duplicates: a.allow_duplicates,
     };
-    let imported = import_files(&a.files, &a.into, &opts)?;
-    for i in &imported {
+    let report = import_files(&a.files, &a.into, &opts)?;
+    if let Some(n) = &report.iem_note {
+        eprintln!("{n}");
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    for i in &report.imported {
         let name = i
             .file
             .file_name()

@@ -156,6 +156,7 @@ mod tests {
                 snr_bands: Bands::default(),
                 warnings: vec![],
                 clock: None,
+                level_unit: None,
             }),
             quick: None,
             isolation: None,

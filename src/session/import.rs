@@ -16,7 +16,9 @@ use super::config::Ear;
 use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
 use super::store::{Store, FITS_DIR, SESSION_FILE};
 use crate::analysis::seal::{seal_metrics, SealConfig};
-use crate::analysis::{Bands, FrequencyResponse, Measurement, Method, ResponseSmoothing, Thd};
+use crate::analysis::{
+    Bands, FrequencyResponse, LevelUnit, Measurement, Method, ResponseSmoothing, Thd,
+};
 use crate::formats::{autoeq, rew};
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -28,8 +30,24 @@ use std::time::SystemTime;
 pub struct ImportOptions {
     /// Put every file on this tip, as successive fits.
     pub tip: Option<String>,
-    /// IEM name of a new session (default: from the first file's name).
+    /// IEM name of a new session (default: the files' common name).
     pub iem: Option<String>,
+    /// Import a response already in the batch or the session anyway (with a
+    /// warning) instead of refusing it.
+    pub allow_duplicates: bool,
+}
+
+/// What an import did: the files imported, and what the user should know
+/// (a file naming another IEM, how the IEM was named).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportReport {
+    /// The files, in the order given.
+    pub imported: Vec<Imported>,
+    /// Warnings, each naming its file.
+    pub warnings: Vec<String>,
+    /// How a new session's IEM was named (`None` with `--iem` or into an
+    /// existing session).
+    pub iem_note: Option<String>,
 }
 
 /// One imported file.
@@ -50,6 +68,7 @@ struct Parsed {
     file: PathBuf,
     name: String,
     response: FrequencyResponse,
+    unit: LevelUnit,
 }
 
 /// The file name, for messages and records.
@@ -157,10 +176,12 @@ pub fn ear_from_stem(stem: &str) -> Ear {
 fn parse_file(path: &Path) -> Result<Parsed> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let text = String::from_utf8_lossy(&bytes);
-    let response = if autoeq::looks_like_autoeq(&text) {
-        autoeq::parse(&text, path)?
+    // REW, squig.link / CrinGraph and AudioTools text exports hold coupler
+    // levels in dB SPL; AutoEq's `raw` is dB of its own reference.
+    let (response, unit) = if autoeq::looks_like_autoeq(&text) {
+        (autoeq::parse(&text, path)?, LevelUnit::Relative)
     } else {
-        rew::parse(&text, path)?
+        (rew::parse(&text, path)?, LevelUnit::Spl)
     };
     let cfg = SealConfig::default();
     for (which, (lo, hi)) in [
@@ -184,6 +205,7 @@ fn parse_file(path: &Path) -> Result<Parsed> {
         file: path.to_path_buf(),
         name: file_name(path),
         response,
+        unit,
     })
 }
 
@@ -240,6 +262,7 @@ fn measurement(p: &Parsed, reference: Option<&FrequencyResponse>) -> Result<Meas
         snr_bands: Bands::default(),
         warnings,
         clock: None,
+        level_unit: Some(p.unit),
     };
     // JSON has no NaN or infinity (serde_json writes null, which does not
     // read back as a number, or reads back as `None`): what is stored must
@@ -254,18 +277,15 @@ fn measurement(p: &Parsed, reference: Option<&FrequencyResponse>) -> Result<Meas
     Ok(m)
 }
 
-/// A new session's description.
-fn new_info(first: &Parsed, opts: &ImportOptions) -> SessionInfo {
+/// A new session's description, for the IEM `iem`.
+fn new_info(first: &Parsed, iem: String) -> SessionInfo {
     let stem = stem(&first.file);
     SessionInfo {
         schema_version: SCHEMA_VERSION,
         tipfit_version: env!("CARGO_PKG_VERSION").into(),
         created: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         rig: "imported".into(),
-        iem: opts
-            .iem
-            .clone()
-            .unwrap_or_else(|| iem_name_from_stem(&stem)),
+        iem,
         ear: ear_from_stem(&stem),
         tips: vec![],
         fits_per_tip: 1,
@@ -277,6 +297,159 @@ fn new_info(first: &Parsed, opts: &ImportOptions) -> SessionInfo {
         imported_from: vec![],
         config: None,
     }
+}
+
+/// True for a squig.link / CrinGraph style name, `IEM (Tip) L`: the part
+/// before ` (` names the IEM.
+fn squig_style(stem: &str) -> bool {
+    stem.contains(" (")
+}
+
+/// A name folded for comparison: lower case, letters and digits only.
+fn folded(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The separators of plain file names (`chu_final-e_L`).
+fn is_separator(c: char) -> bool {
+    matches!(c, '_' | '-' | ' ' | '.')
+}
+
+/// The longest common prefix of `stems` that ends at a separator, without
+/// trailing separators (`chu_final-e`, `chu_spring` -> `chu`); `None` when
+/// there is none or only one stem.
+fn common_prefix(stems: &[&str]) -> Option<String> {
+    let first = *stems.first()?;
+    if stems.len() < 2 {
+        return None;
+    }
+    let mut end = first.len();
+    for s in &stems[1..] {
+        end = first
+            .char_indices()
+            .zip(s.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(end);
+    }
+    // Cut back to the last separator (a whole word), unless every stem
+    // continues with a separator right there.
+    let whole = stems.iter().all(|s| {
+        s[end.min(s.len())..]
+            .chars()
+            .next()
+            .is_none_or(is_separator)
+    });
+    let cut = if whole {
+        end
+    } else {
+        first[..end].rfind(is_separator).unwrap_or(0)
+    };
+    let p = first[..cut].trim_end_matches(is_separator).trim();
+    (!p.is_empty()).then(|| p.to_string())
+}
+
+/// The IEM of a new session and how it was found: `--iem`; else the name
+/// every squig.link-style file gives; else the files' common prefix; else
+/// the one file's stem.
+fn session_iem(
+    parsed: &[Parsed],
+    opts: &ImportOptions,
+) -> (String, Option<String>, Option<String>) {
+    if let Some(i) = &opts.iem {
+        return (i.clone(), None, None);
+    }
+    let stems: Vec<String> = parsed.iter().map(|p| stem(&p.file)).collect();
+    let bases: Vec<&str> = stems.iter().map(|s| split_channel(s).0).collect();
+    if stems.iter().all(|s| squig_style(s)) {
+        let names: Vec<String> = stems.iter().map(|s| iem_name_from_stem(s)).collect();
+        if names.iter().all(|n| folded(n) == folded(&names[0])) {
+            let note = format!(
+                "IEM '{}', as the file names say (--iem NAME overrides)",
+                names[0]
+            );
+            return (names[0].clone(), Some(note), None);
+        }
+    }
+    if let Some(p) = common_prefix(&bases) {
+        let note = format!("IEM '{p}', the files' common name (--iem NAME overrides)");
+        return (p.clone(), Some(note), Some(p));
+    }
+    let name = iem_name_from_stem(&stems[0]);
+    let note = if parsed.len() == 1 {
+        format!("IEM '{name}', after the file's name (--iem NAME names it)")
+    } else {
+        format!("IEM '{name}': the files share no name, so it is the first file's (--iem NAME names it)")
+    };
+    (name, Some(note), None)
+}
+
+/// The tip a file becomes: `--tip`; the squig.link tip name; else the stem
+/// without the channel mark and without the IEM's common prefix.
+fn tip_for(p: &Parsed, opts: &ImportOptions, prefix: Option<&str>) -> String {
+    if let Some(t) = &opts.tip {
+        return t.trim().to_string();
+    }
+    let stem = stem(&p.file);
+    if let (Some(prefix), false) = (prefix, squig_style(&stem)) {
+        let base = split_channel(&stem).0;
+        if let Some(rest) = base.strip_prefix(prefix) {
+            let rest = rest.trim_start_matches(is_separator).trim();
+            if !rest.is_empty() {
+                return rest.to_string();
+            }
+        }
+    }
+    tip_name_from_stem(&stem)
+}
+
+/// Refuse a file whose response is one already in the batch or the
+/// session (the same frequencies and levels): importing it twice would
+/// make a fit-to-fit spread of zero out of one measurement.
+/// With `allow`, the duplicates are returned as warnings instead.
+fn check_duplicates(parsed: &[Parsed], stored: &[FitRecord], allow: bool) -> Result<Vec<String>> {
+    let same =
+        |a: &FrequencyResponse, b: &FrequencyResponse| a.freq_hz == b.freq_hz && a.db == b.db;
+    let mut warnings = Vec::new();
+    let mut found = |msg: String| -> Result<()> {
+        if allow {
+            warnings.push(format!("{msg} (imported anyway: --allow-duplicates)"));
+            Ok(())
+        } else {
+            bail!("{msg}; pass --allow-duplicates to import it anyway")
+        }
+    };
+    for (i, p) in parsed.iter().enumerate() {
+        if let Some(q) = parsed[..i].iter().find(|q| same(&q.response, &p.response)) {
+            found(format!(
+                "{}: the same response as {} in this import (one measurement makes one fit)",
+                p.file.display(),
+                q.file.display()
+            ))?;
+            continue;
+        }
+        if let Some(r) = stored.iter().find(|r| {
+            r.response()
+                .is_some_and(|m| same(&m.frequency_response, &p.response))
+        }) {
+            let from = r
+                .source
+                .as_deref()
+                .map_or(String::new(), |s| format!(", imported from {s}"));
+            found(format!(
+                "{}: the same response as tip '{}' fit {} already in the session{from}",
+                p.file.display(),
+                r.tip,
+                r.fit
+            ))?;
+        }
+    }
+    Ok(warnings)
 }
 
 /// The tip called `name`, added to `info` when new. A new tip whose folder
@@ -313,8 +486,10 @@ fn tip_index(info: &mut SessionInfo, dir: &Path, name: &str) -> usize {
 }
 
 /// Import `files` into the session folder `into` (created when it is not a
-/// session). All files are read and checked before anything is written.
-pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Result<Vec<Imported>> {
+/// session). All files are read and checked before anything is written: a
+/// bad file, or one whose response is already in the batch or the session,
+/// stops the import with nothing written.
+pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Result<ImportReport> {
     if files.is_empty() {
         bail!("no files to import");
     }
@@ -328,30 +503,64 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
         .map(|f| parse_file(f))
         .collect::<Result<Vec<Parsed>>>()?;
 
+    let mut report = ImportReport::default();
     let existing = into.join(SESSION_FILE).is_file();
-    let (store, mut info, measurements) = if existing {
+    let stored = if existing {
+        super::store::load(into)?.fits
+    } else {
+        Vec::new()
+    };
+    report.warnings = check_duplicates(&parsed, &stored, opts.allow_duplicates)?;
+    let (store, mut info, measurements, prefix) = if existing {
         let (store, info) = Store::open(into)?;
         let m = parsed
             .iter()
             .map(|p| measurement(p, info.reference.as_ref()))
             .collect::<Result<Vec<_>>>()?;
-        (store, info, m)
+        (store, info, m, None)
     } else {
-        let info = new_info(&parsed[0], opts);
+        let (iem, note, prefix) = session_iem(&parsed, opts);
+        report.iem_note = note;
+        let info = new_info(&parsed[0], iem);
         let m = parsed
             .iter()
             .map(|p| measurement(p, None))
             .collect::<Result<Vec<_>>>()?;
-        (Store::create(into, &info)?, info, m)
+        (Store::create(into, &info)?, info, m, prefix)
     };
+    // A file whose name says it is another IEM.
+    for p in &parsed {
+        let st = stem(&p.file);
+        if squig_style(&st) {
+            let named = iem_name_from_stem(&st);
+            if folded(&named) != folded(&info.iem) {
+                report.warnings.push(format!(
+                    "{}: the file name says IEM '{named}', the session is '{}'; imported anyway (check it is the same IEM)",
+                    p.name, info.iem
+                ));
+            }
+        }
+    }
+    // Units: one session, one unit of level.
+    let units: Vec<LevelUnit> = stored
+        .iter()
+        .filter_map(|r| r.response().map(|m| m.unit()))
+        .collect();
+    for p in &parsed {
+        if let Some(u) = units.iter().find(|u| **u != p.unit) {
+            report.warnings.push(format!(
+                "{}: its levels are {}, the session's fits are {}; compare and the plots normalise at 300-1000 Hz, but absolute levels do not compare",
+                p.name,
+                p.unit.as_str(),
+                u.as_str()
+            ));
+            break;
+        }
+    }
 
     let mut next_fit: HashMap<String, usize> = HashMap::new();
-    let mut imported = Vec::with_capacity(parsed.len());
     for (p, m) in parsed.iter().zip(measurements) {
-        let wanted = match &opts.tip {
-            Some(t) => t.trim().to_string(),
-            None => tip_name_from_stem(&stem(&p.file)),
-        };
+        let wanted = tip_for(p, opts, prefix.as_deref());
         let i = tip_index(&mut info, into, &wanted);
         let tip = info.tips[i].clone();
         let fit = match next_fit.get(&tip.name) {
@@ -378,14 +587,14 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
         // The description is saved after every fit, so the session on disk
         // always lists the tips of the fits it holds.
         store.save_info(&info)?;
-        imported.push(Imported {
+        report.imported.push(Imported {
             tip: tip.name,
             fit,
             file: p.file.clone(),
             points: p.response.freq_hz.len(),
         });
     }
-    Ok(imported)
+    Ok(report)
 }
 
 #[cfg(test)]

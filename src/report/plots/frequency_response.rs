@@ -8,6 +8,7 @@ use super::style::{
     TARGET,
 };
 use super::Area;
+use crate::analysis::LevelUnit;
 use crate::compare::Comparison;
 use crate::dsp::grid::log_grid;
 use crate::session::model::{FitRecord, SessionInfo};
@@ -32,6 +33,7 @@ pub(super) fn draw_frequency_response(
         on_grid(&r.response()?.frequency_response, &grid)
     });
     let reference = info.reference.as_ref().and_then(|r| on_grid(r, &grid));
+    let unit = session_unit(fits);
     let target = aligned_target(info, &grid, &tips, reference.as_deref());
     let values = tips
         .iter()
@@ -42,7 +44,7 @@ pub(super) fn draw_frequency_response(
         x: (20.0, 20_000.0),
         y: y_range(values, 5.0, 20.0, 5.0, (-40.0, 10.0)),
         x_desc: "Frequency (Hz)",
-        y_desc: "Level (dB re stimulus full scale)",
+        y_desc: unit.map_or("Level (dB; the fits' units differ)", LevelUnit::axis_label),
         caption: None,
     };
     let mut chart = log_chart(&plot, look, &ax)?;
@@ -66,7 +68,23 @@ pub(super) fn draw_frequency_response(
     }
     let notes = [
         "Line: mean of the fits' dB levels. Shaded: ±1 SD over fits.".to_string(),
-        "0 dB: recording full scale per stimulus full scale.".to_string(),
+        match unit {
+            Some(LevelUnit::ReUnityGain) => "0 dB: recording full scale per stimulus full scale.",
+            Some(LevelUnit::Spl) => "Levels as imported, dB SPL (the files' coupler levels).",
+            Some(LevelUnit::Relative) => "Levels as imported, dB of the files' own reference.",
+            None => {
+                "The fits' level units differ (imported and measured): compare shapes, not levels."
+            }
+        }
+        .to_string(),
     ];
     draw_legend(&side, look, "Tips", &keys, &notes)
+}
+
+/// The level unit every fit's response shares (`None`: they differ). A
+/// session without fits is tipfit's own unit.
+pub(super) fn session_unit(fits: &[FitRecord]) -> Option<LevelUnit> {
+    let mut units = fits.iter().filter_map(|r| r.response().map(|m| m.unit()));
+    let first = units.next().unwrap_or(LevelUnit::ReUnityGain);
+    units.all(|u| u == first).then_some(first)
 }
