@@ -632,6 +632,30 @@ mod tests {
         assert_eq!(tip_name_from_stem("스프링 팁 L"), "스프링 팁");
     }
 
+    /// Common prefixes end at a word: `chu_final-e`, `chu_spring` -> `chu`;
+    /// `chu_spring` twice -> all of it; nothing shared -> none.
+    #[test]
+    fn common_prefixes_by_hand() {
+        assert_eq!(
+            common_prefix(&["chu_final-e", "chu_spring"]).as_deref(),
+            Some("chu")
+        );
+        assert_eq!(
+            common_prefix(&["chu_spring", "chu_spring"]).as_deref(),
+            Some("chu_spring")
+        );
+        assert_eq!(
+            common_prefix(&["as16_stock", "as16 pro_x"]).as_deref(),
+            Some("as16")
+        );
+        assert_eq!(common_prefix(&["blessing3 foam", "blessing2 foam"]), None);
+        assert_eq!(common_prefix(&["a"]), None);
+        assert_eq!(
+            common_prefix(&["Moondrop Chu foam", "Moondrop Chu spinfit"]).as_deref(),
+            Some("Moondrop Chu")
+        );
+    }
+
     #[test]
     fn non_ascii_tips_get_distinct_folders() {
         let dir = tempfile::tempdir().unwrap();
@@ -639,8 +663,9 @@ mod tests {
             file: "x.txt".into(),
             name: "x.txt".into(),
             response: FrequencyResponse::default(),
+            unit: LevelUnit::Spl,
         };
-        let mut info = new_info(&first, &ImportOptions::default());
+        let mut info = new_info(&first, "x".into());
         let a = tip_index(&mut info, dir.path(), "스프링");
         let b = tip_index(&mut info, dir.path(), "파이널");
         let c = tip_index(&mut info, dir.path(), "스프링");
