@@ -14,6 +14,18 @@ pub fn uncertain_text(fits: &[usize]) -> String {
     )
 }
 
+/// Fit numbers as words, sorted and each once: "fit 5", "fits 2, 5"
+/// (empty for none), so that a list of fits never reads as a count.
+pub fn fits_named(fits: impl IntoIterator<Item = usize>) -> String {
+    let set: std::collections::BTreeSet<usize> = fits.into_iter().collect();
+    let list: Vec<String> = set.iter().map(|f| f.to_string()).collect();
+    match list.len() {
+        0 => String::new(),
+        1 => format!("fit {}", list[0]),
+        _ => format!("fits {}", list.join(", ")),
+    }
+}
+
 /// `mean ± sd` with `digits` decimals, or `-`.
 fn pm(s: &Option<Stat>, digits: usize) -> String {
     match s {
