@@ -457,7 +457,7 @@ fn subtitle(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison) -> String 
 }
 
 /// The height the summary of `size` takes: the asked height, or more when
-/// its tips need it (at most 16384 pixels).
+/// its tips need more than 5 % more (at most 16384 pixels).
 pub(super) fn summary_height(
     size: (u32, u32),
     info: &SessionInfo,
@@ -465,8 +465,12 @@ pub(super) fn summary_height(
     cmp: &Comparison,
 ) -> Result<u32> {
     let look = Look::of_size(size);
-    let need = layout(look, size.0, info, fits, cmp)?.height;
-    Ok(size.1.max(need.max(0) as u32).min(MAX_HEIGHT))
+    let need = layout(look, size.0, info, fits, cmp)?.height.max(0) as u32;
+    // A little short of room (5 %): the asked size, drawn a little smaller.
+    if need as f64 <= size.1 as f64 * 1.05 {
+        return Ok(size.1);
+    }
+    Ok(need.min(MAX_HEIGHT))
 }
 
 /// The summary in `root` at the look of a picture of `size` (the asked
