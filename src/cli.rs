@@ -92,7 +92,10 @@ pub enum Command {
     /// Write a report of a session: PNG plots, HTML, CSV/JSON and per-tip exports.
     #[command(after_help = "Examples:\n  \
         tipfit report sessions/aria                      # writes reports/aria/\n  \
-        tipfit report sessions/aria --out reports/aria-v2 --size 1920x1200")]
+        tipfit report sessions/aria --out reports/aria-v2 --size 1920x1200\n  \
+        tipfit report sessions/aria --force              # replace reports/aria/\n\n\
+        A report folder that exists and is not empty is refused without --force: a report,\n\
+        like every output of tipfit, is never overwritten unasked.")]
     Report(ReportArgs),
     /// Bring REW/squig.link text exports or AutoEq CSVs into a session as tips and fits.
     #[command(after_help = "Examples:\n  \
@@ -105,7 +108,9 @@ pub enum Command {
     /// Run a simulated session (5 tips x 5 fits, seal and isolation) and write its report.
     #[command(after_help = "Examples:\n  \
         tipfit demo                       # writes reports/demo/ (open reports/demo/report.html)\n  \
-        tipfit demo --out /tmp/demo --fits 3")]
+        tipfit demo --out /tmp/demo --fits 3\n\n\
+        The demo owns its folder: running it again replaces the folder an earlier demo wrote\n\
+        (marked by its .tipfit-demo file), without --force. A folder of other files is refused.")]
     Demo(DemoArgs),
     /// List audio hosts and devices with their channels, rates and formats.
     #[command(after_help = "Examples:\n  \
@@ -213,7 +218,8 @@ pub struct ReportArgs {
     /// Picture size, WIDTHxHEIGHT in pixels.
     #[arg(long, default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
-    /// Write into a folder that holds other files.
+    /// Overwrite the report in a folder that holds one (or write into a
+    /// folder that holds other files, leaving them be).
     #[arg(long)]
     pub force: bool,
 }
@@ -255,7 +261,8 @@ pub struct ImportArgs {
 /// `tipfit demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Output folder: the report, with the session in OUT/session.
+    /// Output folder: the report, with the session in OUT/session (an
+    /// earlier demo's folder is replaced).
     #[arg(long, short, default_value = "reports/demo")]
     pub out: PathBuf,
     /// Fits per tip.

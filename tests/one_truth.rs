@@ -105,7 +105,7 @@ fn check_demo(fits: usize) {
     let table = stdout(&f.ok(&["compare", session.to_str().unwrap()]));
     let loaded = store::load(&session).unwrap();
     let cmp = compare(&loaded.info, &loaded.fits, loaded.warnings.clone());
-    let drawn = drawn_rankings(&loaded.info, &loaded.fits, &cmp);
+    let drawn = drawn_rankings(&loaded.info, &cmp);
 
     let tips = json["tips"].as_array().unwrap();
     assert!(tips.len() >= 4, "{json:#}");

@@ -100,7 +100,7 @@ fn the_ranking_plot_draws_each_ranking_in_its_unit() {
     let f = session();
     let loaded = store::load(&f.path("s")).unwrap();
     let cmp = compare(&loaded.info, &loaded.fits, loaded.warnings.clone());
-    let drawn = drawn_rankings(&loaded.info, &loaded.fits, &cmp);
+    let drawn = drawn_rankings(&loaded.info, &cmp);
     let metrics: Vec<RankMetric> = drawn.iter().map(|d| d.metric).collect();
     assert_eq!(
         metrics,
@@ -173,7 +173,7 @@ fn every_tip_with_a_leak_fit_keeps_one_seal_ranking() {
     assert_eq!(tips(&v["seal_ranking"]), ["leaky"]);
     let loaded = store::load(&f.path("s")).unwrap();
     let cmp = compare(&loaded.info, &loaded.fits, Vec::new());
-    let drawn = drawn_rankings(&loaded.info, &loaded.fits, &cmp);
+    let drawn = drawn_rankings(&loaded.info, &cmp);
     assert_eq!(drawn.len(), 2);
     assert_eq!(drawn[0].metric, RankMetric::LeakCorner);
 }
@@ -191,7 +191,7 @@ fn only_sparse_tips_are_ranked_in_db() {
     assert_eq!(tips(&v["bass_deficit_ranking"]), ["a", "b"]);
     let loaded = store::load(&f.path("s")).unwrap();
     let cmp = compare(&loaded.info, &loaded.fits, Vec::new());
-    let drawn = drawn_rankings(&loaded.info, &loaded.fits, &cmp);
+    let drawn = drawn_rankings(&loaded.info, &cmp);
     assert_eq!(drawn[0].metric, RankMetric::BassDeficit);
     assert!(drawn[0].rows.iter().all(|r| r.1.contains("dB")));
     f.ok(&["report", "s", "--out", "r"]);

@@ -479,9 +479,27 @@ fn report_writes_every_file_at_the_asked_size() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(f.path("r/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["tips"].as_array().unwrap().len(), 2);
-    // A second report into the same folder replaces the first.
-    f.ok(&["report", "s", "--out", "r"]);
+    // A second report into the same folder is refused without --force (as
+    // every output of tipfit), and leaves the first one as it was.
+    let before = files_under(&f.path("r"));
+    let out = f.run(&["report", "s", "--out", "r"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("r: already holds a report")
+            && err.contains("pass --force to overwrite it")
+            && err.contains("--out"),
+        "{err}"
+    );
+    assert_eq!(files_under(&f.path("r")), before, "the old report changed");
+    // With --force it is rewritten.
+    f.ok(&["report", "s", "--out", "r", "--force"]);
     check_png(&f.path("r/summary.png"), (1600, 1000));
+    assert_ne!(files_under(&f.path("r")), before, "--force rewrote nothing");
+    // An empty folder that exists takes a report without --force.
+    std::fs::create_dir(f.path("empty")).unwrap();
+    f.ok(&["report", "s", "--out", "empty"]);
+    check_png(&f.path("empty/summary.png"), (1600, 1000));
 }
 
 /// The demo: five presets, five fits, seal and isolation; foam, triple
@@ -522,8 +540,34 @@ fn demo_ranks_the_presets_and_writes_the_full_report() {
         .unwrap()
         .count();
     assert_eq!(fits, 5);
-    // Running the demo again replaces it; a folder of other files is refused.
+    // The report's headings are plain titles; the outlier column names the
+    // fit (the demo's Silicone S has fit 5 out).
+    let html = std::fs::read_to_string(demo.join("report.html")).unwrap();
+    for h in [
+        "<h2>Summary</h2>",
+        "<h2>Frequency response</h2>",
+        "<h2>Bass and leak corners</h2>",
+        "<h2>Isolation per band</h2>",
+        "<h2>Seal and isolation ranking</h2>",
+        "<h2>Repeatability</h2>",
+    ] {
+        assert!(html.contains(h), "no {h}");
+    }
+    assert!(!html.contains("<h2>summary</h2>") && !html.contains("<h2>bass</h2>"));
+    let silicone_s = html
+        .lines()
+        .find(|l| l.starts_with("<tr><td>Silicone S</td>"))
+        .expect("a row for Silicone S");
+    assert!(silicone_s.ends_with("<td>fit 5</td></tr>"), "{silicone_s}");
+    // Running the demo again replaces it (the demo owns its folder, no
+    // --force needed); a folder of other files is refused.
     f.ok(&["demo", "--out", "demo", "--fits", "1"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("summary.json")).unwrap()).unwrap();
+    for t in v["tips"].as_array().unwrap() {
+        assert_eq!(t["fits"], 1, "the second demo's report: {}", t["name"]);
+    }
+    check_png(&demo.join("summary.png"), (1600, 1000));
     std::fs::create_dir(f.path("mine")).unwrap();
     f.write("mine/a.txt", "keep");
     let err = f.fails(&["demo", "--out", "mine"]);

@@ -1,7 +1,7 @@
 //! The self-contained HTML report: the PNGs embedded as data URIs, the
 //! per-tip table, the rankings, the notes. Pure: returns the text.
 
-use super::text;
+use super::text::{self, fits_named};
 use crate::compare::{Comparison, Ranking, Stat};
 use crate::session::model::SessionInfo;
 use base64::Engine as _;
@@ -26,10 +26,58 @@ fn stat(s: &Option<Stat>, digits: usize) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;margin:2em auto;max-width:1650px;color:#222}\
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}\
-th{background:#eee}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #ddd;margin:.5em 0}\
+/// The page's style: at most 1200 px wide, tables and pictures shrink to
+/// the window (no horizontal scroll at 1280 px nor below, down to phone
+/// widths where a table scrolls inside its own box).
+const STYLE: &str = "*,*::before,*::after{box-sizing:border-box}\
+body{font-family:DejaVu Sans,Verdana,sans-serif;margin:1.5em auto;padding:0 16px;max-width:1200px;color:#222;line-height:1.35}\
+h1,h2,p,li{overflow-wrap:anywhere}h2{margin-top:1.6em}\
+.table{max-width:100%;overflow-x:auto}\
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #bbb;padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:break-word}\
+th{background:#eee;font-size:.95em}td:first-child,th:first-child{text-align:left}\
+img{display:block;max-width:100%;height:auto;border:1px solid #ddd;margin:.5em 0}\
 .good{color:#1a7f37}.fair{color:#b58100}.poor{color:#c4540c}.no-seal{color:#c21}small{color:#666}";
+
+/// The heading and the alt text of a picture of the report, by its file
+/// name (an unknown one is named after its file).
+pub fn picture_title(file: &str) -> (String, String) {
+    let (title, alt) = match file {
+        "summary.png" => (
+            "Summary",
+            "Summary dashboard: the tips' table, the bass chart and the seal and isolation rankings",
+        ),
+        "frequency_response.png" => (
+            "Frequency response",
+            "Frequency response of each tip, mean over its fits with the fit-to-fit spread shaded",
+        ),
+        "bass.png" => (
+            "Bass and leak corners",
+            "Bass from 10 to 500 Hz of each tip, with its leak corner marked",
+        ),
+        "isolation.png" => (
+            "Isolation per band",
+            "Passive isolation of each tip per third-octave band, mean and spread over fits",
+        ),
+        "ranking.png" => (
+            "Seal and isolation ranking",
+            "The tips ranked by seal and by isolation, means with 95 % confidence intervals",
+        ),
+        "repeatability.png" => (
+            "Repeatability",
+            "Every fit's bass response, one panel per tip, outlier fits dashed",
+        ),
+        other => {
+            let stem = other.trim_end_matches(".png").replace(['_', '-'], " ");
+            let mut c = stem.chars();
+            let title = match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect(),
+                None => String::from("Picture"),
+            };
+            return (title.clone(), title);
+        }
+    };
+    (title.to_string(), alt.to_string())
+}
 
 /// The report page. `pictures` are (file name, PNG bytes) in display order.
 pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>)]) -> String {
@@ -66,11 +114,12 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
     h += &notes(cmp);
     for (name, bytes) in pictures {
         let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let (heading, alt) = picture_title(name);
         let _ = writeln!(
             h,
             "<h2>{}</h2>\n<img alt=\"{}\" src=\"data:image/png;base64,{b64}\">",
-            esc(name.trim_end_matches(".png")),
-            esc(name)
+            esc(&heading),
+            esc(&alt),
         );
     }
     h += "<p><small>Values are mean ± SD over fits with the 95 % confidence interval of the mean in brackets (one fit: its value, no interval). \
@@ -84,8 +133,8 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
 
 fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
     let mut h = String::from(
-        "<h2>Tips</h2>\n<table><tr><th>tip</th><th>material / size / brand</th><th>fits</th><th>verdict</th>\
-         <th>bass loss, dB</th><th>bass re mids, dB</th><th>leak corner</th><th>isolation, dB</th><th>repeatability, dB</th><th>outlier fits</th></tr>\n",
+        "<h2>Tips</h2>\n<div class=\"table\"><table><tr><th>tip</th><th>material / size / brand</th><th>fits</th><th>verdict</th>\
+         <th>bass loss, dB</th><th>bass re mids, dB</th><th>leak corner</th><th>isolation, dB</th><th>repeatability, dB</th><th>outliers</th></tr>\n",
     );
     for t in &cmp.tips {
         let spec = info.tips.iter().find(|s| s.name == t.name);
@@ -97,8 +146,11 @@ fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
                     .collect()
             })
             .unwrap_or_default();
-        let outliers: std::collections::BTreeSet<usize> =
-            t.outliers.iter().map(|o| o.fit).collect();
+        let outliers = match fits_named(t.outliers.iter().map(|o| o.fit)) {
+            s if !s.is_empty() => s,
+            _ if t.fits == 0 => "–".into(),
+            _ => "none".into(),
+        };
         let verdict = t.verdict.map_or("–".to_string(), |v| v.to_string());
         let _ = writeln!(
             h,
@@ -112,10 +164,10 @@ fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
             text::corner_stat(t.leak_corner.as_ref()).map_or("–".into(), |c| esc(&c)),
             stat(&t.isolation_rating_db, 1),
             t.repeatability_max_sd_db.map_or("–".into(), |v| format!("{v:.2}")),
-            if outliers.is_empty() { String::new() } else { text::fits(&outliers.iter().copied().collect::<Vec<_>>()) },
+            outliers,
         );
     }
-    h + "</table>\n"
+    h + "</table></div>\n"
 }
 
 /// Mean octave-band isolation per tip; `≥` where a fit was floor-limited.
@@ -128,7 +180,7 @@ fn isolation_table(cmp: &Comparison) -> String {
         return String::new();
     };
     let mut h = String::from(
-        "<h2>Isolation per octave band, dB (mean ± SD over fits)</h2>\n<table><tr><th>tip</th>",
+        "<h2>Isolation per octave band, dB (mean ± SD over fits)</h2>\n<div class=\"table\"><table><tr><th>tip</th>",
     );
     for c in &bands {
         let _ = write!(
@@ -163,11 +215,11 @@ fn isolation_table(cmp: &Comparison) -> String {
         }
         h += "</tr>\n";
     }
-    h + "</table>\n<p><small>≥: the occluded level was less than 6 dB above the noise floor in at least one fit; the attenuation is at least this. c: corrected for the noise floor (margin 6-15 dB) in at least one fit.</small></p>\n"
+    h + "</table></div>\n<p><small>≥: the occluded level was less than 6 dB above the noise floor in at least one fit; the attenuation is at least this. c: corrected for the noise floor (margin 6-15 dB) in at least one fit.</small></p>\n"
 }
 
 fn ranking_html(title: &str, r: &Ranking) -> String {
-    let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(r.by.text()));
+    let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<div class=\"table\"><table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(r.by.text()));
     for e in &r.entries {
         let tied = r.is_shared(e);
         let _ = writeln!(
@@ -179,7 +231,7 @@ fn ranking_html(title: &str, r: &Ranking) -> String {
             esc(&text::rank_value(r.by, e)),
         );
     }
-    h += "</table>\n";
+    h += "</table></div>\n";
     if let Some(n) = &r.note {
         let _ = writeln!(h, "<p><small>{}</small></p>", esc(n));
     }
@@ -196,4 +248,99 @@ fn notes(cmp: &Comparison) -> String {
         let _ = writeln!(h, "<li>{}</li>", esc(&i));
     }
     h + "</ul>\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{Outlier, OutlierMetric};
+    use crate::report::plots::PLOTS;
+    use serde_json::json;
+
+    fn info(tips: &[&str]) -> SessionInfo {
+        serde_json::from_value(json!({
+            "schema_version": 1,
+            "tipfit_version": "test",
+            "created": "2024-05-01T10:20:30Z",
+            "rig": "sim",
+            "iem": "Test IEM",
+            "ear": "left",
+            "tips": tips.iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
+            "fits_per_tip": 5,
+            "seal": true,
+            "quick": false,
+            "isolation": true,
+        }))
+        .unwrap()
+    }
+
+    fn outlier(fit: usize, metric: OutlierMetric) -> Outlier {
+        Outlier {
+            fit,
+            metric,
+            value: 1.0,
+            robust_z: 5.0,
+        }
+    }
+
+    /// The `<h2>` headings of a page, in order.
+    fn headings(h: &str) -> Vec<&str> {
+        h.split("<h2>")
+            .skip(1)
+            .map(|s| &s[..s.find("</h2>").unwrap()])
+            .collect()
+    }
+
+    #[test]
+    fn pictures_have_plain_titles_and_outliers_name_their_fits() {
+        let info = info(&["Foam", "Silicone", "Earbud"]);
+        let mut cmp = crate::compare::compare(&info, &[], vec![]);
+        assert_eq!(cmp.tips.len(), 3);
+        for t in &mut cmp.tips {
+            t.fits = 5;
+        }
+        // One fit out in two quantities is one fit; two fits are named both.
+        cmp.tips[0].outliers = vec![
+            outlier(5, OutlierMetric::BassDb),
+            outlier(5, OutlierMetric::Log10LeakCornerHz),
+        ];
+        cmp.tips[1].outliers = vec![
+            outlier(5, OutlierMetric::BassDb),
+            outlier(2, OutlierMetric::BassDb),
+        ];
+        let pictures: Vec<(String, Vec<u8>)> = PLOTS
+            .iter()
+            .map(|(name, _)| (name.to_string(), b"png".to_vec()))
+            .collect();
+        let h = render(&info, &cmp, &pictures);
+        let heads = headings(&h);
+        for want in [
+            "Summary",
+            "Frequency response",
+            "Bass and leak corners",
+            "Isolation per band",
+            "Seal and isolation ranking",
+            "Repeatability",
+        ] {
+            assert!(heads.contains(&want), "no heading {want:?} in {heads:?}");
+        }
+        for (name, _) in PLOTS {
+            let stem = name.trim_end_matches(".png");
+            assert!(
+                !heads.iter().any(|x| *x == stem || x.contains(".png")),
+                "a file-name heading in {heads:?}"
+            );
+            assert!(!h.contains(&format!("alt=\"{name}\"")), "alt {name}");
+        }
+        assert_eq!(h.matches("<img alt=\"").count(), 6);
+        assert!(h.contains("<td>fit 5</td>"), "{h}");
+        assert!(h.contains("<td>fits 2, 5</td>"), "{h}");
+        assert!(h.contains("<td>none</td>"), "{h}");
+        assert!(!h.contains("<td>5</td></tr>"), "a bare fit number");
+        // Laid out to fit a 1280 px window: a narrower body, pictures and
+        // tables that shrink.
+        assert!(h.contains("max-width:1200px") && h.contains("box-sizing:border-box"));
+        assert!(h.contains("img{display:block;max-width:100%;height:auto"));
+        assert!(!h.contains("1650px"));
+    }
 }

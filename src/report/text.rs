@@ -118,17 +118,21 @@ pub fn interval(s: &Stat, digits: usize) -> Option<String> {
     Some(format!("[{lo:.digits$}, {hi:.digits$}]"))
 }
 
-/// "fit 5", "fits 2, 5".
+/// "fit 5", "fits 2, 5" (sorted, each once; empty for none), so that a
+/// list of fits never reads as a count.
 pub fn fits(list: &[usize]) -> String {
-    let mut v = list.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    let s: Vec<String> = v.iter().map(|f| f.to_string()).collect();
-    format!(
-        "{} {}",
-        if v.len() == 1 { "fit" } else { "fits" },
-        s.join(", ")
-    )
+    fits_named(list.iter().copied())
+}
+
+/// [`fits`] of any iterator of fit numbers.
+pub fn fits_named(fits: impl IntoIterator<Item = usize>) -> String {
+    let set: std::collections::BTreeSet<usize> = fits.into_iter().collect();
+    let list: Vec<String> = set.iter().map(|f| f.to_string()).collect();
+    match list.len() {
+        0 => String::new(),
+        1 => format!("fit {}", list[0]),
+        _ => format!("fits {}", list.join(", ")),
+    }
 }
 
 /// A ranking entry's value as shown: "94 Hz", "< 20 Hz", "3.1 dB".
@@ -288,5 +292,7 @@ mod tests {
     fn fit_lists_name_the_fits() {
         assert_eq!(fits(&[5]), "fit 5");
         assert_eq!(fits(&[5, 2, 5]), "fits 2, 5");
+        assert_eq!(fits(&[]), "");
+        assert_eq!(fits(&[]), "");
     }
 }

@@ -8,24 +8,31 @@ use crate::session::model::{FitRecord, SessionInfo};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
-/// Files a report folder may hold already (a previous report).
+/// Files that mark a folder as holding a report.
 const OWN: [&str; 3] = ["report.html", "summary.json", "summary.csv"];
 
-/// Check, before any work, that `out` can take a report: missing, empty,
-/// or holding a previous report (or `force`), and writable.
+/// Check, before any work, that `out` can take a report: missing or empty,
+/// or `force` (then a previous report is overwritten and other files are
+/// left as they are), and writable. Like every other output of tipfit, a
+/// report is never overwritten without `force`.
 pub fn check_report_dir(out: &Path, force: bool) -> Result<()> {
     if out.exists() && !out.is_dir() {
         bail!("{}: is a file, not a folder", out.display());
     }
     if out.is_dir() && !force {
-        let previous = OWN.iter().any(|f| out.join(f).exists());
         let empty = std::fs::read_dir(out)
             .with_context(|| format!("{}: cannot read the folder", out.display()))?
             .next()
             .is_none();
-        if !previous && !empty {
+        if !empty {
+            if OWN.iter().any(|f| out.join(f).exists()) {
+                bail!(
+                    "{}: already holds a report; pass --force to overwrite it, or choose another --out",
+                    out.display()
+                );
+            }
             bail!(
-                "{}: the folder holds other files; choose another --out or pass --force",
+                "{}: the folder holds other files; pass --force to write the report into it, or choose another --out",
                 out.display()
             );
         }

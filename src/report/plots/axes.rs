@@ -2,7 +2,9 @@
 //! the curve drawing they share (mean with a shaded spread, dashed lines).
 
 use super::data::Spread;
-use super::style::{hz_label, num_label, Look, GRID_BOLD, GRID_LIGHT, HZ_TICKS, MUTED};
+use super::style::{
+    fit_one, hz_label, num_label, text_size, Look, GRID_BOLD, GRID_LIGHT, HZ_TICKS, MUTED,
+};
 use super::Area;
 use anyhow::Result;
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
@@ -97,6 +99,19 @@ pub(super) fn log_chart<'a, 'b>(
     ax: &Axes<'_>,
 ) -> Result<LogChart<'a, 'b>> {
     let (bold, light) = log_points(ax.x.0, ax.x.1);
+    // The plot's own size, for the number of dB labels (one per 40 px at
+    // most) and axis descriptions that fit along it.
+    let (w, h) = area.dim_in_pixel();
+    let caption_h = match ax.caption {
+        Some(c) => text_size(c, &look.bold(26.0))?.1 + look.px(10.0),
+        None => 0,
+    };
+    let plot_w = w as i32 - look.px(10.0 + 30.0 + 96.0);
+    let plot_h = h as i32 - look.px(16.0 + 78.0) - caption_h;
+    let y_labels = (plot_h / look.px(40.0)).clamp(3, 12) as usize;
+    let desc = look.font(24.0);
+    let desc = fit_one(ax.y_desc, &desc, plot_h.max(1) as u32)?;
+    let desc = fit_one(ax.x_desc, &desc, plot_w.max(1) as u32)?;
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_top(look.px(16.0))
@@ -118,11 +133,11 @@ pub(super) fn log_chart<'a, 'b>(
         .configure_mesh()
         .x_desc(ax.x_desc)
         .y_desc(ax.y_desc)
-        .axis_desc_style(look.font(24.0))
+        .axis_desc_style(desc)
         .label_style(look.font(22.0))
         .x_label_formatter(&hz_label)
         .y_label_formatter(&num_label)
-        .y_labels(12)
+        .y_labels(y_labels)
         .y_max_light_lines(2)
         .bold_line_style(GRID_BOLD.stroke_width(1))
         .light_line_style(GRID_LIGHT.stroke_width(1))

@@ -24,6 +24,7 @@ mod summary;
 mod tests;
 
 pub use style::tip_colour;
+pub use summary::MAX_GROWN_TIPS;
 
 use crate::compare::Comparison;
 use crate::session::model::{FitRecord, SessionInfo};
@@ -96,10 +97,23 @@ plot_fn! {
     repeatability => repeatability::draw_repeatability
 }
 
-plot_fn! {
-    /// `summary.png`: a dashboard with a table of the tips, the bass plot and
-    /// both rankings.
-    summary => summary::draw_summary
+/// `summary.png`: a dashboard with a table of the tips, the bass plot and
+/// both rankings. `size` is its width and least height: it grows taller
+/// when its tips need the room (every tip in the table, and up to
+/// [`MAX_GROWN_TIPS`] tips in full in each ranking panel), drawn at the
+/// look of `size`.
+pub fn summary(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    cmp: &Comparison,
+    size: (u32, u32),
+) -> Result<Vec<u8>> {
+    check_size(size)?;
+    style::register_fonts();
+    let grown = (size.0, summary::summary_height(size, info, fits, cmp)?);
+    render_png(grown, |root| {
+        summary::draw_summary_sized(root, size, info, fits, cmp)
+    })
 }
 
 type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;

@@ -5,8 +5,8 @@
 use super::axes::{range_of, y_range};
 use super::data::{corner_stat, stats_of, tip_index};
 use super::style::{
-    at, centre_note, fit_text, hz_label, iem_name, num_label, tip_colour, title, wrap, Look,
-    GRID_BOLD, HZ_TICKS, MUTED, STRIPE,
+    at, centre_note, draw_text, fit_lines, fit_one, hz_label, iem_name, num_label, resized,
+    text_size, tip_colour, title, Look, GRID_BOLD, HZ_TICKS, MUTED, STRIPE,
 };
 use super::Area;
 use crate::compare::{Comparison, RankEntry, RankMetric, RankUnit, Ranking, Stat};
@@ -111,7 +111,6 @@ fn value_texts(
 /// `metric` saying so).
 fn panel(
     info: &SessionInfo,
-    _fits: &[FitRecord], // TODO(after r15-report merge): drop from the panel signatures
     cmp: &Comparison,
     metric: RankMetric,
     ranking: Option<&Ranking>,
@@ -174,18 +173,12 @@ fn panel(
 /// The seal panels: by leak corner, and by bass deficit for the tips
 /// without a fitted leak when there are any (then the corner panel only
 /// when it ranks a tip).
-pub(super) fn seal_panels(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison) -> Vec<Panel> {
-    let corner = panel(
-        info,
-        fits,
-        cmp,
-        RankMetric::LeakCorner,
-        Some(&cmp.seal_ranking),
-    );
+pub(super) fn seal_panels(info: &SessionInfo, cmp: &Comparison) -> Vec<Panel> {
+    let corner = panel(info, cmp, RankMetric::LeakCorner, Some(&cmp.seal_ranking));
     match &cmp.bass_deficit_ranking {
         None => vec![corner],
         Some(r) => {
-            let bass = panel(info, fits, cmp, RankMetric::BassDeficit, Some(r));
+            let bass = panel(info, cmp, RankMetric::BassDeficit, Some(r));
             if corner.rows.is_empty() {
                 vec![bass]
             } else {
@@ -231,18 +224,18 @@ pub(super) fn db_values(mean: f64, lo: f64, hi: f64) -> (String, String) {
     (full, format!("{mean:.1} dB").replace('-', "−"))
 }
 
-pub(super) fn isolation_panel(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison) -> Panel {
+pub(super) fn isolation_panel(info: &SessionInfo, cmp: &Comparison) -> Panel {
     panel(
         info,
-        fits,
         cmp,
         RankMetric::Isolation,
         cmp.isolation_ranking.as_ref(),
     )
 }
 
-/// Draw `panels` one above the other in `area`, each given a height in
-/// proportion to its rows (one panel: all of it).
+/// Draw `panels` one above the other in `area`: each gets the room its
+/// title, axis and legend need ([`panel_overhead`]) and a share of the rest
+/// in proportion to its rows (one panel: all of it).
 pub(super) fn draw_panels(area: &Area<'_>, look: Look, panels: &[Panel]) -> Result<()> {
     let [first, rest @ ..] = panels else {
         return Ok(());
@@ -250,12 +243,34 @@ pub(super) fn draw_panels(area: &Area<'_>, look: Look, panels: &[Panel]) -> Resu
     if rest.is_empty() {
         return draw_panel(area, look, first);
     }
-    let weight = |p: &Panel| p.rows.len().max(1) as f64 + 3.0;
-    let total: f64 = panels.iter().map(weight).sum();
-    let h = area.dim_in_pixel().1 as f64;
-    let (top, below) = area.split_vertically((h * weight(first) / total) as i32);
+    let (w, h) = area.dim_in_pixel();
+    let mut overheads = Vec::with_capacity(panels.len());
+    for p in panels {
+        overheads.push(panel_overhead(w, look, p)?);
+    }
+    let rows = |p: &Panel| p.rows.len().max(1) as f64;
+    let total_rows: f64 = panels.iter().map(rows).sum();
+    let free = (h as f64 - overheads.iter().sum::<i32>() as f64).max(0.0);
+    let share = overheads[0] as f64 + free * rows(first) / total_rows;
+    let share = if free > 0.0 {
+        share
+    } else {
+        h as f64 * rows(first) / total_rows
+    };
+    let (top, below) = area.split_vertically(share.round() as i32);
     draw_panel(&top, look, first)?;
     draw_panels(&below, look, rest)
+}
+
+/// The height of a panel `w` pixels wide without its rows: title, "ranked
+/// by" lines, margins and the x axis.
+pub(super) fn panel_overhead(w: u32, look: Look, p: &Panel) -> Result<i32> {
+    Ok(header_layout(w, look, p)?.2 + look.px(10.0 + 18.0 + 76.0))
+}
+
+/// Pixels a row of a panel takes at least (before it shrinks).
+pub(super) fn panel_row_px(look: Look) -> i32 {
+    look.px(34.0)
 }
 
 /// One ranking as the ranking plot draws it (for checks: every value in the
@@ -274,14 +289,10 @@ pub struct DrawnRanking {
 }
 
 /// The panels of `ranking.png`, left column first.
-pub fn drawn_rankings(
-    info: &SessionInfo,
-    fits: &[FitRecord],
-    cmp: &Comparison,
-) -> Vec<DrawnRanking> {
-    seal_panels(info, fits, cmp)
+pub fn drawn_rankings(info: &SessionInfo, cmp: &Comparison) -> Vec<DrawnRanking> {
+    seal_panels(info, cmp)
         .into_iter()
-        .chain([isolation_panel(info, fits, cmp)])
+        .chain([isolation_panel(info, cmp)])
         .map(|p| DrawnRanking {
             title: p.title,
             metric: p.metric,
@@ -304,15 +315,18 @@ pub(super) fn panel_axis(p: &Panel) -> ((f64, f64), Vec<f64>) {
         let lo = if lo.is_finite() { lo } else { 10.0 }.max(0.01) / 1.5;
         let hi = pos.iter().copied().fold(5000.0, f64::max).min(1e6) * 1.5;
         // 1-2-5 ticks crowd a narrow panel over many decades: then only
-        // decades and threes.
-        let sparse = (hi / lo).log10() > 3.5;
+        // decades and threes, over very many only decades.
+        let decades = (hi / lo).log10();
+        let sparse = decades > 3.5;
         let ticks = HZ_TICKS
             .iter()
             .copied()
             .chain([3.0, 30.0, 300.0, 3000.0, 30_000.0])
             .filter(|t| {
                 let m = (t / 10f64.powf(t.log10().floor())).round();
-                let wanted = if sparse {
+                let wanted = if decades > 5.5 {
+                    m == 1.0
+                } else if sparse {
                     m == 1.0 || m == 3.0
                 } else {
                     m != 3.0
@@ -343,26 +357,43 @@ pub(super) fn row_label_width(area: &Area<'_>, look: Look, p: &Panel) -> Result<
     Ok(w.min((area.dim_in_pixel().0 as f64 * 0.42) as i32))
 }
 
-/// The panel's title and "ranked by" line; returns the area below.
-pub(super) fn panel_header<'b>(area: &Area<'b>, look: Look, p: &Panel) -> Result<Area<'b>> {
-    let (w, _) = area.dim_in_pixel();
+/// The panel's title (shrunk to fit), its "ranked by" lines (at most two)
+/// and the height they take, for a panel `w` pixels wide.
+type Header = (
+    (String, TextStyle<'static>),
+    Vec<(String, TextStyle<'static>)>,
+    i32,
+);
+
+fn header_layout(w: u32, look: Look, p: &Panel) -> Result<Header> {
     let centre = at(HPos::Center, VPos::Top);
-    area.draw_text(
-        &p.title,
-        &look.bold(28.0).pos(centre),
-        (w as i32 / 2, look.px(4.0)),
-    )?;
+    let room = w.saturating_sub(look.upx(40.0));
+    let tstyle = fit_one(&p.title, &look.bold(28.0).pos(centre), room)?;
     let mut y = look.px(42.0);
+    let mut by = Vec::new();
     if !p.by.is_empty() {
         let style = look.text(19.0, FontStyle::Normal, MUTED).pos(centre);
-        let text = format!("ranked by {}", p.by);
-        let lines = wrap(area, &text, &style, w.saturating_sub(look.upx(40.0)))?;
-        for line in lines.iter().take(3) {
-            area.draw_text(line, &style, (w as i32 / 2, y))?;
+        let (lines, st) = fit_lines(&format!("ranked by {}", p.by), &style, room, 3)?;
+        for line in lines {
+            by.push((line, st.clone()));
             y += look.px(25.0);
         }
     }
-    Ok(area.split_vertically(y + look.px(4.0)).1)
+    Ok(((p.title.clone(), tstyle), by, y + look.px(4.0)))
+}
+
+/// The panel's title and "ranked by" lines; returns the area below.
+pub(super) fn panel_header<'b>(area: &Area<'b>, look: Look, p: &Panel) -> Result<Area<'b>> {
+    let (w, _) = area.dim_in_pixel();
+    let ((title, tstyle), by, height) = header_layout(w, look, p)?;
+    let cx = w as i32 / 2;
+    draw_text(area, &title, &tstyle, (cx, look.px(4.0)))?;
+    let mut y = look.px(42.0);
+    for (line, st) in &by {
+        draw_text(area, line, st, (cx, y))?;
+        y += look.px(25.0);
+    }
+    Ok(area.split_vertically(height).1)
 }
 
 /// `p` with as many rows as fit `plot_h` pixels at 30 px (scaled) a row.
@@ -383,6 +414,10 @@ pub(super) fn draw_panel(area: &Area<'_>, look: Look, p: &Panel) -> Result<()> {
     let n = (p.rows.len() + usize::from(p.more > 0)).max(1) as f64;
     let (x, ticks) = panel_axis(p);
     let label_w = row_label_width(&area, look, p)?;
+    // The x description is centred under the plot: at most as wide.
+    let plot_w = area.dim_in_pixel().0 as i32 - label_w - look.px(10.0 + 36.0);
+    let room = plot_w - look.px(8.0);
+    let desc = fit_one(&p.x_desc, &look.font(22.0), room.max(1) as u32)?;
     let mut builder = ChartBuilder::on(&area);
     builder
         .margin(look.px(10.0))
@@ -393,11 +428,11 @@ pub(super) fn draw_panel(area: &Area<'_>, look: Look, p: &Panel) -> Result<()> {
     if p.log() {
         let xr = (x.0..x.1).log_scale().with_key_points(ticks);
         let mut chart = builder.build_cartesian_2d(xr, 0.0..n)?;
-        panel_mesh(&mut chart, look, p, &hz_label)?;
+        panel_mesh(&mut chart, look, p, &desc, &hz_label)?;
         draw_rows(&mut chart, look, p, label_w)
     } else {
         let mut chart = builder.build_cartesian_2d(x.0..x.1, 0.0..n)?;
-        panel_mesh(&mut chart, look, p, &num_label)?;
+        panel_mesh(&mut chart, look, p, &desc, &num_label)?;
         draw_rows(&mut chart, look, p, label_w)
     }
 }
@@ -409,6 +444,7 @@ pub(super) fn panel_mesh<X>(
     chart: &mut PanelChart<'_, '_, X>,
     look: Look,
     p: &Panel,
+    desc: &TextStyle<'_>,
     fmt: &dyn Fn(&f64) -> String,
 ) -> Result<()>
 where
@@ -417,7 +453,7 @@ where
     chart
         .configure_mesh()
         .x_desc(p.x_desc.as_str())
-        .axis_desc_style(look.font(22.0))
+        .axis_desc_style(desc.clone())
         .label_style(look.font(20.0))
         .x_label_formatter(fmt)
         .x_labels(8)
@@ -446,14 +482,14 @@ where
         return centre_note(&plot, look, &p.empty);
     }
     let row_h = plot.dim_in_pixel().1 as f64 / n as f64;
-    let look = look.scaled((row_h / (44.0 * look.s)).clamp(0.6, 1.0));
+    let look = look.scaled((row_h / (36.0 * look.s)).clamp(0.6, 1.0));
     if p.more > 0 {
         let style = look
             .text(20.0, FontStyle::Normal, MUTED)
             .pos(at(HPos::Left, VPos::Center));
         let text = format!("… and {} more (see ranking.png)", p.more);
-        let note = EmptyElement::at((x0, 0.5)) + Text::new(text, (look.px(10.0), 0), style);
-        chart.draw_series(std::iter::once(note))?;
+        let at = pixel_in(chart, &plot, (x0, 0.5));
+        draw_text(&plot, &text, &style, (at.0 + look.px(10.0), at.1))?;
     }
     for (i, r) in p.rows.iter().enumerate() {
         let yc = n as f64 - i as f64 - 0.5;
@@ -477,11 +513,33 @@ where
             .text(22.0, FontStyle::Bold, r.colour)
             .pos(at(HPos::Right, VPos::Center));
         let width = (label_w - look.px(20.0)).max(10) as u32;
-        let label = fit_text(&plot, &format!("{}  {}", r.rank, r.tip), &lstyle, width)?;
-        let label = EmptyElement::at((x0, yc)) + Text::new(label, (-look.px(12.0), 0), lstyle);
-        chart.draw_series(std::iter::once(label))?;
+        let label = format!("{}  {}", r.rank, r.tip);
+        let at = pixel_in(chart, &plot, (x0, yc));
+        let x = at.0 - look.px(12.0);
+        // A long name: smaller on one line, or on two lines in the row's
+        // height when that reads bigger.
+        let one = fit_one(&label, &lstyle, width)?;
+        let two_max = (row_h / 2.2) / lstyle.font.get_size();
+        let (lines, two) = fit_lines(&label, &resized(&lstyle, two_max.min(1.0)), width, 2)?;
+        if lines.len() == 2 && two.font.get_size() > 1.15 * one.font.get_size() {
+            let line_h = (two.font.get_size() * 1.1).ceil() as i32;
+            draw_text(&plot, &lines[0], &two, (x, at.1 - line_h / 2))?;
+            draw_text(&plot, &lines[1], &two, (x, at.1 - line_h / 2 + line_h))?;
+        } else {
+            draw_text(&plot, &label, &one, (x, at.1))?;
+        }
     }
     Ok(())
+}
+
+/// The pixel of chart point `v` in `plot` (the chart's plotting area).
+fn pixel_in<X>(chart: &PanelChart<'_, '_, X>, plot: &Area<'_>, v: (f64, f64)) -> (i32, i32)
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let (bx, by) = plot.get_base_pixel();
+    let p = chart.backend_coord(&v);
+    (p.0 - bx, p.1 - by)
 }
 
 /// A row's value: right of its interval, else left of it, else above.
@@ -503,7 +561,7 @@ where
     let mean_at = chart.backend_coord(&(r.mean.clamp(lo, hi), yc)).0 - px0;
     let mut place = None;
     for text in [&r.value, &r.short] {
-        let tw = plot.estimate_text_size(text, &style)?.0 as i32;
+        let tw = text_size(text, &style)?.0;
         place = if right_end + tw <= pw {
             Some((text, at(HPos::Left, VPos::Center), hi, gap, 0))
         } else if left_end - tw >= 0 {
@@ -529,15 +587,15 @@ where
             -look.px(12.0),
         )
     });
-    let text = Text::new(text.clone(), (dx, dy), style.pos(anchor));
-    chart.draw_series(std::iter::once(EmptyElement::at((x, yc)) + text))?;
+    let p = pixel_in(chart, plot, (x, yc));
+    draw_text(plot, text, &style.pos(anchor), (p.0 + dx, p.1 + dy))?;
     Ok(())
 }
 
 pub(super) fn draw_ranking(
     root: &Area<'_>,
     info: &SessionInfo,
-    fits: &[FitRecord],
+    _fits: &[FitRecord], // every plot has the same signature
     cmp: &Comparison,
 ) -> Result<()> {
     let look = Look::of(root);
@@ -549,7 +607,7 @@ pub(super) fn draw_ranking(
     )?;
     let (w, _) = body.dim_in_pixel();
     let (left, right) = body.split_horizontally(w as i32 / 2);
-    draw_panels(&left, look, &seal_panels(info, fits, cmp))?;
-    draw_panel(&right, look, &isolation_panel(info, fits, cmp))?;
+    draw_panels(&left, look, &seal_panels(info, cmp))?;
+    draw_panel(&right, look, &isolation_panel(info, cmp))?;
     Ok(())
 }

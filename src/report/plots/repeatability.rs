@@ -4,8 +4,8 @@
 use super::axes::{log_chart, runs, y_range, Axes};
 use super::data::{normalised, stats_of};
 use super::style::{
-    at, centre_note, fit_text, iem_name, inset_legend, tip_colour, title, wrap, Key, Look, Swatch,
-    INK, MUTED,
+    at, centre_note, draw_swatch, draw_text, fit_one, iem_name, text_size, tip_colour, title,
+    wrap_lines, Key, Look, Swatch, INK, MUTED,
 };
 use super::Area;
 use crate::compare::Comparison;
@@ -144,23 +144,24 @@ pub(super) fn repeat_caption<'b>(
     let style = look
         .text(26.0, FontStyle::Bold, p.colour)
         .pos(at(HPos::Center, VPos::Top));
-    let caption = fit_text(area, &format!("{}: {sd}", p.name), &style, w)?;
-    area.draw_text(&caption, &style, (w as i32 / 2, 0))?;
+    let caption = format!("{}: {sd}", p.name);
+    let style = fit_one(&caption, &style, w)?;
+    draw_text(area, &caption, &style, (w as i32 / 2, 0))?;
+    // The tip's notes (refit advice, no seal, outliers), wrapped.
     let mut y = look.px(36.0);
     let note_style = look
         .text(17.0, FontStyle::Normal, MUTED)
         .pos(at(HPos::Center, VPos::Top));
     let mut lines = Vec::new();
     for n in &p.notes {
-        lines.extend(wrap(
-            area,
+        lines.extend(wrap_lines(
             n,
             &note_style,
             w.saturating_sub(look.upx(12.0)),
         )?);
     }
     for line in &lines {
-        area.draw_text(line, &note_style, (w as i32 / 2, y))?;
+        draw_text(area, line, &note_style, (w as i32 / 2, y))?;
         y += look.px(21.0);
     }
     Ok(area.margin(
@@ -171,6 +172,38 @@ pub(super) fn repeat_caption<'b>(
     ))
 }
 
+/// The fits' keys in one row, centred at the top of `area` (above the
+/// chart, so that it never covers a curve), smaller when the row is wide;
+/// returns the area below.
+pub(super) fn key_row<'b>(area: &Area<'b>, look: Look, keys: &[Key]) -> Result<Area<'b>> {
+    let (w, _) = area.dim_in_pixel();
+    let mut f = 1.0;
+    loop {
+        let l = look.scaled(f);
+        let style = l.font(19.0).pos(at(HPos::Left, VPos::Center));
+        let swatch = l.scaled(0.8);
+        let (sw, gap, sep) = (swatch.px(44.0), l.px(6.0), l.px(18.0));
+        let mut widths = Vec::with_capacity(keys.len());
+        for k in keys {
+            widths.push(text_size(&k.label, &style)?.0);
+        }
+        let total: i32 =
+            widths.iter().map(|t| sw + gap + t).sum::<i32>() + sep * (keys.len() as i32 - 1).max(0);
+        if total <= w as i32 || f < 0.45 {
+            let y = l.px(12.0);
+            let mut x = (w as i32 - total).max(0) / 2;
+            for (k, tw) in keys.iter().zip(&widths) {
+                draw_swatch(area, swatch, k.swatch, x, y)?;
+                x += sw + gap;
+                draw_text(area, &k.label, &style, (x, y))?;
+                x += tw + sep;
+            }
+            return Ok(area.margin(l.px(26.0), 0, 0, 0));
+        }
+        f *= 0.9;
+    }
+}
+
 pub(super) fn draw_repeat_panel(
     area: &Area<'_>,
     look: Look,
@@ -179,17 +212,54 @@ pub(super) fn draw_repeat_panel(
 ) -> Result<()> {
     let area = area.margin(look.px(6.0), look.px(6.0), look.px(6.0), look.px(6.0));
     let area = repeat_caption(&area, look, p)?;
+    let (colour, curves) = (p.colour, p.curves);
+    let mut keys: Vec<Key> = curves
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            if c.outlier {
+                Key::new(Swatch::Dashed(INK), format!("fit {} (outlier)", c.fit))
+            } else {
+                Key::new(
+                    Swatch::Line(shade(colour, k, curves.len())),
+                    format!("fit {}", c.fit),
+                )
+            }
+        })
+        .collect();
+    if keys.len() > 8 {
+        let outl: Vec<Key> = keys
+            .iter()
+            .filter(|k| matches!(k.swatch, Swatch::Dashed(_)))
+            .cloned()
+            .collect();
+        keys = std::iter::once(Key::new(
+            Swatch::Line(colour),
+            format!("{} fits", curves.len()),
+        ))
+        .chain(outl)
+        .collect();
+    }
+    let area = if keys.is_empty() {
+        area
+    } else {
+        key_row(&area, look, &keys)?
+    };
     let ys = p.curves.iter().flat_map(|c| c.ys.iter().copied());
+    // A low panel has no room along its side for the long description.
+    let short = area.dim_in_pixel().1 < look.upx(420.0);
     let ax = Axes {
         x: (10.0, 1000.0),
         y: y_range(ys, 2.0, 12.0, 2.0, (-10.0, 5.0)),
         x_desc: "Frequency (Hz)",
-        y_desc: "Level re 300–1000 Hz (dB)",
+        y_desc: if short {
+            "dB"
+        } else {
+            "Level re 300–1000 Hz (dB)"
+        },
         caption: None,
     };
-    let (colour, curves) = (p.colour, p.curves);
     let mut chart = log_chart(&area, look, &ax)?;
-    let mut keys = Vec::new();
     for (k, c) in curves.iter().enumerate() {
         let col = shade(colour, k, curves.len());
         for run in runs(grid, &c.ys, ax.y) {
@@ -204,28 +274,10 @@ pub(super) fn draw_repeat_panel(
                 chart.draw_series(LineSeries::new(run, col.stroke_width(look.upx(2.5))))?;
             }
         }
-        keys.push(if c.outlier {
-            Key::new(Swatch::Dashed(INK), format!("fit {} (outlier)", c.fit))
-        } else {
-            Key::new(Swatch::Line(col), format!("fit {}", c.fit))
-        });
     }
-    let plot = chart.plotting_area().strip_coord_spec();
     if curves.is_empty() {
+        let plot = chart.plotting_area().strip_coord_spec();
         return centre_note(&plot, look, "no fits");
     }
-    if keys.len() > 8 {
-        let outl: Vec<Key> = keys
-            .iter()
-            .filter(|k| matches!(k.swatch, Swatch::Dashed(_)))
-            .cloned()
-            .collect();
-        keys = std::iter::once(Key::new(
-            Swatch::Line(colour),
-            format!("{} fits", curves.len()),
-        ))
-        .chain(outl)
-        .collect();
-    }
-    inset_legend(&plot, look, &keys)
+    Ok(())
 }

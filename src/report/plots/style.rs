@@ -16,8 +16,9 @@ use std::sync::Once;
 pub(super) const FONT: &str = "sans-serif";
 
 /// Okabe-Ito (colour-blind safe; black and yellow left out, they do not
-/// read as lines on white) followed by four darker extras.
-pub(super) const PALETTE: [RGBColor; 10] = [
+/// read as lines on white) followed by six darker extras: twelve tips get
+/// twelve colours.
+pub(super) const PALETTE: [RGBColor; 12] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xD5, 0x5E, 0x00), // vermillion
     RGBColor(0x00, 0x9E, 0x73), // bluish green
@@ -28,6 +29,8 @@ pub(super) const PALETTE: [RGBColor; 10] = [
     RGBColor(0x33, 0x22, 0x88), // indigo
     RGBColor(0x99, 0x99, 0x33), // olive
     RGBColor(0x7F, 0x7F, 0x7F), // grey
+    RGBColor(0x88, 0x22, 0x55), // wine
+    RGBColor(0x11, 0x55, 0x44), // dark teal
 ];
 
 pub(super) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
@@ -45,7 +48,7 @@ pub(super) const HZ_TICKS: [f64; 19] = [
 ];
 
 /// The colour of tip number `i` (session order), the same in every plot;
-/// distinct and colour-blind friendly (Okabe-Ito first), cycling after 10.
+/// distinct and colour-blind friendly (Okabe-Ito first), cycling after 12.
 pub fn tip_colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
@@ -104,34 +107,157 @@ pub(super) fn mean_pm(s: Option<&Stat>, d: usize) -> String {
     }
 }
 
-/// `text`, shortened with "…" to at most `width` pixels in `style`.
-pub(super) fn fit_text(
-    area: &Area<'_>,
-    text: &str,
-    style: &TextStyle<'_>,
-    width: u32,
-) -> Result<String> {
-    if area.estimate_text_size(text, style)?.0 <= width {
-        return Ok(text.to_string());
-    }
-    let mut chars: Vec<char> = text.chars().collect();
-    while !chars.is_empty() {
-        chars.pop();
-        let s: String = chars.iter().collect::<String>() + "…";
-        if area.estimate_text_size(&s, style)?.0 <= width {
-            return Ok(s);
-        }
-    }
-    Ok(String::new())
+/// Width and height of `text` in `style`, pixels (the fonts must be
+/// registered: every plot does that first).
+pub(super) fn text_size(text: &str, style: &TextStyle<'_>) -> Result<(i32, i32)> {
+    let (w, h) = style
+        .font
+        .box_size(text)
+        .map_err(|e| anyhow::anyhow!("cannot measure the text {text:?}: {e:?}"))?;
+    Ok((w as i32, h as i32))
 }
 
-/// Greedy word wrap of `text` to lines of at most `width` pixels.
-pub(super) fn wrap(
+/// Draw `text` in `style` at `pos` of `area` (anchored as the style
+/// says); the text helpers of the plots draw through this, so that tests
+/// can see every string drawn and where ([`recorder`]).
+pub(super) fn draw_text(
     area: &Area<'_>,
     text: &str,
     style: &TextStyle<'_>,
+    pos: (i32, i32),
+) -> Result<()> {
+    recorder::note(area, text, style, pos);
+    area.draw_text(text, style, pos)?;
+    Ok(())
+}
+
+/// What [`draw_text`] drew, for tests: each string with its box in the
+/// picture's pixels. Without `cfg(test)` it records nothing.
+pub(super) mod recorder {
+    use super::super::Area;
+    use plotters::style::TextStyle;
+
+    /// One string drawn and its box, (left, top, right, bottom) pixels of
+    /// the whole picture.
+    #[cfg(test)]
+    #[derive(Debug, Clone, PartialEq)]
+    pub(crate) struct Drawn {
+        pub(crate) text: String,
+        pub(crate) rect: (i32, i32, i32, i32),
+    }
+
+    #[cfg(test)]
+    thread_local! {
+        static DRAWN: std::cell::RefCell<Option<Vec<Drawn>>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Run `f`, returning what it returns and every string drawn meanwhile
+    /// on this thread.
+    #[cfg(test)]
+    pub(crate) fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Drawn>) {
+        DRAWN.with(|d| *d.borrow_mut() = Some(Vec::new()));
+        let out = f();
+        let drawn = DRAWN.with(|d| d.borrow_mut().take()).unwrap_or_default();
+        (out, drawn)
+    }
+
+    #[cfg(test)]
+    pub(super) fn note(area: &Area<'_>, text: &str, style: &TextStyle<'_>, pos: (i32, i32)) {
+        use plotters::style::text_anchor::{HPos, VPos};
+        if DRAWN.with(|d| d.borrow().is_none()) {
+            return;
+        }
+        let (w, h) = super::text_size(text, style).unwrap_or((0, 0));
+        let (bx, by) = area.get_base_pixel();
+        let x0 = bx
+            + pos.0
+            + match style.pos.h_pos {
+                HPos::Left => 0,
+                HPos::Center => -w / 2,
+                HPos::Right => -w,
+            };
+        let y0 = by
+            + pos.1
+            + match style.pos.v_pos {
+                VPos::Top => 0,
+                VPos::Center => -h / 2,
+                VPos::Bottom => -h,
+            };
+        let drawn = Drawn {
+            text: text.to_string(),
+            rect: (x0, y0, x0 + w, y0 + h),
+        };
+        DRAWN.with(|d| {
+            if let Some(v) = d.borrow_mut().as_mut() {
+                v.push(drawn);
+            }
+        });
+    }
+
+    #[cfg(not(test))]
+    #[inline(always)]
+    pub(super) fn note(_: &Area<'_>, _: &str, _: &TextStyle<'_>, _: (i32, i32)) {}
+}
+
+/// `style` at `factor` times its font size.
+pub(super) fn resized<'a>(style: &TextStyle<'a>, factor: f64) -> TextStyle<'a> {
+    TextStyle {
+        font: style.font.resize(style.font.get_size() * factor),
+        color: style.color,
+        pos: style.pos,
+    }
+}
+
+/// `text` laid out in at most `max_lines` lines of at most `width` pixels,
+/// never cut: on one line at the size of `style` or a little smaller (down
+/// to 85 %), else word-wrapped at a font down to 70 % of it, else (a word
+/// wider than the room) at whatever smaller size fits. Returns the lines
+/// and the style to draw them in.
+pub(super) fn fit_lines<'a>(
+    text: &str,
+    style: &TextStyle<'a>,
     width: u32,
-) -> Result<Vec<String>> {
+    max_lines: usize,
+) -> Result<(Vec<String>, TextStyle<'a>)> {
+    let width = width.max(1) as i32;
+    let one = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut factor = 1.0;
+    while factor > 0.84 {
+        let st = resized(style, factor);
+        if text_size(&one, &st)?.0 <= width {
+            return Ok((vec![one], st));
+        }
+        factor -= 0.05;
+    }
+    let max_lines = max_lines.max(1);
+    let mut factor = 1.0;
+    loop {
+        let st = resized(style, factor);
+        let lines = if max_lines == 1 {
+            vec![one.clone()]
+        } else {
+            wrap_lines(&one, &st, width as u32)?
+        };
+        let mut fits = lines.len() <= max_lines;
+        for l in &lines {
+            fits &= text_size(l, &st)?.0 <= width;
+        }
+        if fits || style.font.get_size() * factor < 4.0 {
+            return Ok((lines, st));
+        }
+        factor *= if factor > 0.71 { 0.95 } else { 0.9 };
+    }
+}
+
+/// `text` on one line of at most `width` pixels: in `style`, or shrunk
+/// until it fits (never cut).
+pub(super) fn fit_one<'a>(text: &str, style: &TextStyle<'a>, width: u32) -> Result<TextStyle<'a>> {
+    Ok(fit_lines(text, style, width, 1)?.1)
+}
+
+/// Greedy word wrap of `text` to lines of at most `width` pixels (a word
+/// wider than that stays whole on its own line).
+pub(super) fn wrap_lines(text: &str, style: &TextStyle<'_>, width: u32) -> Result<Vec<String>> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -140,7 +266,7 @@ pub(super) fn wrap(
         } else {
             format!("{line} {word}")
         };
-        if !line.is_empty() && area.estimate_text_size(&candidate, style)?.0 > width {
+        if !line.is_empty() && text_size(&candidate, style)?.0 > width as i32 {
             lines.push(std::mem::replace(&mut line, word.to_string()));
         } else {
             line = candidate;
@@ -178,7 +304,11 @@ pub(super) struct Look {
 
 impl Look {
     pub(super) fn of(area: &Area<'_>) -> Look {
-        let (w, h) = area.dim_in_pixel();
+        Look::of_size(area.dim_in_pixel())
+    }
+
+    /// The look of a picture of `(w, h)` pixels.
+    pub(super) fn of_size((w, h): (u32, u32)) -> Look {
         Look {
             s: (w as f64 / 1600.0).min(h as f64 / 1000.0).clamp(0.3, 4.0),
         }
@@ -213,28 +343,64 @@ pub(super) fn at(h: HPos, v: VPos) -> Pos {
     Pos::new(h, v)
 }
 
-/// Title (and an optional subtitle line) at the top of `root`; returns the
-/// area below.
+/// A title shrunk to one line and its subtitle wrapped to at most two,
+/// laid out for a picture `w` pixels wide.
+pub(super) struct TitleLayout {
+    title: (String, TextStyle<'static>),
+    sub: Option<(Vec<String>, TextStyle<'static>)>,
+    /// The height the title takes, pixels.
+    pub(super) height: i32,
+}
+
+impl TitleLayout {
+    pub(super) fn new(look: Look, w: u32, text: &str, sub: Option<&str>) -> Result<TitleLayout> {
+        let room = w.saturating_sub(look.upx(40.0));
+        let style = look.bold(34.0).pos(at(HPos::Center, VPos::Top));
+        let style = fit_one(text, &style, room)?;
+        let mut height = look.px(62.0);
+        let sub = match sub {
+            Some(sub) => {
+                let style = look
+                    .text(22.0, FontStyle::Normal, MUTED)
+                    .pos(at(HPos::Center, VPos::Top));
+                let (lines, style) = fit_lines(sub, &style, room, 2)?;
+                height += look.px(34.0) + look.px(28.0) * (lines.len() as i32 - 1);
+                Some((lines, style))
+            }
+            None => None,
+        };
+        Ok(TitleLayout {
+            title: (text.to_string(), style),
+            sub,
+            height,
+        })
+    }
+
+    /// Draw at the top of `root`; returns the area below.
+    pub(super) fn draw<'b>(&self, root: &Area<'b>, look: Look) -> Result<Area<'b>> {
+        let (w, _) = root.dim_in_pixel();
+        let cx = w as i32 / 2;
+        draw_text(root, &self.title.0, &self.title.1, (cx, look.px(14.0)))?;
+        if let Some((lines, style)) = &self.sub {
+            let mut y = look.px(62.0);
+            for line in lines {
+                draw_text(root, line, style, (cx, y))?;
+                y += look.px(28.0);
+            }
+        }
+        Ok(root.split_vertically(self.height).1)
+    }
+}
+
+/// Title (and an optional subtitle, up to two lines) at the top of `root`;
+/// returns the area below.
 pub(super) fn title<'b>(
     root: &Area<'b>,
     look: Look,
     text: &str,
     sub: Option<&str>,
 ) -> Result<Area<'b>> {
-    let (w, _) = root.dim_in_pixel();
-    let style = look.bold(34.0).pos(at(HPos::Center, VPos::Top));
-    let text = fit_text(root, text, &style, w.saturating_sub(look.upx(40.0)))?;
-    root.draw_text(&text, &style, (w as i32 / 2, look.px(14.0)))?;
-    let mut y = look.px(62.0);
-    if let Some(sub) = sub {
-        let style = look
-            .text(22.0, FontStyle::Normal, MUTED)
-            .pos(at(HPos::Center, VPos::Top));
-        let sub = fit_text(root, sub, &style, w.saturating_sub(look.upx(40.0)))?;
-        root.draw_text(&sub, &style, (w as i32 / 2, y))?;
-        y += look.px(34.0);
-    }
-    Ok(root.split_vertically(y).1)
+    TitleLayout::new(look, root.dim_in_pixel().0, text, sub)?.draw(root, look)
 }
 
 /// Split a figure body into the plot (left) and the legend column (right).
@@ -261,7 +427,7 @@ pub(super) fn centre_note(area: &Area<'_>, look: Look, text: &str) -> Result<()>
         [(cx - hw, cy - hh), (cx + hw, cy + hh)],
         WHITE.filled(),
     ))?;
-    area.draw_text(text, &style, (cx, cy))?;
+    draw_text(area, text, &style, (cx, cy))?;
     Ok(())
 }
 
@@ -346,7 +512,9 @@ pub(super) fn draw_marker(
     Ok(())
 }
 
-/// The legend column: a heading, one row per key, then wrapped notes.
+/// The legend column: a heading, one row per key (a long label wrapped to
+/// two lines), then wrapped notes; all drawn smaller, down to 60 %, when
+/// they would not fit the column's height (notes left out last).
 pub(super) fn draw_legend(
     area: &Area<'_>,
     look: Look,
@@ -354,72 +522,74 @@ pub(super) fn draw_legend(
     keys: &[Key],
     notes: &[String],
 ) -> Result<()> {
+    let h = area.dim_in_pixel().1 as i32;
+    let mut f = 1.0;
+    loop {
+        let l = look.scaled(f);
+        if f <= 0.61 || legend_pass(area, l, heading, keys, notes, false)? <= h {
+            legend_pass(area, l, heading, keys, notes, true)?;
+            return Ok(());
+        }
+        f -= 0.1;
+    }
+}
+
+/// Lay out (and with `draw`, draw) the legend; returns the height it needs.
+fn legend_pass(
+    area: &Area<'_>,
+    look: Look,
+    heading: &str,
+    keys: &[Key],
+    notes: &[String],
+    draw: bool,
+) -> Result<i32> {
     let (w, h) = area.dim_in_pixel();
+    let h = h as i32;
     let left = look.px(8.0);
     let text_x = left + look.px(56.0);
     let label_w = (w as i32 - text_x).max(10) as u32;
     let mut y = 0;
-    area.draw_text(heading, &look.bold(24.0), (left, y))?;
+    if draw {
+        let style = fit_one(heading, &look.bold(24.0), (w as i32 - left).max(10) as u32)?;
+        draw_text(area, heading, &style, (left, y))?;
+    }
     y += look.px(44.0);
     let row = look.px(38.0);
+    let line_h = look.px(26.0);
     let style = look.font(22.0).pos(at(HPos::Left, VPos::Center));
     let detail_style = look.text(19.0, FontStyle::Normal, MUTED);
     for k in keys {
-        if y + row > h as i32 {
-            break;
+        let (lines, st) = fit_lines(&k.label, &style, label_w, 2)?;
+        let extra = line_h * (lines.len() as i32 - 1);
+        if draw && y + row + extra <= h {
+            draw_swatch(area, look, k.swatch, left, y + row / 2)?;
+            for (j, line) in lines.iter().enumerate() {
+                draw_text(area, line, &st, (text_x, y + row / 2 + line_h * j as i32))?;
+            }
         }
-        draw_swatch(area, look, k.swatch, left, y + row / 2)?;
-        let label = fit_text(area, &k.label, &style, label_w)?;
-        area.draw_text(&label, &style, (text_x, y + row / 2))?;
-        y += row;
+        y += row + extra;
         if let Some(d) = &k.detail {
-            let d = fit_text(area, d, &detail_style, label_w)?;
-            area.draw_text(&d, &detail_style, (text_x, y - look.px(6.0)))?;
-            y += look.px(24.0);
+            let (lines, st) = fit_lines(d, &detail_style, label_w, 2)?;
+            for line in &lines {
+                if draw && y + look.px(18.0) <= h {
+                    draw_text(area, line, &st, (text_x, y - look.px(6.0)))?;
+                }
+                y += look.px(24.0);
+            }
         }
     }
     y += look.px(22.0);
     let note_style = look.text(20.0, FontStyle::Normal, MUTED);
     for note in notes {
-        for line in wrap(area, note, &note_style, (w as i32 - left).max(10) as u32)? {
-            if y + look.px(26.0) > h as i32 {
-                return Ok(());
+        for line in wrap_lines(note, &note_style, (w as i32 - left).max(10) as u32)? {
+            if draw && y + look.px(26.0) <= h {
+                draw_text(area, &line, &note_style, (left, y))?;
             }
-            area.draw_text(&line, &note_style, (left, y))?;
             y += look.px(27.0);
         }
         y += look.px(10.0);
     }
-    Ok(())
-}
-
-/// A small boxed legend in the lower right corner of `area`.
-pub(super) fn inset_legend(area: &Area<'_>, look: Look, keys: &[Key]) -> Result<()> {
-    let style = look.font(20.0).pos(at(HPos::Left, VPos::Center));
-    let mut text_w = 0;
-    for k in keys {
-        text_w = text_w.max(area.estimate_text_size(&k.label, &style)?.0 as i32);
-    }
-    let (w, h) = area.dim_in_pixel();
-    let row = look.px(30.0);
-    let pad = look.px(8.0);
-    let box_w = (pad * 3 + look.px(44.0) + text_w).min(w as i32);
-    let box_h = pad * 2 + row * keys.len() as i32;
-    let (x0, y0) = (w as i32 - box_w - pad, h as i32 - box_h - pad);
-    area.draw(&Rectangle::new(
-        [(x0, y0), (x0 + box_w, y0 + box_h)],
-        WHITE.mix(0.88).filled(),
-    ))?;
-    area.draw(&Rectangle::new(
-        [(x0, y0), (x0 + box_w, y0 + box_h)],
-        GRID_BOLD.stroke_width(1),
-    ))?;
-    for (i, k) in keys.iter().enumerate() {
-        let y = y0 + pad + row * i as i32 + row / 2;
-        draw_swatch(area, look.scaled(0.85), k.swatch, x0 + pad, y)?;
-        area.draw_text(&k.label, &style, (x0 + pad * 2 + look.px(44.0), y))?;
-    }
-    Ok(())
+    Ok(y - look.px(10.0))
 }
 
 /// A legend key per tip; tips without data say so.

@@ -333,8 +333,233 @@ fn helpers_skip_odd_values() {
     let s = Spread::of(&[vec![1.0, f64::NAN], vec![3.0, f64::NAN]], 2);
     assert_eq!(s.mean[0], 2.0);
     assert!(s.mean[1].is_nan());
-    assert_eq!(tip_colour(0), tip_colour(10));
+    assert_eq!(tip_colour(0), tip_colour(12));
+    let twelve: std::collections::HashSet<_> = (0..12).map(|i| tip_colour(i).rgb()).collect();
+    assert_eq!(twelve.len(), 12, "twelve tips, twelve colours");
     assert_ne!(tip_colour(0), tip_colour(1));
+}
+
+/// A session of `n` tips named `name(i)`, each with a copy of one of the
+/// simulated tips' three fits (so every tip has seal and isolation data).
+fn many_tips(
+    n: usize,
+    name: impl Fn(usize) -> String,
+) -> (SessionInfo, Vec<FitRecord>, Comparison) {
+    let (_, fits3, _) = data();
+    let names: Vec<String> = (0..n).map(name).collect();
+    let info = session(&names.iter().map(|s| s.as_str()).collect::<Vec<_>>(), None);
+    let fits: Vec<FitRecord> = names
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| {
+            fits3[(i % 3) * 3..(i % 3) * 3 + 3]
+                .iter()
+                .map(move |r| FitRecord {
+                    tip: n.clone(),
+                    ..r.clone()
+                })
+        })
+        .collect();
+    let cmp = crate::compare::compare(&info, &fits, vec![]);
+    (info, fits, cmp)
+}
+
+/// Mark fits of tip `i` as outliers (the plots draw what the comparison says).
+fn with_outliers(cmp: &mut Comparison, i: usize, fits: &[usize]) {
+    for &fit in fits {
+        cmp.tips[i].outliers.push(crate::compare::Outlier {
+            fit,
+            metric: crate::compare::OutlierMetric::BassDb,
+            value: -6.0,
+            robust_z: 5.0,
+        });
+    }
+}
+
+use super::style::recorder::{capture, Drawn};
+
+/// `text` is drawn whole: as one string, or as consecutive lines that
+/// join (with spaces) to it.
+fn drawn_whole(drawn: &[Drawn], text: &str) -> bool {
+    let want = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (0..drawn.len()).any(|i| {
+        (1..=3).any(|k| {
+            i + k <= drawn.len()
+                && drawn[i..i + k]
+                    .iter()
+                    .map(|d| d.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    == want
+        })
+    })
+}
+
+/// No string is cut, every one lies inside the picture and none overlaps
+/// another.
+fn assert_clean(drawn: &[Drawn], (w, h): (u32, u32), what: &str) {
+    for d in drawn {
+        assert!(
+            !d.text.contains('…') && !d.text.contains("..."),
+            "{what}: a cut text {:?}",
+            d.text
+        );
+        let (x0, y0, x1, y1) = d.rect;
+        assert!(
+            x0 >= 0 && y0 >= 0 && x1 <= w as i32 && y1 <= h as i32,
+            "{what}: {:?} at {:?} is outside the {w}x{h} picture",
+            d.text,
+            d.rect
+        );
+    }
+    let overlap = |a: (i32, i32, i32, i32), b: (i32, i32, i32, i32)| {
+        // One pixel of slack: glyph boxes of neighbouring lines may touch.
+        a.0 < b.2 - 1 && b.0 < a.2 - 1 && a.1 < b.3 - 1 && b.1 < a.3 - 1
+    };
+    for (i, a) in drawn.iter().enumerate() {
+        for b in &drawn[i + 1..] {
+            assert!(
+                !overlap(a.rect, b.rect),
+                "{what}: {:?} at {:?} overlaps {:?} at {:?}",
+                a.text,
+                a.rect,
+                b.text,
+                b.rect
+            );
+        }
+    }
+}
+
+#[test]
+fn summary_of_twelve_tips_shows_every_tip_and_every_cell_whole() {
+    let (info, fits, mut cmp) = many_tips(12, |i| format!("Tip number {}", i + 1));
+    with_outliers(&mut cmp, 2, &[2]);
+    with_outliers(&mut cmp, 4, &[5, 2]);
+    for size in [DEFAULT_SIZE, (800, 500)] {
+        let (png, drawn) = capture(|| summary(&info, &fits, &cmp, size).unwrap());
+        let (w, h) = png_size(&png);
+        assert_eq!(w, size.0);
+        assert!(
+            h > size.1,
+            "{size:?}: twelve tips need a taller picture, got {h}"
+        );
+        assert_clean(&drawn, (w, h), &format!("summary {size:?}"));
+        let loss = cmp.tips.iter().any(|t| t.bass_loss_db.is_some());
+        for (i, tip) in info.tips.iter().enumerate() {
+            assert!(
+                drawn_whole(&drawn, &tip.name),
+                "{size:?}: tip {i} not in the table"
+            );
+            // Once in the seal ranking, once in the isolation ranking.
+            let ranked = drawn
+                .iter()
+                .filter(|d| d.text.ends_with(&format!("  {}", tip.name)))
+                .count();
+            assert_eq!(ranked, 2, "{size:?}: {} in the rankings", tip.name);
+            let stats = &cmp.tips[i];
+            for cell in super::summary::table_cells(stats, loss) {
+                assert!(
+                    drawn_whole(&drawn, &cell),
+                    "{size:?}: {} cell {cell:?}",
+                    tip.name
+                );
+            }
+        }
+        let texts: Vec<&str> = drawn.iter().map(|d| d.text.as_str()).collect();
+        // The outlier column names fits (the simulated data has outliers of
+        // its own; tip 5 has none but the two added).
+        assert!(texts.contains(&"fits 2, 5"), "{texts:?}");
+        for t in &cmp.tips {
+            let cell = &super::summary::table_cells(t, loss)[5];
+            assert!(
+                cell == "none" || cell.starts_with("fit ") || cell.starts_with("fits "),
+                "{}: {cell:?}",
+                t.name
+            );
+        }
+        assert!(!texts.iter().any(|t| t.contains("more")), "{texts:?}");
+    }
+    // Up to five tips the summary keeps the asked size.
+    let (info, fits, cmp) = many_tips(5, |i| format!("Tip {i}"));
+    assert_eq!(
+        png_size(&summary(&info, &fits, &cmp, DEFAULT_SIZE).unwrap()),
+        DEFAULT_SIZE
+    );
+}
+
+/// Cells as long as the coming leak-corner texts, and long tip names: each
+/// drawn whole inside its column (wrapped or smaller), at 1600 and 800 px.
+#[test]
+fn long_cells_wrap_or_shrink_inside_their_columns() {
+    use super::style::Look;
+    use super::summary::{TableData, TableLayout, TableRow, COLUMNS};
+    let corners = [
+        "median 1.63 kHz (2 of 5 > 1.0 kHz)",
+        "all 5 fits < 15 Hz",
+        "1.6 kHz (1.2 kHz–2.3 kHz)",
+    ];
+    let names = [
+        "Azla SednaEarfit Crystal for AirPods Pro M",
+        "Comply Foam T-500 M",
+        "Supercalifragilisticexpialidocious-tips",
+    ];
+    let d = TableData {
+        headers: [
+            "Tip",
+            "Seal",
+            "Fits",
+            "Bass re 300–1k (dB)",
+            "Leak corner",
+            "Isolation (dB)",
+            "Max SD (dB)",
+            "Outliers",
+        ]
+        .map(String::from),
+        rows: (0..12)
+            .map(|i| TableRow {
+                name: names[i % 3].to_string(),
+                colour: tip_colour(i),
+                verdict: Some(("no seal".to_string(), RGBColor(0x6B, 0, 0x10))),
+                cells: vec![
+                    "12".into(),
+                    "−12.3 ± 4.5".into(),
+                    corners[i % 3].into(),
+                    "−22.3 ± 14.5".into(),
+                    "12.3".into(),
+                    "fits 1, 2, 3, 4, 5".into(),
+                ],
+            })
+            .collect(),
+    };
+    for size in [DEFAULT_SIZE, (800, 500), (640, 400)] {
+        super::style::register_fonts();
+        let look = Look::of_size(size);
+        let t = TableLayout::new(&d, look, size.0 as i32).unwrap();
+        let h = t.height as u32;
+        let (_, drawn) = capture(|| render_buffer((size.0, h), |root| t.draw(root, &d)).unwrap());
+        assert_clean(&drawn, (size.0, h), &format!("table {size:?}"));
+        for r in &d.rows {
+            let texts = std::iter::once(&r.name).chain(&r.cells);
+            for text in texts {
+                assert!(
+                    drawn_whole(&drawn, text),
+                    "{size:?}: {text:?} not drawn whole"
+                );
+            }
+        }
+        // Every string lies inside one column.
+        for dr in &drawn {
+            let inside =
+                (0..COLUMNS).any(|c| dr.rect.0 >= t.x[c] - 1 && dr.rect.2 <= t.x[c] + t.w[c] + 1);
+            let foot = dr.rect.1 >= t.foot_y;
+            assert!(
+                inside || foot,
+                "{size:?}: {:?} at {:?} crosses a column",
+                dr.text,
+                dr.rect
+            );
+        }
+    }
 }
 
 /// Writes review pictures to /tmp/plots-review:
@@ -392,23 +617,12 @@ fn review_pictures() {
     let dir2 = dir.join("reference");
     std::fs::create_dir_all(&dir2).unwrap();
     write_plots(&info, &fits, &cmp, &dir2, DEFAULT_SIZE).unwrap();
-    // Many tips (colours cycle), small pictures.
-    let (_, fits3, _) = data();
-    let names: Vec<String> = (1..=12).map(|i| format!("Tip number {i}")).collect();
-    let many = session(&names.iter().map(|s| s.as_str()).collect::<Vec<_>>(), None);
-    let many_fits: Vec<FitRecord> = names
-        .iter()
-        .enumerate()
-        .flat_map(|(i, n)| {
-            fits3[(i % 3) * 3..(i % 3) * 3 + 3]
-                .iter()
-                .map(move |r| FitRecord {
-                    tip: n.clone(),
-                    ..r.clone()
-                })
-        })
-        .collect();
-    let cmp_many = crate::compare::compare(&many, &many_fits, vec![]);
+    // Twelve tips (one colour each, the summary taller), small pictures.
+    let (many, many_fits, mut cmp_many) = many_tips(12, |i| match i {
+        7 => "Azla SednaEarfit Crystal for AirPods Pro M".to_string(),
+        _ => format!("Tip number {}", i + 1),
+    });
+    with_outliers(&mut cmp_many, 4, &[2, 3]);
     for (tag, size) in [("many", DEFAULT_SIZE), ("small", (800, 500))] {
         let d = dir.join(tag);
         std::fs::create_dir_all(&d).unwrap();
