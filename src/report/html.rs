@@ -104,12 +104,12 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
     );
     h += &tip_table(info, cmp);
     h += &isolation_table(cmp);
-    h += &ranking_html("Seal ranking", &cmp.seal_ranking);
+    h += &ranking_html("Seal ranking", &cmp.seal_ranking, cmp);
     if let Some(r) = &cmp.bass_deficit_ranking {
-        h += &ranking_html("Seal ranking, tips without a fitted leak", r);
+        h += &ranking_html("Seal ranking, tips without a fitted leak", r, cmp);
     }
     if let Some(r) = &cmp.isolation_ranking {
-        h += &ranking_html("Isolation ranking", r);
+        h += &ranking_html("Isolation ranking", r, cmp);
     }
     h += &notes(cmp);
     for (name, bytes) in pictures {
@@ -218,7 +218,7 @@ fn isolation_table(cmp: &Comparison) -> String {
     h + "</table></div>\n<p><small>≥: the occluded level was less than 6 dB above the noise floor in at least one fit; the attenuation is at least this. c: corrected for the noise floor (margin 6-15 dB) in at least one fit.</small></p>\n"
 }
 
-fn ranking_html(title: &str, r: &Ranking) -> String {
+fn ranking_html(title: &str, r: &Ranking, cmp: &Comparison) -> String {
     let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<div class=\"table\"><table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(r.by.text()));
     for e in &r.entries {
         let tied = r.is_shared(e);
@@ -228,7 +228,7 @@ fn ranking_html(title: &str, r: &Ranking) -> String {
             e.rank,
             if tied { " (tie)" } else { "" },
             esc(&e.tip),
-            esc(&text::rank_value(r.by, e)),
+            esc(&text::rank_value_of(cmp, r.by, e)),
         );
     }
     h += "</table></div>\n";

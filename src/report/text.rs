@@ -150,6 +150,22 @@ pub fn rank_value(by: crate::compare::RankMetric, e: &RankEntry) -> String {
     }
 }
 
+/// [`rank_value`], with a leak corner that is a median said so ("median
+/// 1.6 kHz"), as the tip's corner reads elsewhere.
+pub fn rank_value_of(c: &Comparison, by: crate::compare::RankMetric, e: &RankEntry) -> String {
+    let stat = c
+        .tips
+        .iter()
+        .find(|t| t.name == e.tip)
+        .and_then(|t| t.leak_corner.as_ref());
+    match (by, stat) {
+        (crate::compare::RankMetric::LeakCorner, Some(s)) if e.bound.is_none() => {
+            corner_short(Some(s)).unwrap_or_else(|| rank_value(by, e))
+        }
+        _ => rank_value(by, e),
+    }
+}
+
 /// What compare and report say of fits whose verdict is uncertain.
 pub fn uncertain(fits_: &[usize]) -> String {
     format!(

@@ -91,7 +91,7 @@ fn value_texts(
     e: &RankEntry,
     stat: Option<&Stat>,
 ) -> (String, String) {
-    let short = text::rank_value(by, e).replace('-', "−");
+    let short = text::rank_value_of(cmp, by, e).replace('-', "−");
     match by {
         RankMetric::LeakCorner => {
             let full = text::corner_stat(corner_stat(cmp, &e.tip)).unwrap_or_else(|| short.clone());
