@@ -1,5 +1,8 @@
 //! Per-tip exports of stored fits: the tip's mean response as REW-style
-//! text or as an AutoEq CSV. Pure functions: text in memory, no file I/O.
+//! text (with the real phase, or no phase column), as an AutoEq CSV
+//! (`frequency,raw`), and as a squig.link-ready folder ([`squig_files`]:
+//! `IEM (Tip) L.txt` / `R.txt` and a `phone_book.json`). Pure functions:
+//! text in memory, no file I/O.
 //!
 //! The mean is taken in dB, point by point when every fit shares the same
 //! frequency grid, else on the first fit's grid with each fit interpolated
@@ -9,6 +12,7 @@
 
 use crate::analysis::seal::interpolate_db;
 use crate::analysis::FrequencyResponse;
+use crate::session::config::Ear;
 use crate::session::model::{FitRecord, SessionInfo, TipSpec};
 
 /// Whether two grids hold the same frequencies (within 1 ppb).
@@ -113,7 +117,8 @@ fn comments(tip: &TipSpec, info: &SessionInfo, fits: usize) -> Vec<String> {
 
 /// REW-style text of a tip's response: `*` comment lines (tipfit version,
 /// IEM, tip name/material/size/brand, how many fits, imported files), then
-/// `freq<TAB>dB<TAB>phase` lines ([`crate::formats::rew::render`]).
+/// `freq<TAB>dB<TAB>phase` lines, or `freq<TAB>dB` when the response has no
+/// phase (a mean of several fits) ([`crate::formats::rew::render`]).
 pub fn rew_txt(tip: &TipSpec, info: &SessionInfo, resp: &FrequencyResponse, fits: usize) -> String {
     crate::formats::rew::render(resp, &comments(tip, info, fits))
 }
@@ -122,6 +127,62 @@ pub fn rew_txt(tip: &TipSpec, info: &SessionInfo, resp: &FrequencyResponse, fits
 /// ([`crate::formats::autoeq::render`]).
 pub fn autoeq_csv(resp: &FrequencyResponse) -> String {
     crate::formats::autoeq::render(resp)
+}
+
+/// The name of the phone book file in a squig.link folder.
+pub const PHONE_BOOK: &str = "phone_book.json";
+
+/// The files of a squig.link-ready folder for `tips` (each with its mean
+/// response and how many fits it holds): per tip one file per ear of the
+/// session, named as the graph tools load them
+/// ([`crate::formats::squig::file_name`]: `IEM Name (Tip) L.txt`; a
+/// session of both ears gets the same response as `L` and `R`, and says
+/// so in a comment), REW-style text (`*` comments, which squig.link skips,
+/// then `freq<TAB>dB[<TAB>phase]`), and [`PHONE_BOOK`] listing them as one
+/// phone with a variant per tip ([`crate::formats::squig::phone_book`]).
+/// Tips whose names make the same file name get ` 2`, ` 3`... Returns
+/// (file name, text) pairs, the phone book last.
+pub fn squig_files(
+    info: &SessionInfo,
+    tips: &[(&TipSpec, &FrequencyResponse, usize)],
+) -> Vec<(String, String)> {
+    use crate::formats::squig;
+    let channels: &[&str] = match info.ear {
+        Ear::Left => &["L"],
+        Ear::Right => &["R"],
+        Ear::Both => &["L", "R"],
+    };
+    let mut files = Vec::new();
+    let mut variants: Vec<(String, String)> = Vec::new();
+    for (tip, resp, fits) in tips {
+        let mut variant = comment_text(&tip.name).trim().to_string();
+        let mut n = 1;
+        while variants
+            .iter()
+            .any(|(_, base)| *base == squig::file_base(&info.iem, Some(&variant)))
+        {
+            n += 1;
+            variant = format!("{} {n}", comment_text(&tip.name).trim());
+        }
+        let base = squig::file_base(&info.iem, Some(&variant));
+        let mut c = comments(tip, info, *fits);
+        if channels.len() == 2 {
+            c.push("Ear: both (one response, written as L and R)".into());
+        }
+        let text = crate::formats::rew::render(resp, &c);
+        for ch in channels {
+            files.push((
+                squig::file_name(&info.iem, Some(&variant), ch),
+                text.clone(),
+            ));
+        }
+        variants.push((variant, base));
+    }
+    let book = squig::phone_book(&info.iem, &variants);
+    let mut json = serde_json::to_string_pretty(&book).unwrap_or_else(|_| "[]".into());
+    json.push('\n');
+    files.push((PHONE_BOOK.to_string(), json));
+    files
 }
 
 #[cfg(test)]

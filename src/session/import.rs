@@ -17,8 +17,7 @@ use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
 use super::store::{Store, FITS_DIR, SESSION_FILE};
 use crate::analysis::seal::{seal_metrics, SealConfig};
 use crate::analysis::{Bands, FrequencyResponse, Measurement, Method, ResponseSmoothing, Thd};
-use crate::formats::{autoeq, rew};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -153,15 +152,10 @@ pub fn ear_from_stem(stem: &str) -> Ear {
     split_channel(stem.trim()).1.unwrap_or(Ear::Left)
 }
 
-/// Read and check one file (REW/squig text, or AutoEq CSV).
+/// Read and check one file (any response text format:
+/// [`crate::formats::response::read`]).
 fn parse_file(path: &Path) -> Result<Parsed> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
-    let response = if autoeq::looks_like_autoeq(&text) {
-        autoeq::parse(&text, path)?
-    } else {
-        rew::parse(&text, path)?
-    };
+    let response = crate::formats::response::read(path)?.response;
     let cfg = SealConfig::default();
     for (which, (lo, hi)) in [
         ("bass", cfg.bass_band_hz),
