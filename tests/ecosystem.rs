@@ -45,9 +45,15 @@ fn assert_plausible(p: &Path, r: &response::Response) {
         f[0]
     );
     let last = f[f.len() - 1];
-    assert!((10_000.0..=48_000.0).contains(&last), "{name}: ends at {last} Hz");
     assert!(
-        r.response.db.iter().all(|d| d.is_finite() && d.abs() < 200.0),
+        (10_000.0..=48_000.0).contains(&last),
+        "{name}: ends at {last} Hz"
+    );
+    assert!(
+        r.response
+            .db
+            .iter()
+            .all(|d| d.is_finite() && d.abs() < 200.0),
         "{name}: a level is out of range"
     );
     if let Some(ph) = &r.response.phase_deg {
@@ -104,10 +110,16 @@ fn rew_exports_read_with_phase_and_their_names() {
     // CP949 comments; line 15: "20.299999<TAB>79.128<TAB>-145.6888"
     let r = read("rew", "A4000 Sample 1 (by NX7) (L Only) L.txt");
     assert_eq!(r.found.encoding, "CP949");
-    assert_eq!((r.response.freq_hz[0], r.response.db[0]), (20.299999, 79.128));
+    assert_eq!(
+        (r.response.freq_hz[0], r.response.db[0]),
+        (20.299999, 79.128)
+    );
     let iem = r.found.iem.unwrap();
     assert!(iem.starts_with("A4000 ") && iem.ends_with(" R"), "{iem}");
-    assert!(iem.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "{iem}");
+    assert!(
+        iem.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+        "{iem}"
+    );
     // space-separated, Windows-1251 comments (read as Windows-1252: only
     // comments change); line 15: "20.187378 96.385 -172.7255"
     let r = read("rew", "CKLVX CK2V L.txt");
@@ -204,7 +216,11 @@ fn binary_files_are_named_for_responses_and_calibrations() {
     .unwrap();
     std::fs::write(&wav, bytes).unwrap();
     let mdat = tmp.path().join("m.mdat");
-    std::fs::write(&mdat, [0xAC, 0xED, 0x00, 0x05, 0x73, 0x72, 0x00, 0x1B, 0x07]).unwrap();
+    std::fs::write(
+        &mdat,
+        [0xAC, 0xED, 0x00, 0x05, 0x73, 0x72, 0x00, 0x1B, 0x07],
+    )
+    .unwrap();
     let e = response::read(&wav).unwrap_err().to_string();
     assert!(
         e.ends_with("rec.wav is a WAV file: give a text export (REW: File > Export > Export measurement as text)"),
@@ -216,7 +232,9 @@ fn binary_files_are_named_for_responses_and_calibrations() {
     assert!(e.ends_with("rec.wav is a WAV file: give a text export (REW: File > Export > Export measurement as text)"), "{e}");
     for msg in [
         response::read(&wav).unwrap_err().to_string(),
-        tipfit::formats::miccal::read(&mdat).unwrap_err().to_string(),
+        tipfit::formats::miccal::read(&mdat)
+            .unwrap_err()
+            .to_string(),
     ] {
         assert!(!msg.chars().any(char::is_control), "{msg:?}");
     }

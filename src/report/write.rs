@@ -120,7 +120,8 @@ pub fn write_report(
         means.push((tip, mean, mine.len()));
     }
     if !means.is_empty() {
-        let squig = out.join("exports").join("squig");
+        // Beside exports/, not in it: exports/ holds one table per file.
+        let squig = out.join("squig");
         std::fs::create_dir_all(&squig)
             .with_context(|| format!("{}: cannot create the folder", squig.display()))?;
         let tips: Vec<_> = means.iter().map(|(t, m, n)| (*t, m, *n)).collect();
