@@ -63,6 +63,36 @@ pub fn rew(data: &[u8]) {
     }
 }
 
+/// Any response file through the one entry point
+/// ([`crate::formats::response::parse_bytes`]), as `.txt`, `.frd` and
+/// `.zma`: finite, rising points (phase, when kept, one finite value per
+/// point), or an error naming the file with no control character in it.
+pub fn response(data: &[u8]) {
+    for name in ["fuzz.txt", "fuzz.frd", "fuzz.zma", "fuzz.mdat"] {
+        match crate::formats::response::parse_bytes(data, Path::new(name)) {
+            Ok(r) => {
+                let r = r.response;
+                assert_eq!(r.freq_hz.len(), r.db.len());
+                assert!(r.freq_hz.len() >= 2);
+                assert!(r.freq_hz.iter().chain(&r.db).all(|v| v.is_finite()));
+                assert!(r.freq_hz.windows(2).all(|w| w[0] < w[1]));
+                if let Some(p) = &r.phase_deg {
+                    assert_eq!(p.len(), r.freq_hz.len());
+                    assert!(p.iter().all(|v| v.is_finite()));
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                names_file(&msg, name);
+                assert!(
+                    !msg.chars().any(char::is_control),
+                    "control character in {msg:?}"
+                );
+            }
+        }
+    }
+}
+
 /// AutoEq CSV: finite points, or an error naming the file.
 pub fn autoeq(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
@@ -139,6 +169,7 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
     Some(match name {
         "wav" => wav,
         "rew" => rew,
+        "response" => response,
         "autoeq" => autoeq,
         "miccal" => miccal,
         "rating_tables" => rating_tables,

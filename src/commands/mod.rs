@@ -130,12 +130,17 @@ pub(crate) fn channel<'w>(w: &'w WavData, path: &Path, n: usize, flag: &str) -> 
     Ok(&w.channels[n - 1])
 }
 
-/// Load a reference response or target: tipfit JSON (`frequency_response`),
-/// AutoEq CSV (`frequency,raw,...`) or REW text.
+/// Load a reference response or target: tipfit JSON (`frequency_response`)
+/// or any response text format ([`crate::formats::response`]: REW,
+/// AudioTools, squig.link, AutoEq CSV, FRD); a binary file (WAV, `.mdat`)
+/// is named as what it is.
 pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read the reference response", path.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
+    if let Some(why) = crate::formats::text::not_text(&bytes, path) {
+        bail!("{} {why}", crate::formats::response::display_path(path));
+    }
+    let (text, encoding) = crate::formats::text::decode(&bytes);
     if text.trim_start().starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{}: not valid JSON", path.display()))?;
@@ -166,10 +171,8 @@ pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
             );
         }
         Ok(fr)
-    } else if crate::formats::autoeq::looks_like_autoeq(&text) {
-        Ok(crate::formats::autoeq::parse(&text, path)?)
     } else {
-        Ok(crate::formats::rew::parse(&text, path)?)
+        Ok(crate::formats::response::parse_text(&text, path, encoding)?.response)
     }
 }
 

@@ -70,7 +70,10 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, AutoEqError> 
     let freq_col = names.iter().position(|n| n == "frequency").ok_or_else(|| {
         err(
             header_line,
-            format!("no 'frequency' column in the header '{header}'"),
+            format!(
+                "no 'frequency' column in the header '{}'",
+                super::text::quote(header)
+            ),
         )
     })?;
     let raw_col = match names.iter().position(|n| n == "raw") {
@@ -79,11 +82,14 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, AutoEqError> 
         None => {
             return Err(err(
                 header_line,
-                format!("no 'raw' column in the header '{header}'"),
+                format!(
+                    "no 'raw' column in the header '{}'",
+                    super::text::quote(header)
+                ),
             ))
         }
     };
-    let level_name = names[raw_col].clone();
+    let level_name = super::text::quote(&names[raw_col]);
     let mut resp = FrequencyResponse::default();
     for (n, line) in rows {
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -100,7 +106,10 @@ pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, AutoEqError> 
                 Some(&"") => Err(err(n, format!("the {what} is empty"))),
                 Some(c) => match c.parse::<f64>() {
                     Ok(v) if v.is_finite() => Ok(v),
-                    _ => Err(err(n, format!("{what} '{c}' is not a finite number"))),
+                    _ => Err(err(
+                        n,
+                        format!("{what} '{}' is not a finite number", super::text::quote(c)),
+                    )),
                 },
             }
         };

@@ -12,8 +12,9 @@
 //! all-or-nothing: every data line has it or none does. Frequencies must be
 //! positive and strictly ascending, gains within +-1000 dB
 //! ([`super::MAX_LEVEL_DB`]); a file needs at least 2 data lines. A
-//! UTF-8 BOM and CRLF line endings are accepted; files are read as bytes
-//! and decoded lossily, so Latin-1 comments do not stop the reader.
+//! UTF-8 BOM and CRLF line endings are accepted; [`read`] names a binary
+//! file (WAV, REW's `.mdat`) as what it is and decodes UTF-16, CP949 and
+//! Latin-1 text, so a comment in any of them does not stop the reader.
 
 use crate::analysis::FrequencyResponse;
 use std::path::{Path, PathBuf};
@@ -36,8 +37,10 @@ pub struct MicCal {
 }
 
 /// A calibration file, or a line of one, that cannot be used.
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{path}:{line}: {reason}")]
+///
+/// Shown as `{path}:{line}: {reason}`, or `{path} {reason}` for a file that
+/// is no calibration at all ("cal.wav is a WAV file: ...").
+#[derive(Debug, PartialEq)]
 pub struct MicCalError {
     /// The file.
     pub path: PathBuf,
@@ -45,7 +48,23 @@ pub struct MicCalError {
     pub line: usize,
     /// What is wrong.
     pub reason: String,
+    /// A line (or the data as a whole), or not a calibration at all.
+    pub kind: super::response::ErrorKind,
 }
+
+impl std::fmt::Display for MicCalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = super::response::display_path(&self.path);
+        match self.kind {
+            super::response::ErrorKind::NotAResponse => write!(f, "{path} {}", self.reason),
+            super::response::ErrorKind::Data => {
+                write!(f, "{path}:{}: {}", self.line, self.reason)
+            }
+        }
+    }
+}
+
+impl std::error::Error for MicCalError {}
 
 /// Whether a (left-trimmed) line starts like a number: a digit, or a sign
 /// or point followed by a digit (`-.5` too).
@@ -112,6 +131,7 @@ pub fn parse(text: &str, path: &Path) -> Result<MicCal, MicCalError> {
         path: path.to_path_buf(),
         line,
         reason,
+        kind: super::response::ErrorKind::Data,
     };
     let mut cal = MicCal {
         freq_hz: Vec::new(),
@@ -163,7 +183,10 @@ pub fn parse(text: &str, path: &Path) -> Result<MicCal, MicCalError> {
                 Ok(v) if v.is_finite() => Ok(v),
                 _ => Err(err(
                     n,
-                    format!("{what} '{}' is not a finite number", cols[k]),
+                    format!(
+                        "{what} '{}' is not a finite number",
+                        super::text::quote(cols[k])
+                    ),
                 )),
             }
         };
@@ -208,14 +231,26 @@ pub fn parse(text: &str, path: &Path) -> Result<MicCal, MicCalError> {
     Ok(cal)
 }
 
-/// Read a calibration file (bytes, decoded as UTF-8 lossily).
+/// Read a calibration file: a binary file (WAV, REW's `.mdat`, anything
+/// with NUL bytes that is not UTF-16 text) is named as what it is, without
+/// quoting its bytes; text is decoded as [`super::text::decode`] does
+/// (UTF-8, UTF-16, CP949, Windows-1252).
 pub fn read(path: &Path) -> Result<MicCal, MicCalError> {
     let bytes = std::fs::read(path).map_err(|e| MicCalError {
         path: path.to_path_buf(),
         line: 0,
         reason: format!("cannot read: {e}"),
+        kind: super::response::ErrorKind::Data,
     })?;
-    parse(&String::from_utf8_lossy(&bytes), path)
+    if let Some(why) = super::text::not_text(&bytes, path) {
+        return Err(MicCalError {
+            path: path.to_path_buf(),
+            line: 0,
+            reason: why,
+            kind: super::response::ErrorKind::NotAResponse,
+        });
+    }
+    parse(&super::text::decode(&bytes).0, path)
 }
 
 /// `values` at `freq_hz`, interpolated linearly in log-frequency between

@@ -1,11 +1,17 @@
-//! File formats: WAV (with tipfit's stimulus description), REW-style text
-//! responses. Readers never panic on bad input; every error names the file.
+//! File formats: WAV (with tipfit's stimulus description), frequency
+//! responses in every text format of the REW / squig.link / AutoEq
+//! community ([`response::read`]), squig.link file names and phone books
+//! ([`squig`]). Readers never panic on bad input; every error names the
+//! file.
 
 pub mod atomic;
 pub mod autoeq;
 pub mod bands;
 pub mod miccal;
+pub mod response;
 pub mod rew;
+pub mod squig;
+pub mod text;
 pub mod wav;
 
 pub use atomic::{atomic_write, atomic_write_with, install_file_system, FileSystem};

@@ -1,12 +1,12 @@
 //! REW-style text frequency responses (also squig.link / CrinGraph files).
 //!
-//! Reading: lines starting with `*` (or `#`, `;`) are comments; data lines
-//! hold frequency, level in dB and optionally phase in degrees, separated by
-//! tabs, spaces, commas or semicolons. One header line of words (e.g.
-//! `Freq SPL` or `frequency,raw`) is accepted before the data. Frequencies
-//! must be positive and ascending, levels finite and within +-1000 dB
-//! ([`super::MAX_LEVEL_DB`]). Writing: `*` comment lines, then
-//! `freq<TAB>dB<TAB>phase`.
+//! Reading is [`super::response`]'s: every text format of the ecosystem
+//! (REW, AudioTools with its trailing metadata, squig.link, AutoEq CSV,
+//! FRD; decimal commas; lines starting with `*`, `#` or `;` are
+//! comments). Frequencies must be positive and ascending, levels finite
+//! and within +-1000 dB ([`super::MAX_LEVEL_DB`]). Writing: `*` comment
+//! lines, then `freq<TAB>dB<TAB>phase`, or `freq<TAB>dB` when the response
+//! has no phase.
 
 use crate::analysis::FrequencyResponse;
 use std::fmt::Write as _;
@@ -24,104 +24,55 @@ pub struct RewError {
     pub reason: String,
 }
 
-fn is_comment(line: &str) -> bool {
-    line.starts_with('*') || line.starts_with('#') || line.starts_with(';')
-}
-
-fn fields(line: &str) -> Vec<&str> {
-    line.split(|c: char| c == '\t' || c == ',' || c == ';' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// Parse a response from text; `path` names the source in errors.
+/// Parse a response from text; `path` names the source in errors. This is
+/// [`super::response::parse_text`] (every text format: REW, AudioTools,
+/// squig.link, AutoEq CSV, FRD, decimal commas) with the points only.
 pub fn parse(text: &str, path: &Path) -> Result<FrequencyResponse, RewError> {
-    let err = |line: usize, reason: String| RewError {
-        path: path.to_path_buf(),
-        line,
-        reason,
-    };
-    let mut resp = FrequencyResponse::default();
-    let mut phases: Vec<f64> = Vec::new();
-    let mut header_seen = false;
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() || is_comment(line) {
-            continue;
-        }
-        let cols = fields(line);
-        if cols.is_empty() {
-            continue; // only separators, e.g. ",,"
-        }
-        let nums: Vec<Option<f64>> = cols.iter().map(|c| c.parse::<f64>().ok()).collect();
-        if nums[0].is_none() {
-            if resp.freq_hz.is_empty() && !header_seen {
-                header_seen = true;
-                continue;
-            }
-            return Err(err(
-                n,
-                format!("expected numbers 'freq dB [phase]', found '{line}'"),
-            ));
-        }
-        if cols.len() < 2 {
-            return Err(err(
-                n,
-                "a data line needs at least frequency and level".into(),
-            ));
-        }
-        let value = |k: usize, what: &str| -> Result<f64, RewError> {
-            match nums.get(k).copied().flatten() {
-                Some(v) if v.is_finite() => Ok(v),
-                _ => Err(err(
-                    n,
-                    format!("{what} '{}' is not a finite number", cols[k]),
-                )),
-            }
-        };
-        let f = value(0, "frequency")?;
-        let level = value(1, "level")?;
-        super::check_level("level", level).map_err(|m| err(n, m))?;
-        super::check_next_frequency(f, resp.freq_hz.last().copied()).map_err(|m| err(n, m))?;
-        resp.freq_hz.push(f);
-        resp.db.push(level);
-        if cols.len() >= 3 {
-            phases.push(value(2, "phase")?);
-        }
-    }
-    if resp.freq_hz.len() < 2 {
-        return Err(err(
-            0,
-            super::too_few_lines(resp.freq_hz.len(), "a response"),
-        ));
-    }
-    if phases.len() == resp.freq_hz.len() {
-        resp.phase_deg = Some(phases);
-    }
-    Ok(resp)
+    super::response::parse_text(text, path, "UTF-8")
+        .map(|r| r.response)
+        .map_err(into_rew_error)
 }
 
-/// Read a response file.
+fn into_rew_error(e: super::response::Error) -> RewError {
+    RewError {
+        path: e.path,
+        line: e.line,
+        reason: e.reason,
+    }
+}
+
+/// Read a response file: [`super::response::read`] (binary files are
+/// named, legacy encodings decoded) with the points only.
 pub fn read(path: &Path) -> Result<FrequencyResponse, RewError> {
-    let bytes = std::fs::read(path).map_err(|e| RewError {
-        path: path.to_path_buf(),
-        line: 0,
-        reason: format!("cannot read: {e}"),
-    })?;
-    parse(&String::from_utf8_lossy(&bytes), path)
+    super::response::read(path)
+        .map(|r| r.response)
+        .map_err(into_rew_error)
 }
 
-/// Render a response as REW-style text with `comments` as `*` lines.
+/// Render a response as REW-style text with `comments` as `*` lines, then
+/// `* Freq(Hz)<TAB>SPL(dB)<TAB>Phase(degrees)` and the points, as REW
+/// writes them (frequency to 6 decimals, level to 3, phase to 4). A
+/// response without phase gets no phase column (and no `Phase` header):
+/// a made-up 0 would read as a measured phase.
 pub fn render(resp: &FrequencyResponse, comments: &[String]) -> String {
     let mut s = String::new();
     for c in comments {
         let _ = writeln!(s, "* {c}");
     }
-    let _ = writeln!(s, "* Freq(Hz)\tSPL(dB)\tPhase(degrees)");
-    for i in 0..resp.freq_hz.len() {
-        let phase = resp.phase_deg.as_ref().map_or(0.0, |p| p[i]);
-        let _ = writeln!(s, "{:.6}\t{:.3}\t{:.4}", resp.freq_hz[i], resp.db[i], phase);
+    let phase = resp
+        .phase_deg
+        .as_ref()
+        .filter(|p| p.len() == resp.freq_hz.len());
+    match phase {
+        Some(_) => s.push_str("* Freq(Hz)\tSPL(dB)\tPhase(degrees)\n"),
+        None => s.push_str("* Freq(Hz)\tSPL(dB)\n"),
+    }
+    for i in 0..resp.freq_hz.len().min(resp.db.len()) {
+        let _ = write!(s, "{:.6}\t{:.3}", resp.freq_hz[i], resp.db[i]);
+        if let Some(p) = phase {
+            let _ = write!(s, "\t{:.4}", p[i]);
+        }
+        s.push('\n');
     }
     s
 }
@@ -170,6 +121,22 @@ mod tests {
             phase_deg: Some(vec![12.0, -170.0]),
         };
         let back = parse(&render(&r, &["made by a test".into()]), Path::new("r.txt")).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn render_without_phase_writes_no_phase_column() {
+        let r = FrequencyResponse {
+            freq_hz: vec![20.0, 1000.0],
+            db: vec![-1.25, 0.5],
+            phase_deg: None,
+        };
+        let text = render(&r, &[]);
+        assert_eq!(
+            text,
+            "* Freq(Hz)\tSPL(dB)\n20.000000\t-1.250\n1000.000000\t0.500\n"
+        );
+        let back = parse(&text, Path::new("r.txt")).unwrap();
         assert_eq!(back, r);
     }
 }

@@ -1,5 +1,8 @@
 //! Per-tip exports of stored fits: the tip's mean response as REW-style
-//! text or as an AutoEq CSV. Pure functions: text in memory, no file I/O.
+//! text (with the real phase, or no phase column), as an AutoEq CSV
+//! (`frequency,raw`), and as a squig.link-ready folder ([`squig_files`]:
+//! `IEM (Tip) L.txt` / `R.txt` and a `phone_book.json`). Pure functions:
+//! text in memory, no file I/O.
 //!
 //! The mean is taken in dB, point by point when every fit shares the same
 //! frequency grid, else on the first fit's grid with each fit interpolated
@@ -9,6 +12,7 @@
 
 use crate::analysis::seal::interpolate_db;
 use crate::analysis::FrequencyResponse;
+use crate::session::config::Ear;
 use crate::session::model::{FitRecord, SessionInfo, TipSpec};
 
 /// Whether two grids hold the same frequencies (within 1 ppb).
@@ -113,7 +117,8 @@ fn comments(tip: &TipSpec, info: &SessionInfo, fits: usize) -> Vec<String> {
 
 /// REW-style text of a tip's response: `*` comment lines (tipfit version,
 /// IEM, tip name/material/size/brand, how many fits, imported files), then
-/// `freq<TAB>dB<TAB>phase` lines ([`crate::formats::rew::render`]).
+/// `freq<TAB>dB<TAB>phase` lines, or `freq<TAB>dB` when the response has no
+/// phase (a mean of several fits) ([`crate::formats::rew::render`]).
 pub fn rew_txt(tip: &TipSpec, info: &SessionInfo, resp: &FrequencyResponse, fits: usize) -> String {
     crate::formats::rew::render(resp, &comments(tip, info, fits))
 }
@@ -122,6 +127,62 @@ pub fn rew_txt(tip: &TipSpec, info: &SessionInfo, resp: &FrequencyResponse, fits
 /// ([`crate::formats::autoeq::render`]).
 pub fn autoeq_csv(resp: &FrequencyResponse) -> String {
     crate::formats::autoeq::render(resp)
+}
+
+/// The name of the phone book file in a squig.link folder.
+pub const PHONE_BOOK: &str = "phone_book.json";
+
+/// The files of a squig.link-ready folder for `tips` (each with its mean
+/// response and how many fits it holds): per tip one file per ear of the
+/// session, named as the graph tools load them
+/// ([`crate::formats::squig::file_name`]: `IEM Name (Tip) L.txt`; a
+/// session of both ears gets the same response as `L` and `R`, and says
+/// so in a comment), REW-style text (`*` comments, which squig.link skips,
+/// then `freq<TAB>dB[<TAB>phase]`), and [`PHONE_BOOK`] listing them as one
+/// phone with a variant per tip ([`crate::formats::squig::phone_book`]).
+/// Tips whose names make the same file name get ` 2`, ` 3`... Returns
+/// (file name, text) pairs, the phone book last.
+pub fn squig_files(
+    info: &SessionInfo,
+    tips: &[(&TipSpec, &FrequencyResponse, usize)],
+) -> Vec<(String, String)> {
+    use crate::formats::squig;
+    let channels: &[&str] = match info.ear {
+        Ear::Left => &["L"],
+        Ear::Right => &["R"],
+        Ear::Both => &["L", "R"],
+    };
+    let mut files = Vec::new();
+    let mut variants: Vec<(String, String)> = Vec::new();
+    for (tip, resp, fits) in tips {
+        let mut variant = comment_text(&tip.name).trim().to_string();
+        let mut n = 1;
+        while variants
+            .iter()
+            .any(|(_, base)| *base == squig::file_base(&info.iem, Some(&variant)))
+        {
+            n += 1;
+            variant = format!("{} {n}", comment_text(&tip.name).trim());
+        }
+        let base = squig::file_base(&info.iem, Some(&variant));
+        let mut c = comments(tip, info, *fits);
+        if channels.len() == 2 {
+            c.push("Ear: both (one response, written as L and R)".into());
+        }
+        let text = crate::formats::rew::render(resp, &c);
+        for ch in channels {
+            files.push((
+                squig::file_name(&info.iem, Some(&variant), ch),
+                text.clone(),
+            ));
+        }
+        variants.push((variant, base));
+    }
+    let book = squig::phone_book(&info.iem, &variants);
+    let mut json = serde_json::to_string_pretty(&book).unwrap_or_else(|_| "[]".into());
+    json.push('\n');
+    files.push((PHONE_BOOK.to_string(), json));
+    files
 }
 
 #[cfg(test)]
@@ -258,5 +319,125 @@ mod tests {
         let back = crate::formats::autoeq::parse(&csv, Path::new("x.csv")).unwrap();
         assert_eq!(back.freq_hz, m.freq_hz);
         assert_eq!(back.db, m.db);
+    }
+
+    fn tip(name: &str) -> TipSpec {
+        TipSpec {
+            name: name.into(),
+            material: None,
+            size: None,
+            brand: None,
+            preset: None,
+        }
+    }
+
+    #[test]
+    fn rew_export_of_a_mean_has_no_phase_column_and_reads_back() {
+        let f = [20.0, 100.0, 1000.0];
+        let a = fit(1, &f, &[1.0, 2.0, 3.0], Some(vec![10.0; 3]));
+        let b = fit(2, &f, &[3.0, 4.0, 5.0], Some(vec![20.0; 3]));
+        let m = tip_mean_response(&[&a, &b]).unwrap();
+        let text = rew_txt(&tip("Foam"), &info(), &m, 2);
+        assert!(text.contains("* Freq(Hz)\tSPL(dB)\n"), "{text}");
+        assert!(!text.contains("Phase"), "{text}");
+        for line in text.lines().filter(|l| !l.starts_with('*')) {
+            assert_eq!(line.split('\t').count(), 2, "{line:?}");
+        }
+        let back =
+            crate::formats::response::parse_text(&text, Path::new("x.txt"), "UTF-8").unwrap();
+        assert!(!back.found.phase);
+        assert_eq!(back.found.tip.as_deref(), Some("Foam"));
+        assert_eq!(back.found.iem.as_deref(), Some("Chu"));
+        assert_eq!(back.response, m);
+    }
+
+    #[test]
+    fn rew_export_of_one_fit_keeps_its_real_phase() {
+        let a = fit(1, &[20.0, 40.0], &[1.25, -3.5], Some(vec![-170.5, 5.25]));
+        let m = tip_mean_response(&[&a]).unwrap();
+        let text = rew_txt(&tip("Foam"), &info(), &m, 1);
+        assert!(text.contains("\n20.000000\t1.250\t-170.5000\n"), "{text}");
+        let back =
+            crate::formats::response::parse_text(&text, Path::new("x.txt"), "UTF-8").unwrap();
+        assert_eq!(back.response.phase_deg, Some(vec![-170.5, 5.25]));
+    }
+
+    #[test]
+    fn autoeq_export_reads_back_as_autoeq() {
+        let a = fit(1, &[20.0, 40.0, 80.0], &[1.25, -3.5, 0.0], None);
+        let csv = autoeq_csv(&tip_mean_response(&[&a]).unwrap());
+        assert!(csv.starts_with("frequency,raw\n"), "{csv}");
+        let back =
+            crate::formats::response::parse_bytes(csv.as_bytes(), Path::new("x.csv")).unwrap();
+        assert_eq!(back.found.format, crate::formats::response::Format::AutoEq);
+        assert_eq!(back.response.db, vec![1.25, -3.5, 0.0]);
+    }
+
+    #[test]
+    fn squig_folder_names_files_per_tip_and_ear_and_lists_them() {
+        use crate::formats::squig;
+        let f = [20.0, 100.0, 1000.0];
+        let a = fit(1, &f, &[1.0, 2.0, 3.0], None);
+        let b = fit(2, &f, &[4.0, 5.0, 6.0], Some(vec![1.0, 2.0, 3.0]));
+        let (ma, mb) = (
+            tip_mean_response(&[&a]).unwrap(),
+            tip_mean_response(&[&b]).unwrap(),
+        );
+        let (ta, tb, tc) = (tip("Spring Tips"), tip("Final E"), tip("Spring/Tips"));
+        let mut inf = info();
+        inf.iem = "Moondrop Chu".into();
+        let files = squig_files(&inf, &[(&ta, &ma, 1), (&tb, &mb, 1)]);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "Moondrop Chu (Spring Tips) L.txt",
+                "Moondrop Chu (Final E) L.txt",
+                PHONE_BOOK
+            ]
+        );
+        for (name, text) in &files[..2] {
+            let n = squig::parse_name(name);
+            assert_eq!(n.iem, "Moondrop Chu");
+            assert_eq!(n.ear, Some(Ear::Left));
+            let back =
+                crate::formats::response::parse_text(text, Path::new(name), "UTF-8").unwrap();
+            assert_eq!(back.found.tip, n.variant, "{name}");
+        }
+        let back =
+            crate::formats::response::parse_text(&files[1].1, Path::new("x.txt"), "UTF-8").unwrap();
+        assert_eq!(back.response, mb);
+        let book: serde_json::Value = serde_json::from_str(&files[2].1).unwrap();
+        assert_eq!(book[0]["name"], "Moondrop");
+        assert_eq!(book[0]["phones"][0]["name"], "Chu");
+        assert_eq!(
+            book[0]["phones"][0]["file"],
+            serde_json::json!(["Moondrop Chu (Spring Tips)", "Moondrop Chu (Final E)"])
+        );
+        assert_eq!(
+            book[0]["phones"][0]["suffix"],
+            serde_json::json!(["(Spring Tips)", "(Final E)"])
+        );
+        // the graph tool loads DIR + file + " " + channel + ".txt"
+        for file in book[0]["phones"][0]["file"].as_array().unwrap() {
+            let want = format!("{} L.txt", file.as_str().unwrap());
+            assert!(names.contains(&want.as_str()), "{want}");
+        }
+        // both ears: L and R; names that collide get a number
+        inf.ear = Ear::Both;
+        let files = squig_files(&inf, &[(&ta, &ma, 1), (&tc, &ma, 1)]);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "Moondrop Chu (Spring Tips) L.txt",
+                "Moondrop Chu (Spring Tips) R.txt",
+                "Moondrop Chu (Spring-Tips) L.txt",
+                "Moondrop Chu (Spring-Tips) R.txt",
+                PHONE_BOOK
+            ]
+        );
+        let files = squig_files(&inf, &[(&ta, &ma, 1), (&ta, &ma, 1)]);
+        assert_eq!(files[2].0, "Moondrop Chu (Spring Tips 2) L.txt");
     }
 }

@@ -110,6 +110,7 @@ pub fn write_report(
         serde_json::to_string_pretty(cmp)?.as_bytes(),
     )?);
     written.push(write(&out.join("summary.csv"), to_csv(cmp).as_bytes())?);
+    let mut means = Vec::new();
     for tip in &info.tips {
         let mine: Vec<&FitRecord> = measured.iter().filter(|f| f.tip == tip.name).collect();
         let Some(mean) = export::tip_mean_response(&mine) else {
@@ -123,6 +124,17 @@ pub fn write_report(
             .join("exports")
             .join(format!("{}-autoeq.csv", tip.slug()));
         written.push(write(&autoeq, csv.as_bytes())?);
+        means.push((tip, mean, mine.len()));
+    }
+    if !means.is_empty() {
+        // Beside exports/, not in it: exports/ holds one table per file.
+        let squig = out.join("squig");
+        std::fs::create_dir_all(&squig)
+            .with_context(|| format!("{}: cannot create the folder", squig.display()))?;
+        let tips: Vec<_> = means.iter().map(|(t, m, n)| (*t, m, *n)).collect();
+        for (name, text) in export::squig_files(info, &tips) {
+            written.push(write(&squig.join(name), text.as_bytes())?);
+        }
     }
     Ok(written)
 }

@@ -19,8 +19,8 @@ use crate::analysis::seal::{seal_metrics, SealConfig};
 use crate::analysis::{
     Bands, FrequencyResponse, LevelUnit, Measurement, Method, ResponseSmoothing, Thd,
 };
-use crate::formats::{autoeq, rew};
-use anyhow::{bail, Context, Result};
+use crate::formats::response::Format;
+use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -69,6 +69,8 @@ struct Parsed {
     name: String,
     response: FrequencyResponse,
     unit: LevelUnit,
+    /// The IEM a header names (REW's `* Measurement:`, tipfit's `* IEM:`).
+    header_iem: Option<String>,
 }
 
 /// The file name, for messages and records.
@@ -172,17 +174,18 @@ pub fn ear_from_stem(stem: &str) -> Ear {
     split_channel(stem.trim()).1.unwrap_or(Ear::Left)
 }
 
-/// Read and check one file (REW/squig text, or AutoEq CSV).
+/// Read and check one file (any response text format:
+/// [`crate::formats::response::read`]).
 fn parse_file(path: &Path) -> Result<Parsed> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
-    // REW, squig.link / CrinGraph and AudioTools text exports hold coupler
+    let read = crate::formats::response::read(path)?;
+    let response = read.response;
+    // REW, squig.link / CrinGraph, AudioTools and FRD text hold coupler
     // levels in dB SPL; AutoEq's `raw` is dB of its own reference.
-    let (response, unit) = if autoeq::looks_like_autoeq(&text) {
-        (autoeq::parse(&text, path)?, LevelUnit::Relative)
-    } else {
-        (rew::parse(&text, path)?, LevelUnit::Spl)
+    let unit = match read.found.format {
+        Format::AutoEq => LevelUnit::Relative,
+        _ => LevelUnit::Spl,
     };
+    let header_iem = read.found.iem.clone();
     let cfg = SealConfig::default();
     for (which, (lo, hi)) in [
         ("bass", cfg.bass_band_hz),
@@ -206,6 +209,7 @@ fn parse_file(path: &Path) -> Result<Parsed> {
         name: file_name(path),
         response,
         unit,
+        header_iem,
     })
 }
 
@@ -528,7 +532,7 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
             .collect::<Result<Vec<_>>>()?;
         (Store::create(into, &info)?, info, m, prefix)
     };
-    // A file whose name says it is another IEM.
+    // A file whose name or header says it is another IEM.
     for p in &parsed {
         let st = stem(&p.file);
         if squig_style(&st) {
@@ -537,6 +541,20 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
                 report.warnings.push(format!(
                     "{}: the file name says IEM '{named}', the session is '{}'; imported anyway (check it is the same IEM)",
                     p.name, info.iem
+                ));
+                continue;
+            }
+        }
+        // A header name ("Cowon EG2 L") counts when it does not hold the
+        // session's IEM name, nor the session's name it.
+        if let Some(h) = p.header_iem.as_deref().filter(|h| !h.trim().is_empty()) {
+            let (fh, fi) = (folded(split_channel(h.trim()).0), folded(&info.iem));
+            if !fh.contains(&fi) && !fi.contains(&fh) {
+                report.warnings.push(format!(
+                    "{}: its header names '{}', the session is '{}'; imported anyway (check it is the same IEM)",
+                    p.name,
+                    h.trim(),
+                    info.iem
                 ));
             }
         }
@@ -664,6 +682,7 @@ mod tests {
             name: "x.txt".into(),
             response: FrequencyResponse::default(),
             unit: LevelUnit::Spl,
+            header_iem: None,
         };
         let mut info = new_info(&first, "x".into());
         let a = tip_index(&mut info, dir.path(), "스프링");
