@@ -3,7 +3,7 @@
 
 use super::text::{self, fits_named};
 use crate::compare::{Comparison, Ranking, Stat};
-use crate::session::model::SessionInfo;
+use crate::session::model::{FitRecord, SessionInfo};
 use base64::Engine as _;
 use std::fmt::Write as _;
 
@@ -33,10 +33,15 @@ const STYLE: &str = "*,*::before,*::after{box-sizing:border-box}\
 body{font-family:DejaVu Sans,Verdana,sans-serif;margin:1.5em auto;padding:0 16px;max-width:1200px;color:#222;line-height:1.35}\
 h1,h2,p,li{overflow-wrap:anywhere}h2{margin-top:1.6em}\
 .table{max-width:100%;overflow-x:auto}\
-table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #bbb;padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:break-word}\
-th{background:#eee;font-size:.95em}td:first-child,th:first-child{text-align:left}\
+table.sortable{border-collapse:collapse;margin:.6em 0;font-size:.92em}.sortable td,.sortable th{border:1px solid #bbb;padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:break-word}\
+.sortable th{background:#eee;font-size:.95em}.sortable td:first-child,.sortable th:first-child{text-align:left}\
 img{display:block;max-width:100%;height:auto;border:1px solid #ddd;margin:.5em 0}\
-.good{color:#1a7f37}.fair{color:#b58100}.poor{color:#c4540c}.no-seal{color:#c21}small{color:#666}";
+.good{color:#1a7f37}.fair{color:#b58100}.poor{color:#c4540c}.no-seal{color:#c21}small{color:#666}\
+.controls{display:flex;flex-wrap:wrap;gap:12px}.controls fieldset{border:1px solid #ccc;margin:0;padding:6px 10px;min-width:0}\
+.controls label{display:inline-block;margin:2px 10px 2px 0}.tip-toggle{margin:1px 0}\
+.swatch{display:inline-block;width:12px;height:12px;vertical-align:middle;border-radius:2px}\
+.chart{width:100%;min-height:120px;margin:.3em 0 1em}.chart .u-legend{font-size:.85em;text-align:left}\
+th[data-dir=asc]::after{content:\" \\25B2\"}th[data-dir=desc]::after{content:\" \\25BC\"}";
 
 /// The heading and the alt text of a picture of the report, by its file
 /// name (an unknown one is named after its file).
@@ -80,7 +85,12 @@ pub fn picture_title(file: &str) -> (String, String) {
 }
 
 /// The report page. `pictures` are (file name, PNG bytes) in display order.
-pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>)]) -> String {
+pub fn render(
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    cmp: &Comparison,
+    pictures: &[(String, Vec<u8>)],
+) -> String {
     let mut h = String::new();
     let title = format!("tipfit report: {}", esc(&info.iem));
     let _ = write!(
@@ -112,6 +122,8 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
         h += &ranking_html("Isolation ranking", r, cmp);
     }
     h += &notes(cmp);
+    h += &super::interactive::section(info, fits);
+    h += "<h2 id=\"pictures\">Pictures</h2>\n<p><small>The same figures as PNG files in the report folder, for forums and print.</small></p>\n";
     for (name, bytes) in pictures {
         let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
         let (heading, alt) = picture_title(name);
@@ -133,7 +145,7 @@ pub fn render(info: &SessionInfo, cmp: &Comparison, pictures: &[(String, Vec<u8>
 
 fn tip_table(info: &SessionInfo, cmp: &Comparison) -> String {
     let mut h = String::from(
-        "<h2>Tips</h2>\n<div class=\"table\"><table><tr><th>tip</th><th>material / size / brand</th><th>fits</th><th>verdict</th>\
+        "<h2>Tips</h2>\n<div class=\"table\"><table class=\"sortable\"><tr><th>tip</th><th>material / size / brand</th><th>fits</th><th>verdict</th>\
          <th>bass loss, dB</th><th>bass re mids, dB</th><th>leak corner</th><th>isolation, dB</th><th>repeatability, dB</th><th>outliers</th></tr>\n",
     );
     for t in &cmp.tips {
@@ -180,7 +192,7 @@ fn isolation_table(cmp: &Comparison) -> String {
         return String::new();
     };
     let mut h = String::from(
-        "<h2>Isolation per octave band, dB (mean ± SD over fits)</h2>\n<div class=\"table\"><table><tr><th>tip</th>",
+        "<h2>Isolation per octave band, dB (mean ± SD over fits)</h2>\n<div class=\"table\"><table class=\"sortable\"><tr><th>tip</th>",
     );
     for c in &bands {
         let _ = write!(
@@ -219,7 +231,7 @@ fn isolation_table(cmp: &Comparison) -> String {
 }
 
 fn ranking_html(title: &str, r: &Ranking, cmp: &Comparison) -> String {
-    let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<div class=\"table\"><table><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(r.by.text()));
+    let mut h = format!("<h2>{}</h2>\n<p><small>by {}</small></p>\n<div class=\"table\"><table class=\"sortable\"><tr><th>rank</th><th>tip</th><th>value</th></tr>\n", esc(title), esc(r.by.text()));
     for e in &r.entries {
         let tied = r.is_shared(e);
         let _ = writeln!(
@@ -312,7 +324,7 @@ mod tests {
             .iter()
             .map(|(name, _)| (name.to_string(), b"png".to_vec()))
             .collect();
-        let h = render(&info, &cmp, &pictures);
+        let h = render(&info, &[], &cmp, &pictures);
         let heads = headings(&h);
         for want in [
             "Summary",

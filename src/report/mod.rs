@@ -13,6 +13,7 @@
 //! ```
 pub mod export;
 pub mod html;
+pub mod interactive;
 pub mod plots;
 pub mod table;
 pub mod text;

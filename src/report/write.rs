@@ -103,7 +103,7 @@ pub fn write_report(
     }
     written.push(write(
         &out.join("report.html"),
-        html::render(info, cmp, &pictures).as_bytes(),
+        html::render(info, fits, cmp, &pictures).as_bytes(),
     )?);
     written.push(write(
         &out.join("summary.json"),

@@ -116,6 +116,15 @@ pub fn summary(
     })
 }
 
+/// The axis label of the fits' levels: their shared unit
+/// ([`crate::analysis::LevelUnit::axis_label`]), or a note that they differ.
+pub fn level_label(fits: &[FitRecord]) -> &'static str {
+    frequency_response::session_unit(fits).map_or(
+        "Level (dB; the fits' units differ)",
+        crate::analysis::LevelUnit::axis_label,
+    )
+}
+
 type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
 
 fn check_size(size: (u32, u32)) -> Result<()> {
