@@ -837,6 +837,10 @@ fn imported_responses_keep_their_unit() {
     )
     .unwrap();
     assert_eq!(v["seal"]["level_unit"], "dB SPL", "{}", v["seal"]);
+    // The report says so.
+    fx.ok(&["report", "s", "--out", "r"]);
+    let html = String::from_utf8(fx.read("r/report.html")).unwrap();
+    assert!(html.contains("Levels of the responses: dB SPL, as imported."));
     fx.write(
         "eq.csv",
         "frequency,raw\n20,1.0\n50,0.5\n100,0.2\n500,0.0\n1000,0.0\n",

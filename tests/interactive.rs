@@ -72,6 +72,7 @@ fn the_page_is_one_offline_file_whose_curves_are_the_stored_fits() {
         assert!(html.contains(opt), "{opt}");
     }
     assert!(html.matches("class=\"sortable\"").count() >= 3);
+    assert!(html.contains("Levels of the responses: dB re stimulus full scale."));
     // The PNGs are still in the page.
     assert!(html.matches("data:image/png;base64,").count() >= 6);
 

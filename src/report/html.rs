@@ -112,6 +112,13 @@ pub fn render(
             ""
         }
     );
+    let _ = writeln!(
+        h,
+        "<p><small>Levels of the responses: {}.</small></p>",
+        esc(&crate::report::plots::level_label(fits)
+            .replace("Level (", "")
+            .replace(')', ""))
+    );
     h += &tip_table(info, cmp);
     h += &isolation_table(cmp);
     h += &ranking_html("Seal ranking", &cmp.seal_ranking, cmp);
