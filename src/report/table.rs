@@ -267,9 +267,11 @@ fn balance_line(b: &crate::compare::EarBalance) -> String {
     if b.n == 0 {
         return format!("{}: no fit measured on both ears", b.tip);
     }
+    // Rounded first, so -0.04 shows as +0.0, not -0.0.
+    let signed = |v: f64| format!("{:+.1}", (v * 10.0).round() / 10.0 + 0.0);
     let bass = b.bass_db.as_ref().map_or("-".to_string(), |s| match s.sd {
-        Some(sd) => format!("{:+.1} ± {sd:.1} dB", s.mean),
-        None => format!("{:+.1} dB", s.mean),
+        Some(sd) => format!("{} ± {sd:.1} dB", signed(s.mean)),
+        None => format!("{} dB", signed(s.mean)),
     });
     let bands: Vec<String> = b
         .centre_hz
@@ -283,7 +285,7 @@ fn balance_line(b: &crate::compare::EarBalance) -> String {
             };
             format!(
                 "{f} {}",
-                d.map_or("-".to_string(), |d| format!("{d:+.1} dB"))
+                d.map_or("-".to_string(), |d| format!("{} dB", signed(d)))
             )
         })
         .collect();
@@ -367,6 +369,31 @@ mod tests {
                 .collect(),
             note: None,
         }
+    }
+
+    /// The balance line: signed, rounded (no "-0.0"), "-" where a band is
+    /// not covered, the count of pairs.
+    #[test]
+    fn balance_line_by_hand() {
+        let b = crate::compare::EarBalance {
+            tip: "Spring".into(),
+            n: 2,
+            fits: vec![1, 2],
+            bass_db: Stat::of(&[0.3, 0.5]),
+            centre_hz: vec![125.0, 2000.0, 8000.0],
+            band_db: vec![Some(-0.04), Some(1.26), None],
+        };
+        assert_eq!(
+            balance_line(&b),
+            "Spring: R - L bass +0.4 ± 0.1 dB, 125 Hz +0.0 dB, 2 kHz +1.3 dB, 8 kHz - (2 pairs)"
+        );
+        let none = crate::compare::EarBalance {
+            n: 0,
+            fits: vec![],
+            bass_db: None,
+            ..b
+        };
+        assert_eq!(balance_line(&none), "Spring: no fit measured on both ears");
     }
 
     /// Tips without a leak fit count after the ranked corners in the one

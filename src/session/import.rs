@@ -459,8 +459,9 @@ fn check_duplicates(parsed: &[Parsed], stored: &[FitRecord], allow: bool) -> Res
                 .source
                 .as_deref()
                 .map_or(String::new(), |s| format!(", imported from {s}"));
+            let ear = r.ear.map_or(String::new(), |e| format!(" ({e} ear)"));
             found(format!(
-                "{}: the same response as tip '{}' fit {} already in the session{from}",
+                "{}: the same response as tip '{}' fit {}{ear} already in the session{from}",
                 p.file.display(),
                 r.tip,
                 r.fit
@@ -649,6 +650,15 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
         // A new session has the ear of its first file; a session given the
         // other ear holds both.
         if ear.is_some_and(|e| e != info.ear) {
+            // Fits stored without an ear were of the session's ear; in a
+            // session of both ears they count as the left one.
+            if info.ear == Ear::Right && stored.iter().any(|r| r.ear.is_none()) {
+                report.warnings.push(format!(
+                    "{}: the session's fits without an ear were of the right ear; with both \
+                     ears they count as the left ear in compare",
+                    p.name
+                ));
+            }
             info.ear = Ear::Both;
         }
         let record = FitRecord {
