@@ -291,3 +291,72 @@ fn old_single_ear_session_is_unchanged() {
     let back = serde_json::to_value(&s.fits[0]).unwrap();
     assert!(back.get("ear").is_none());
 }
+
+/// Two L and two R files of one tip: the k-th L pairs with the k-th R
+/// (fits 1 and 2, each on both ears); the balance is over the two pairs.
+#[test]
+fn kth_left_pairs_with_kth_right() {
+    let fx = Fixture::new();
+    for (dir, l, r) in [
+        ("a", "chu_spring_L.txt", "chu_final-e_L.txt"),
+        ("b", "chu_softears-uc_L.txt", "calla_spring_L.txt"),
+    ] {
+        std::fs::create_dir(fx.path(dir)).unwrap();
+        std::fs::copy(rew(l), fx.path(&format!("{dir}/Chu (Spring) L.txt"))).unwrap();
+        std::fs::copy(rew(r), fx.path(&format!("{dir}/Chu (Spring) R.txt"))).unwrap();
+    }
+    let err = import(
+        &fx,
+        &[
+            "a/Chu (Spring) L.txt",
+            "b/Chu (Spring) L.txt",
+            "a/Chu (Spring) R.txt",
+            "b/Chu (Spring) R.txt",
+        ],
+        "s",
+    );
+    assert!(err.contains("fit 2, right ear"), "{err}");
+    assert_eq!(
+        names(&fx.path("s/fits/spring")),
+        [
+            "fit-1-left.json",
+            "fit-1-right.json",
+            "fit-2-left.json",
+            "fit-2-right.json"
+        ]
+    );
+    assert_eq!(
+        json(&fx.path("s/fits/spring/fit-2-right.json"))["source"],
+        "Chu (Spring) R.txt"
+    );
+    let d = |n: usize| {
+        stored_bass(&fx.path(&format!("s/fits/spring/fit-{n}-right.json")))
+            - stored_bass(&fx.path(&format!("s/fits/spring/fit-{n}-left.json")))
+    };
+    let c = compare_json(&fx, "s");
+    let b = &c["ears"]["balance"][0];
+    assert_eq!(b["n"], 2);
+    let mean = b["bass_db"]["mean"].as_f64().unwrap();
+    assert!((mean - (d(1) + d(2)) / 2.0).abs() < 1e-9);
+    assert_eq!(c["tips"][0]["fits"], 2);
+    assert_eq!(c["ears"]["right"]["tips"][0]["fits"], 2);
+    assert_eq!(json(&fx.path("s/session.json"))["fits_per_tip"], 2);
+}
+
+/// A right-ear session's fits stored without an ear count as the left ear
+/// once the session holds both: import says so.
+#[test]
+fn unmarked_fits_of_a_right_ear_session_are_warned_about() {
+    let fx = Fixture::new();
+    std::fs::copy(rew("chu_spring_L.txt"), fx.path("Chu (Spring) R.txt")).unwrap();
+    std::fs::copy(rew("chu_final-e_L.txt"), fx.path("Chu (Foam).txt")).unwrap();
+    std::fs::copy(rew("calla_spring_L.txt"), fx.path("Chu (Spring) L.txt")).unwrap();
+    import(&fx, &["Chu (Spring) R.txt", "Chu (Foam).txt"], "s");
+    assert_eq!(json(&fx.path("s/session.json"))["ear"], "right");
+    let err = import(&fx, &["Chu (Spring) L.txt"], "s");
+    assert!(
+        err.contains("fits without an ear were of the right ear"),
+        "{err}"
+    );
+    assert_eq!(json(&fx.path("s/session.json"))["ear"], "both");
+}
