@@ -55,6 +55,7 @@ pub use tips::{
     OUTLIER_CORNER_FLOOR_HZ, OUTLIER_MIN_DEV,
 };
 
+use crate::session::config::Ear;
 use crate::session::model::{FitRecord, SessionInfo};
 use serde::{Deserialize, Serialize};
 
@@ -152,7 +153,8 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         .as_ref()
         .map_or_else(Default::default, |c| c.analysis().seal);
     let two = ears::two_ears(fits, info.ear);
-    let of_ear = |ear: Option<crate::session::config::Ear>| -> Vec<TipStats> {
+    // The statistics of one ear's fits (`None`: all fits, one ear).
+    let of_ear = |ear: Option<Ear>| -> Vec<TipStats> {
         let in_ear = |r: &&FitRecord| ear.is_none_or(|e| ears::side_of(r, info.ear) == e);
         info.tips
             .iter()
@@ -172,7 +174,6 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
             })
             .collect()
     };
-    use crate::session::config::Ear;
     let tips = of_ear(two.then_some(Ear::Left));
     let ears = two.then(|| Ears {
         right: EarComparison::of(of_ear(Some(Ear::Right))),
