@@ -17,6 +17,7 @@ use tipfit::analysis::seal::{seal_metrics, SealConfig};
 use tipfit::analysis::FrequencyResponse;
 use tipfit::formats::{autoeq, rew};
 use tipfit::report::export::{autoeq_csv, rew_txt, tip_mean_response};
+use tipfit::session::config::Ear;
 use tipfit::session::import::{import_files, ImportOptions};
 use tipfit::session::model::FitRecord;
 use tipfit::session::store::{self, Loaded};
@@ -161,7 +162,9 @@ fn every_real_rew_file_imports_and_exports_back_within_a_thousandth_of_a_db() {
     let out = fx.import(&REW_FILES, "s", &[]);
     let err = stderr(&out);
     assert!(
-        err.contains("imported 'chu_spring_L.txt' as tip 'chu_spring' fit 1 (480 points)"),
+        err.contains(
+            "imported 'chu_spring_L.txt' as tip 'chu_spring' fit 1, left ear (480 points)"
+        ),
         "{err}"
     );
     assert!(err.contains("compare with: tipfit compare s"), "{err}");
@@ -215,7 +218,7 @@ fn all_eleven_files_in_one_session_load_back_with_distinct_tips_and_no_nan() {
         serde_json::from_slice(&std::fs::read(fx.path("s/session.json")).unwrap()).unwrap();
     assert_no_null_numbers(&info, "session");
     for tip in &s.info.tips {
-        let path = store::fit_json_path(&fx.path("s"), tip, 1);
+        let path = store::fit_ear_json_path(&fx.path("s"), tip, 1, Some(Ear::Left));
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_no_null_numbers(&v, &path.display().to_string());
         let m = fits_of(&s, &tip.name)[0].seal.clone().unwrap();
@@ -465,7 +468,7 @@ fn tip_option_puts_files_as_successive_fits_and_reimport_appends() {
     let err = stderr(&out);
     for (i, f) in chu.iter().enumerate() {
         let line = format!(
-            "imported '{f}' as tip 'Spinfit W1 M' fit {} (480 points)",
+            "imported '{f}' as tip 'Spinfit W1 M' fit {}, left ear (480 points)",
             i + 1
         );
         assert!(err.contains(&line), "{err}");
@@ -515,7 +518,7 @@ fn tip_option_puts_files_as_successive_fits_and_reimport_appends() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains("fit 5 (480 points)"),
+        stderr(&out).contains("fit 5, left ear (480 points)"),
         "{}",
         stderr(&out)
     );
@@ -528,20 +531,27 @@ fn tip_option_puts_files_as_successive_fits_and_reimport_appends() {
     assert_eq!(s.info.imported_from.len(), 6);
 }
 
+/// `chu_spring_L` and `chu_spring_R` are the two ears of one fit, not two
+/// fits (which would fake a fit-to-fit spread out of two ears).
 #[test]
-fn same_file_name_twice_becomes_two_fits_of_its_tip() {
+fn left_and_right_file_of_a_tip_are_two_ears_of_one_fit() {
     let fx = Fixture::new();
     fx.copy_rew(&["chu_spring_L.txt"]);
     fx.copy_rew_as("chu_final-e_L.txt", "chu_spring_R.txt");
     let out = fx.import(&["chu_spring_L.txt", "chu_spring_R.txt"], "s", &[]);
     let err = stderr(&out);
     assert!(
-        err.contains("'chu_spring_R.txt' as tip 'chu_spring' fit 2"),
+        err.contains("'chu_spring_L.txt' as tip 'chu_spring' fit 1, left ear"),
+        "{err}"
+    );
+    assert!(
+        err.contains("'chu_spring_R.txt' as tip 'chu_spring' fit 1, right ear"),
         "{err}"
     );
     let s = fx.load("s");
     assert_eq!(s.info.tips.len(), 1);
-    assert_eq!(s.info.fits_per_tip, 2);
+    assert_eq!(s.info.fits_per_tip, 1);
+    assert_eq!(s.info.ear, "both");
 }
 
 #[test]
@@ -738,7 +748,13 @@ fn no_nan_reaches_json_for_a_reference_missing_the_bass_band() {
         spring.warnings
     );
     let v: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(store::fit_json_path(&fx.path("s"), &s.info.tips[1], 1)).unwrap(),
+        &std::fs::read(store::fit_ear_json_path(
+            &fx.path("s"),
+            &s.info.tips[1],
+            1,
+            Some(Ear::Left),
+        ))
+        .unwrap(),
     )
     .unwrap();
     assert_no_null_numbers(&v, "fit");
@@ -833,7 +849,13 @@ fn imported_responses_keep_their_unit() {
     let m = fits_of(&s, "chu_spring")[0].seal.clone().unwrap();
     assert_eq!(m.unit(), tipfit::analysis::LevelUnit::Spl);
     let v: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(store::fit_json_path(&fx.path("s"), &s.info.tips[0], 1)).unwrap(),
+        &std::fs::read(store::fit_ear_json_path(
+            &fx.path("s"),
+            &s.info.tips[0],
+            1,
+            Some(Ear::Left),
+        ))
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(v["seal"]["level_unit"], "dB SPL", "{}", v["seal"]);

@@ -24,8 +24,9 @@ pub fn run(a: ImportArgs) -> Result<()> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| i.file.display().to_string());
+        let ear = i.ear.map_or(String::new(), |e| format!(", {e} ear"));
         eprintln!(
-            "imported '{name}' as tip '{}' fit {} ({} points)",
+            "imported '{name}' as tip '{}' fit {}{ear} ({} points)",
             i.tip, i.fit, i.points
         );
     }

@@ -34,13 +34,20 @@
 //!   Iglewicz & Hoaglin 1993) and further from it than a practical minimum
 //!   (1 dB of bass, 0.15 decade of corner; a bound counts as its bound,
 //!   corners below 15 Hz as 15 Hz) is reported, never dropped.
+//! - Ears ([`ears`]): fits measured on both ears are never pooled as if
+//!   they were fits. When the fits hold both ears, `tips` and the rankings
+//!   are the left ear's (left is the first of a pair, as import and the
+//!   file names order them) and `ears` holds the right ear's statistics and
+//!   rankings and the per-tip balance, right minus left.
 
 pub mod corner;
+pub mod ears;
 pub mod rank;
 pub mod stats;
 pub mod tips;
 
 pub use corner::{Corner, CornerMethod, CornerStat};
+pub use ears::{EarBalance, EarComparison, Ears};
 pub use rank::{Bound, RankEntry, RankMetric, RankUnit, Ranking, MIN_RANK_DIFF};
 pub use stats::{finite_mean, Stat};
 pub use tips::{
@@ -48,6 +55,7 @@ pub use tips::{
     OUTLIER_CORNER_FLOOR_HZ, OUTLIER_MIN_DEV,
 };
 
+use crate::session::config::Ear;
 use crate::session::model::{FitRecord, SessionInfo};
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +64,8 @@ use serde::{Deserialize, Serialize};
 pub struct Comparison {
     /// IEM name.
     pub iem: String,
-    /// Per tip, in session order.
+    /// Per tip, in session order; of the left ear when the fits hold both
+    /// ears (`ears` then holds the right one), else of the session's ear.
     pub tips: Vec<TipStats>,
     /// Seal ranking, by the fitted leak corner ([`RankMetric::LeakCorner`]).
     pub seal_ranking: Ranking,
@@ -75,6 +84,10 @@ pub struct Comparison {
     pub reference_note: Option<String>,
     /// The refit limit used for `refit_pairs`, dB.
     pub refit_db: f64,
+    /// When the fits hold both ears: the right ear and the left/right
+    /// balance ([`Ears`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ears: Option<Ears>,
 }
 
 /// With `reference.measure = "best-fit"` (and no stored reference): the
@@ -139,19 +152,37 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         .config
         .as_ref()
         .map_or_else(Default::default, |c| c.analysis().seal);
-    let tips: Vec<TipStats> = info
-        .tips
-        .iter()
-        .map(|t| {
-            let mine: Vec<&FitRecord> = fits
-                .iter()
-                .filter(|r| r.tip == t.name && !r.skipped)
-                .collect();
-            let mut s = tip_stats(&t.name, &mine, refit_db, &seal_cfg);
-            s.skipped_fits = fits.iter().filter(|r| r.tip == t.name && r.skipped).count();
-            s
-        })
-        .collect();
+    let two = ears::two_ears(fits, info.ear);
+    // The statistics of one ear's fits (`None`: all fits, one ear).
+    let of_ear = |ear: Option<Ear>| -> Vec<TipStats> {
+        let in_ear = |r: &&FitRecord| ear.is_none_or(|e| ears::side_of(r, info.ear) == e);
+        info.tips
+            .iter()
+            .map(|t| {
+                let mine: Vec<&FitRecord> = fits
+                    .iter()
+                    .filter(in_ear)
+                    .filter(|r| r.tip == t.name && !r.skipped)
+                    .collect();
+                let mut s = tip_stats(&t.name, &mine, refit_db, &seal_cfg);
+                s.skipped_fits = fits
+                    .iter()
+                    .filter(in_ear)
+                    .filter(|r| r.tip == t.name && r.skipped)
+                    .count();
+                s
+            })
+            .collect()
+    };
+    let tips = of_ear(two.then_some(Ear::Left));
+    let ears = two.then(|| Ears {
+        right: EarComparison::of(of_ear(Some(Ear::Right))),
+        balance: info
+            .tips
+            .iter()
+            .map(|t| ears::balance(&t.name, fits, info.ear))
+            .collect(),
+    });
     let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips);
     let isolation_ranking = rank::isolation_ranking(&tips);
     Comparison {
@@ -163,5 +194,6 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         warnings,
         reference_note,
         refit_db,
+        ears,
     }
 }

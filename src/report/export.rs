@@ -226,6 +226,7 @@ mod tests {
             skipped: false,
             attempts: 1,
             source: None,
+            ear: None,
         }
     }
 

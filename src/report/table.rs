@@ -2,7 +2,7 @@
 //! report's `summary.csv`). Pure: returns the text.
 
 use super::text;
-use crate::compare::{Comparison, Corner, CornerMethod, Ranking, Stat};
+use crate::compare::{Comparison, Corner, CornerMethod, Ranking, Stat, TipStats};
 
 /// `mean ± sd` with `digits` decimals (one fit: the value), or `-`.
 fn pm(s: &Option<Stat>, digits: usize) -> String {
@@ -40,18 +40,48 @@ fn rank_after(r: Option<&Ranking>, tip: &str, offset: usize) -> Option<String> {
     ))
 }
 
+/// The tips of one ear with their rankings.
+struct Block<'a> {
+    /// `left` / `right`, or `None` for the single ear.
+    ear: Option<&'static str>,
+    tips: &'a [TipStats],
+    seal: &'a Ranking,
+    bass_deficit: Option<&'a Ranking>,
+    isolation: Option<&'a Ranking>,
+}
+
+/// The blocks of a comparison: one, or the left and the right ear.
+fn blocks(c: &Comparison) -> Vec<Block<'_>> {
+    let mut out = vec![Block {
+        ear: c.ears.as_ref().map(|_| "left"),
+        tips: &c.tips,
+        seal: &c.seal_ranking,
+        bass_deficit: c.bass_deficit_ranking.as_ref(),
+        isolation: c.isolation_ranking.as_ref(),
+    }];
+    if let Some(e) = &c.ears {
+        out.push(Block {
+            ear: Some("right"),
+            tips: &e.right.tips,
+            seal: &e.right.seal_ranking,
+            bass_deficit: e.right.bass_deficit_ranking.as_ref(),
+            isolation: e.right.isolation_ranking.as_ref(),
+        });
+    }
+    out
+}
+
 /// The seal rank of `tip`: in the leak-corner ranking, else in the
 /// bass-deficit ranking counted after it (one seal column for both).
-fn seal_rank_of(c: &Comparison, tip: &str) -> String {
-    rank_after(Some(&c.seal_ranking), tip, 0)
-        .or_else(|| {
-            rank_after(
-                c.bass_deficit_ranking.as_ref(),
-                tip,
-                c.seal_ranking.entries.len(),
-            )
-        })
+fn seal_rank_in(seal: &Ranking, bass_deficit: Option<&Ranking>, tip: &str) -> String {
+    rank_after(Some(seal), tip, 0)
+        .or_else(|| rank_after(bass_deficit, tip, seal.entries.len()))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+fn seal_rank_of(c: &Comparison, tip: &str) -> String {
+    seal_rank_in(&c.seal_ranking, c.bass_deficit_ranking.as_ref(), tip)
 }
 
 /// The per-tip table as CSV (one row per tip; means, SDs and 95 % intervals,
@@ -60,10 +90,13 @@ fn seal_rank_of(c: &Comparison, tip: &str) -> String {
 /// (`leak_corner_kind`: `value`, `below` or `above`), `leak_corner_method`
 /// how it was found, the interval only for a geometric mean of two or more
 /// fits, the counts of censored fits, and `leak_corner` the text every
-/// other output shows.
+/// other output shows. When the session's fits hold both ears, an `ear`
+/// column follows `tip` and each tip has a `left` and a `right` row (the
+/// ranks are within that ear); otherwise the columns are as they were.
 pub fn to_csv(c: &Comparison) -> String {
-    let mut s = String::from(
-        "tip,fits,skipped,verdict,seal_rank,isolation_rank,\
+    let mut s = String::from(if c.ears.is_some() { "tip,ear," } else { "tip," });
+    s.push_str(
+        "fits,skipped,verdict,seal_rank,isolation_rank,\
          bass_db_mean,bass_db_sd,bass_loss_db_mean,bass_loss_db_sd,bass_loss_db_ci95_low,bass_loss_db_ci95_high,\
          leak_corner,leak_corner_hz,leak_corner_kind,leak_corner_method,leak_corner_hz_ci95_low,leak_corner_hz_ci95_high,\
          leak_corner_fits,leak_corner_fits_below,leak_corner_fits_above,\
@@ -74,7 +107,18 @@ pub fn to_csv(c: &Comparison) -> String {
         s += &format!(",isolation_{c125}hz_db");
     }
     s += ",uncertain_fits,no_seal_fits\n";
-    for t in &c.tips {
+    for b in blocks(c) {
+        for t in b.tips {
+            s += &csv_row(&b, t);
+        }
+    }
+    s
+}
+
+/// One CSV row: `t` of block `b`.
+fn csv_row(b: &Block<'_>, t: &TipStats) -> String {
+    let mut s = String::new();
+    {
         let st = |x: &Option<Stat>, d| {
             x.as_ref().map_or(",,,".to_string(), |x| {
                 format!(
@@ -122,13 +166,14 @@ pub fn to_csv(c: &Comparison) -> String {
         let mut outl: Vec<String> = t.outliers.iter().map(|o| o.fit.to_string()).collect();
         outl.dedup();
         s += &format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{}{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv_field(&t.name),
+            b.ear.map_or(String::new(), |e| format!(",{e}")),
             t.fits,
             t.skipped_fits,
             t.verdict.map_or(String::new(), |v| v.to_string()),
-            seal_rank_of(c, &t.name),
-            rank_of(c.isolation_ranking.as_ref(), &t.name),
+            seal_rank_in(b.seal, b.bass_deficit, &t.name),
+            rank_of(b.isolation, &t.name),
             two(&t.bass_db, 2),
             st(&t.bass_loss_db, 2),
             corner,
@@ -155,10 +200,107 @@ pub fn to_csv(c: &Comparison) -> String {
     s
 }
 
-/// The terminal table.
+/// The terminal table: one block of tips, or, when the fits hold both
+/// ears, a block per ear and a balance line per tip (right minus left).
 pub fn render_table(c: &Comparison) -> String {
-    let mut s = format!("{}: {} tips\n\n", c.iem, c.tips.len());
-    let has_loss = c.tips.iter().any(|t| t.bass_loss_db.is_some());
+    let mut s = format!("{}: {} tips", c.iem, c.tips.len());
+    s += if c.ears.is_some() {
+        ", two ears\n"
+    } else {
+        "\n"
+    };
+    let has_loss = blocks(c)
+        .iter()
+        .any(|b| b.tips.iter().any(|t| t.bass_loss_db.is_some()));
+    for b in blocks(c) {
+        match b.ear {
+            Some(e) => s += &format!("\n  {e} ear\n"),
+            None => s += "\n",
+        }
+        s += &block_table(&b, has_loss);
+    }
+    s += "\n  fits: measured and read; skip: skipped by the user;\n  seal: rank by the fitted leak corner (lower is better), iso: rank by isolation;\n  \
+          \"=\" marks a tie (the difference is inside the 95 % uncertainty). Values are mean ± SD over fits\n  \
+          (one fit: its value); leak corner: geometric mean (95 % interval), \"<\" below the measured range,\n  \
+          \">\" beyond the fitted range, a median when some fits are such bounds;\n  \
+          isolation: attenuation of A-weighted pink noise; rep: largest fit-to-fit SD 20 Hz-1 kHz, dB.\n";
+    if c.ears.is_some() {
+        s += "  Each ear is ranked on its own; the two ears are never pooled as fits.\n";
+    }
+    for b in blocks(c) {
+        if let Some(r) = b.bass_deficit.filter(|r| !r.entries.is_empty()) {
+            s += &format!(
+                "  {}seal ranks {}-{} are tips without a leak fit, ranked after the fitted corners by their bass deficit (dB; JSON: {}bass_deficit_ranking).\n",
+                b.ear.map_or(String::new(), |e| format!("{e} ear: ")),
+                b.seal.entries.len() + 1,
+                b.seal.entries.len() + r.entries.len(),
+                if b.ear == Some("right") { "ears.right." } else { "" }
+            );
+        }
+    }
+    if let Some(e) = &c.ears {
+        s += "\n  balance, right minus left over the fits measured on both ears (octave bands:\n  \
+              responses normalised at 300-1000 Hz):\n";
+        for b in &e.balance {
+            s += &format!("  {}\n", balance_line(b));
+        }
+    }
+    let mut notes = text::notes(c);
+    if let Some(e) = &c.ears {
+        for t in &e.right.tips {
+            for n in text::tip_notes(t, c.refit_db) {
+                notes.push(format!("{} (right ear): {n}", t.name));
+            }
+        }
+    }
+    if !notes.is_empty() {
+        s += "\n";
+    }
+    for n in notes {
+        s += &format!("  {n}\n");
+    }
+    s
+}
+
+/// "Spring: R - L bass +0.4 dB, 125 Hz +0.1 dB, ... (1 pair)".
+fn balance_line(b: &crate::compare::EarBalance) -> String {
+    if b.n == 0 {
+        return format!("{}: no fit measured on both ears", b.tip);
+    }
+    // Rounded first, so -0.04 shows as +0.0, not -0.0.
+    let signed = |v: f64| format!("{:+.1}", (v * 10.0).round() / 10.0 + 0.0);
+    let bass = b.bass_db.as_ref().map_or("-".to_string(), |s| match s.sd {
+        Some(sd) => format!("{} ± {sd:.1} dB", signed(s.mean)),
+        None => format!("{} dB", signed(s.mean)),
+    });
+    let bands: Vec<String> = b
+        .centre_hz
+        .iter()
+        .zip(&b.band_db)
+        .map(|(c, d)| {
+            let f = if *c >= 1000.0 {
+                format!("{} kHz", c / 1000.0)
+            } else {
+                format!("{c} Hz")
+            };
+            format!(
+                "{f} {}",
+                d.map_or("-".to_string(), |d| format!("{} dB", signed(d)))
+            )
+        })
+        .collect();
+    format!(
+        "{}: R - L bass {bass}, {} ({} pair{})",
+        b.tip,
+        bands.join(", "),
+        b.n,
+        if b.n == 1 { "" } else { "s" }
+    )
+}
+
+/// The rows of one block, with their header.
+fn block_table(b: &Block<'_>, has_loss: bool) -> String {
+    let mut s = String::new();
     s += &format!(
         "  {:<22} {:>4} {:>4} {:<8} {:>5} {:>16} {:>34} {:>5} {:>15} {:>5} {:>7}\n",
         "tip",
@@ -173,7 +315,7 @@ pub fn render_table(c: &Comparison) -> String {
         "rep",
         "outliers"
     );
-    for t in &c.tips {
+    for t in b.tips {
         let corner = text::corner_stat(t.leak_corner.as_ref()).unwrap_or_else(|| "-".into());
         let name: String = t.name.chars().take(22).collect();
         let outl: std::collections::BTreeSet<usize> = t.outliers.iter().map(|o| o.fit).collect();
@@ -183,7 +325,7 @@ pub fn render_table(c: &Comparison) -> String {
             t.fits,
             t.skipped_fits,
             t.verdict.map_or("-".to_string(), |v| v.to_string()),
-            seal_rank_of(c, &t.name),
+            seal_rank_in(b.seal, b.bass_deficit, &t.name),
             pm(
                 if has_loss {
                     &t.bass_loss_db
@@ -193,7 +335,7 @@ pub fn render_table(c: &Comparison) -> String {
                 1
             ),
             corner,
-            rank_of(c.isolation_ranking.as_ref(), &t.name),
+            rank_of(b.isolation, &t.name),
             pm(&t.isolation_rating_db, 1),
             t.repeatability_max_sd_db
                 .map_or("-".into(), |v| format!("{v:.1}")),
@@ -203,29 +345,6 @@ pub fn render_table(c: &Comparison) -> String {
                 text::fits(&outl.iter().copied().collect::<Vec<_>>())
             },
         );
-    }
-    s += "\n  fits: measured and read; skip: skipped by the user;\n  seal: rank by the fitted leak corner (lower is better), iso: rank by isolation;\n  \
-          \"=\" marks a tie (the difference is inside the 95 % uncertainty). Values are mean ± SD over fits\n  \
-          (one fit: its value); leak corner: geometric mean (95 % interval), \"<\" below the measured range,\n  \
-          \">\" beyond the fitted range, a median when some fits are such bounds;\n  \
-          isolation: attenuation of A-weighted pink noise; rep: largest fit-to-fit SD 20 Hz-1 kHz, dB.\n";
-    if let Some(r) = c
-        .bass_deficit_ranking
-        .as_ref()
-        .filter(|r| !r.entries.is_empty())
-    {
-        s += &format!(
-            "  seal ranks {}-{} are tips without a leak fit, ranked after the fitted corners by their bass deficit (dB; JSON: bass_deficit_ranking).\n",
-            c.seal_ranking.entries.len() + 1,
-            c.seal_ranking.entries.len() + r.entries.len()
-        );
-    }
-    let notes = text::notes(c);
-    if !notes.is_empty() {
-        s += "\n";
-    }
-    for n in notes {
-        s += &format!("  {n}\n");
     }
     s
 }
@@ -252,6 +371,31 @@ mod tests {
         }
     }
 
+    /// The balance line: signed, rounded (no "-0.0"), "-" where a band is
+    /// not covered, the count of pairs.
+    #[test]
+    fn balance_line_by_hand() {
+        let b = crate::compare::EarBalance {
+            tip: "Spring".into(),
+            n: 2,
+            fits: vec![1, 2],
+            bass_db: Stat::of(&[0.3, 0.5]),
+            centre_hz: vec![125.0, 2000.0, 8000.0],
+            band_db: vec![Some(-0.04), Some(1.26), None],
+        };
+        assert_eq!(
+            balance_line(&b),
+            "Spring: R - L bass +0.4 ± 0.1 dB, 125 Hz +0.0 dB, 2 kHz +1.3 dB, 8 kHz - (2 pairs)"
+        );
+        let none = crate::compare::EarBalance {
+            n: 0,
+            fits: vec![],
+            bass_db: None,
+            ..b
+        };
+        assert_eq!(balance_line(&none), "Spring: no fit measured on both ears");
+    }
+
     /// Tips without a leak fit count after the ranked corners in the one
     /// seal column; ties keep their "=".
     #[test]
@@ -268,6 +412,7 @@ mod tests {
             warnings: Vec::new(),
             reference_note: None,
             refit_db: 2.5,
+            ears: None,
         };
         let ranks: Vec<String> = ["a", "b", "c", "d", "e", "f"]
             .iter()

@@ -4,9 +4,21 @@
 //! Every file is read and checked first; when one is bad the error names it
 //! (and its line) and nothing is written. A folder without `session.json`
 //! becomes a new session (it must be missing or empty). Each file becomes
-//! one fit: of the tip given with [`ImportOptions::tip`], else of a tip
-//! named after the file (squig.link style `IEM (Tip Name, by X) L.txt` ->
-//! `Tip Name`; otherwise the stem without a trailing `_L`/`_R`/` L`/` R`).
+//! one fit, or one ear of a fit: of the tip given with
+//! [`ImportOptions::tip`], else of a tip named after the file (squig.link
+//! style `IEM (Tip Name, by X) L.txt` -> `Tip Name`; otherwise the stem
+//! without a trailing `_L`/`_R`/` L`/` R`/`-L`/`-R`).
+//!
+//! Ears: a file whose name ends in such a mark is one ear of a fit
+//! ([`FitRecord::ear`]). Among the files of one tip in one import, the k-th
+//! left file and the k-th right file are the two ears of the same fit (fit
+//! numbers count pairs, so an `L` and an `R` file make fit 1, not fits 1
+//! and 2); a left file without a right one (or the reverse) is a fit of
+//! that ear alone. Files without a mark are fits of the session's single
+//! ear, as before. Ears pair only within one import: a right file imported
+//! later is a new fit of the right ear. A session that holds both ears gets
+//! `ear = both`.
+//!
 //! A tip that already exists gets the next fit number. The response is
 //! stored unchanged; its seal metrics are computed as for a measurement
 //! (against the session's reference response, if any), with no noise floor,
@@ -57,6 +69,8 @@ pub struct Imported {
     pub tip: String,
     /// Its fit number.
     pub fit: usize,
+    /// The ear it is of that fit (`None`: the session's single ear).
+    pub ear: Option<Ear>,
     /// The file, as given.
     pub file: PathBuf,
     /// Points of its response.
@@ -445,8 +459,9 @@ fn check_duplicates(parsed: &[Parsed], stored: &[FitRecord], allow: bool) -> Res
                 .source
                 .as_deref()
                 .map_or(String::new(), |s| format!(", imported from {s}"));
+            let ear = r.ear.map_or(String::new(), |e| format!(" ({e} ear)"));
             found(format!(
-                "{}: the same response as tip '{}' fit {} already in the session{from}",
+                "{}: the same response as tip '{}' fit {}{ear} already in the session{from}",
                 p.file.display(),
                 r.tip,
                 r.fit
@@ -487,6 +502,53 @@ fn tip_index(info: &mut SessionInfo, dir: &Path, name: &str) -> usize {
     }
     info.tips.push(tip);
     info.tips.len() - 1
+}
+
+/// Fit numbers of one import, per tip: a file without an ear takes the
+/// next number; the k-th left and the k-th right file of a tip share one
+/// (the first of the two to come takes the next number).
+#[derive(Default)]
+struct FitNumbers {
+    /// Per tip: the next free number, the files of each ear so far (left,
+    /// right) and the k-th pair's fit number.
+    tips: HashMap<String, TipNumbers>,
+}
+
+struct TipNumbers {
+    free: usize,
+    per_ear: [usize; 2],
+    pairs: Vec<usize>,
+}
+
+impl FitNumbers {
+    /// The fit number of the next file of `tip` and `ear`; `first`: the
+    /// tip's first free number (after the fits stored).
+    fn next(&mut self, tip: &str, ear: Option<Ear>, first: impl FnOnce() -> usize) -> usize {
+        let t = self
+            .tips
+            .entry(tip.to_string())
+            .or_insert_with(|| TipNumbers {
+                free: first(),
+                per_ear: [0, 0],
+                pairs: Vec::new(),
+            });
+        let side = match ear {
+            Some(Ear::Left) => 0,
+            Some(Ear::Right) => 1,
+            _ => {
+                t.free += 1;
+                return t.free - 1;
+            }
+        };
+        let k = t.per_ear[side];
+        t.per_ear[side] += 1;
+        if let Some(n) = t.pairs.get(k) {
+            return *n;
+        }
+        t.pairs.push(t.free);
+        t.free += 1;
+        t.free - 1
+    }
 }
 
 /// Import `files` into the session folder `into` (created when it is not a
@@ -576,16 +638,29 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
         }
     }
 
-    let mut next_fit: HashMap<String, usize> = HashMap::new();
+    let mut fits = FitNumbers::default();
     for (p, m) in parsed.iter().zip(measurements) {
         let wanted = tip_for(p, opts, prefix.as_deref());
         let i = tip_index(&mut info, into, &wanted);
         let tip = info.tips[i].clone();
-        let fit = match next_fit.get(&tip.name) {
-            Some(n) => *n,
-            None => super::store::highest_stored_fit(into, &tip) + 1,
-        };
-        next_fit.insert(tip.name.clone(), fit + 1);
+        let ear = split_channel(&stem(&p.file)).1;
+        let fit = fits.next(&tip.name, ear, || {
+            super::store::highest_stored_fit(into, &tip) + 1
+        });
+        // A new session has the ear of its first file; a session given the
+        // other ear holds both.
+        if ear.is_some_and(|e| e != info.ear) {
+            // Fits stored without an ear were of the session's ear; in a
+            // session of both ears they count as the left one.
+            if info.ear == Ear::Right && stored.iter().any(|r| r.ear.is_none()) {
+                report.warnings.push(format!(
+                    "{}: the session's fits without an ear were of the right ear; with both \
+                     ears they count as the left ear in compare",
+                    p.name
+                ));
+            }
+            info.ear = Ear::Both;
+        }
         let record = FitRecord {
             schema_version: SCHEMA_VERSION,
             tip: tip.name.clone(),
@@ -598,6 +673,7 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
             skipped: false,
             attempts: 1,
             source: Some(p.name.clone()),
+            ear,
         };
         store.save_fit(&tip, &record, None)?;
         info.imported_from.push(p.name.clone());
@@ -608,6 +684,7 @@ pub fn import_files(files: &[PathBuf], into: &Path, opts: &ImportOptions) -> Res
         report.imported.push(Imported {
             tip: tip.name,
             fit,
+            ear,
             file: p.file.clone(),
             points: p.response.freq_hz.len(),
         });
@@ -672,6 +749,27 @@ mod tests {
             common_prefix(&["Moondrop Chu foam", "Moondrop Chu spinfit"]).as_deref(),
             Some("Moondrop Chu")
         );
+    }
+
+    /// The k-th left and k-th right file of a tip share a fit number;
+    /// unmarked files and other tips count on their own.
+    #[test]
+    fn left_and_right_files_pair_by_order() {
+        let mut n = FitNumbers::default();
+        let mut next = |tip: &str, ear| n.next(tip, ear, || 1);
+        let (l, r) = (Some(Ear::Left), Some(Ear::Right));
+        assert_eq!(next("a", l), 1);
+        assert_eq!(next("a", l), 2);
+        assert_eq!(next("a", r), 1);
+        assert_eq!(next("a", None), 3);
+        assert_eq!(next("a", r), 2);
+        assert_eq!(next("a", r), 4);
+        assert_eq!(next("b", r), 1);
+        assert_eq!(next("b", l), 1);
+        let mut m = FitNumbers::default();
+        assert_eq!(m.next("a", r, || 5), 5);
+        assert_eq!(m.next("a", l, || 9), 5);
+        assert_eq!(m.next("a", l, || 9), 6);
     }
 
     #[test]

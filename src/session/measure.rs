@@ -108,6 +108,7 @@ impl FitMeasurer {
             skipped: false,
             attempts: attempt,
             source: None,
+            ear: None,
         };
         Ok(MeasuredFit {
             record,

@@ -6,7 +6,16 @@
 //!   session.lock            present while a process writes the session
 //!   fits/<tip>/fit-<n>.json FitRecord, written by temp file + rename
 //!   fits/<tip>/fit-<n>.wav  the raw seal recording of that fit
+//!   fits/<tip>/fit-<n>-left.json, fit-<n>-right.json
+//!                           one fit measured on each ear (FitRecord::ear)
 //! ```
+//!
+//! A fit of one ear (every measured session, and every file written before
+//! ears were recorded) has `ear` unset and is `fit-<n>.json`. A fit measured
+//! on both ears is two records with the same tip and fit number, `ear`
+//! `left` and `right`, stored as `fit-<n>-left.json` and
+//! `fit-<n>-right.json`; a fit of which only one ear was imported is one
+//! such file alone.
 
 use crate::analysis::isolation::Isolation;
 use crate::analysis::{FrequencyResponse, Measurement};
@@ -134,6 +143,12 @@ pub struct FitRecord {
     /// Where the fit came from when imported (file name).
     #[serde(default)]
     pub source: Option<String>,
+    /// The ear of this record when the fit was measured per ear (`left`
+    /// or `right`, stored as `fit-<n>-left.json` / `fit-<n>-right.json`);
+    /// `None` (absent in the JSON): the session's single ear, as in every
+    /// file written before ears were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ear: Option<super::config::Ear>,
 }
 
 fn one() -> usize {

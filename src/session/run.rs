@@ -411,6 +411,7 @@ fn skipped(tip: &TipSpec, n: usize) -> FitRecord {
         skipped: true,
         attempts: 0,
         source: None,
+        ear: None,
     }
 }
 

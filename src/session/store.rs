@@ -8,6 +8,7 @@
 //! second process from writing the same session; a lock left by a process
 //! that no longer runs (a crash, `kill -9`) is taken over.
 
+use super::config::Ear;
 use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
 use crate::formats::atomic_write;
 use crate::formats::wav::{check_wav, encode_wav, SampleFormat};
@@ -21,16 +22,50 @@ pub const LOCK_FILE: &str = "session.lock";
 /// Folder of the fits.
 pub const FITS_DIR: &str = "fits";
 
-/// `fits/<tip>/fit-<n>.json`.
+/// `fits/<tip>/fit-<n>.json`: a fit of the session's single ear.
 pub fn fit_json_path(dir: &Path, tip: &TipSpec, fit: usize) -> PathBuf {
+    fit_ear_json_path(dir, tip, fit, None)
+}
+
+/// The file name's ear mark: `-left`, `-right`, or none (`None`, and
+/// `both`, which is one record for the two ears).
+fn ear_mark(ear: Option<Ear>) -> &'static str {
+    match ear {
+        Some(Ear::Left) => "-left",
+        Some(Ear::Right) => "-right",
+        Some(Ear::Both) | None => "",
+    }
+}
+
+/// `fits/<tip>/fit-<n>.json`, or `fit-<n>-left.json` / `fit-<n>-right.json`
+/// for one ear of a fit measured per ear ([`FitRecord::ear`]).
+pub fn fit_ear_json_path(dir: &Path, tip: &TipSpec, fit: usize, ear: Option<Ear>) -> PathBuf {
     dir.join(FITS_DIR)
         .join(tip.slug())
-        .join(format!("fit-{fit}.json"))
+        .join(format!("fit-{fit}{}.json", ear_mark(ear)))
 }
 
 /// `fits/<tip>/fit-<n>.wav`.
 pub fn fit_wav_path(dir: &Path, tip: &TipSpec, fit: usize) -> PathBuf {
     fit_json_path(dir, tip, fit).with_extension("wav")
+}
+
+/// The fit number and ear a fit file's name holds: `fit-3.json` ->
+/// `(3, None)`, `fit-3-left.json` -> `(3, Some(Left))`; `None` for other
+/// files (recordings, temporary files).
+pub fn parse_fit_file_name(name: &str) -> Option<(usize, Option<Ear>)> {
+    let body = name.strip_prefix("fit-")?.strip_suffix(".json")?;
+    let (number, ear) = if let Some(n) = body.strip_suffix("-left") {
+        (n, Some(Ear::Left))
+    } else if let Some(n) = body.strip_suffix("-right") {
+        (n, Some(Ear::Right))
+    } else {
+        (body, None)
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((number.parse().ok()?, ear))
 }
 
 /// The lock of a session being written; removed when dropped.
@@ -191,12 +226,12 @@ impl Store {
         record: &FitRecord,
         recording: Option<(&[Vec<f32>], u32)>,
     ) -> Result<()> {
-        let json = fit_json_path(&self.dir, tip, record.fit);
+        let json = fit_ear_json_path(&self.dir, tip, record.fit, record.ear);
         let folder = json.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(folder)
             .with_context(|| format!("{}: cannot create the folder", folder.display()))?;
         if let Some((channels, rate)) = recording {
-            let wav = fit_wav_path(&self.dir, tip, record.fit);
+            let wav = json.with_extension("wav");
             let bytes = encode_wav(channels, rate, SampleFormat::F32, None)
                 .map_err(|e| anyhow::anyhow!("{}: cannot encode: {e}", wav.display()))?;
             atomic_write(&wav, &bytes)
@@ -297,9 +332,22 @@ impl Loaded {
     }
 }
 
-/// Read one fit, checking its recording too.
+/// Read one fit of the session's single ear (`fit-<n>.json`), checking its
+/// recording too.
 pub fn read_fit(dir: &Path, tip: &TipSpec, fit: usize) -> Result<Option<FitRecord>> {
-    let path = fit_json_path(dir, tip, fit);
+    read_fit_ear(dir, tip, fit, None)
+}
+
+/// Read one fit file: `fit-<n>.json` (`ear` `None`) or one ear's
+/// `fit-<n>-left.json` / `fit-<n>-right.json`, checking that it holds that
+/// tip, fit and ear, and its recording.
+pub fn read_fit_ear(
+    dir: &Path,
+    tip: &TipSpec,
+    fit: usize,
+    ear: Option<Ear>,
+) -> Result<Option<FitRecord>> {
+    let path = fit_ear_json_path(dir, tip, fit, ear);
     if !path.exists() {
         return Ok(None);
     }
@@ -315,6 +363,15 @@ pub fn read_fit(dir: &Path, tip: &TipSpec, fit: usize) -> Result<Option<FitRecor
             tip.name
         );
     }
+    if ear_mark(record.ear) != ear_mark(ear) {
+        let said = |e: Option<Ear>| e.map_or("no ear".to_string(), |e| format!("the {e} ear"));
+        bail!(
+            "{}: holds {}, its name says {}",
+            path.display(),
+            said(record.ear),
+            said(ear)
+        );
+    }
     if let Some(name) = &record.recording {
         let wav = path.with_file_name(name);
         check_wav(&wav)
@@ -324,17 +381,41 @@ pub fn read_fit(dir: &Path, tip: &TipSpec, fit: usize) -> Result<Option<FitRecor
 }
 
 /// Read a whole session; a fit that cannot be read becomes a warning (which
-/// tip, which fit, what is wrong) and the others are still read.
+/// tip, which fit, what is wrong) and the others are still read. Each fit
+/// is `fit-<n>.json`, or its ears' `fit-<n>-left.json` and
+/// `fit-<n>-right.json` (left first); a fit stored both ways keeps its ear
+/// files and the single-ear file is left out with a warning, so nothing
+/// counts twice.
 pub fn load(dir: &Path) -> Result<Loaded> {
     let info = read_info(dir)?;
     let mut fits = Vec::new();
     let mut warnings = Vec::new();
     for tip in &info.tips {
         for n in 1..=highest_stored_fit(dir, tip).max(info.fits_per_tip) {
-            match read_fit(dir, tip, n) {
-                Ok(Some(r)) => fits.push(r),
-                Ok(None) => {}
-                Err(e) => warnings.push(format!("tip '{}' fit {n} left out: {e:#}", tip.name)),
+            let per_ear = [Ear::Left, Ear::Right]
+                .iter()
+                .any(|e| fit_ear_json_path(dir, tip, n, Some(*e)).exists());
+            let ears: &[Option<Ear>] = if per_ear {
+                if fit_json_path(dir, tip, n).exists() {
+                    warnings.push(format!(
+                        "tip '{}' fit {n}: stored both for one ear (fit-{n}.json) and per ear; \
+                         fit-{n}.json left out",
+                        tip.name
+                    ));
+                }
+                &[Some(Ear::Left), Some(Ear::Right)]
+            } else {
+                &[None]
+            };
+            for &ear in ears {
+                let which = ear.map_or(String::new(), |e| format!(" ({e} ear)"));
+                match read_fit_ear(dir, tip, n, ear) {
+                    Ok(Some(r)) => fits.push(r),
+                    Ok(None) => {}
+                    Err(e) => {
+                        warnings.push(format!("tip '{}' fit {n}{which} left out: {e:#}", tip.name))
+                    }
+                }
             }
         }
     }
@@ -345,19 +426,42 @@ pub fn load(dir: &Path) -> Result<Loaded> {
     })
 }
 
-/// The highest fit number stored on disk for a tip (0 when none).
+/// The highest fit number stored on disk for a tip, counting single-ear
+/// and per-ear files alike (0 when none).
 pub fn highest_stored_fit(dir: &Path, tip: &TipSpec) -> usize {
     std::fs::read_dir(dir.join(FITS_DIR).join(tip.slug()))
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("fit-")?
-                .strip_suffix(".json")?
-                .parse::<usize>()
-                .ok()
-        })
+        .filter_map(|e| parse_fit_file_name(&e.file_name().to_string_lossy()).map(|p| p.0))
         .max()
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_file_names_give_number_and_ear() {
+        assert_eq!(parse_fit_file_name("fit-3.json"), Some((3, None)));
+        assert_eq!(
+            parse_fit_file_name("fit-12-left.json"),
+            Some((12, Some(Ear::Left)))
+        );
+        assert_eq!(
+            parse_fit_file_name("fit-2-right.json"),
+            Some((2, Some(Ear::Right)))
+        );
+        for other in [
+            "fit-3.wav",
+            "fit--left.json",
+            "fit-+3.json",
+            "fit-3-both.json",
+            ".fit-3.json.tmp-12",
+            "fit-x.json",
+        ] {
+            assert_eq!(parse_fit_file_name(other), None, "{other}");
+        }
+    }
 }
