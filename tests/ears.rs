@@ -360,3 +360,51 @@ fn unmarked_fits_of_a_right_ear_session_are_warned_about() {
     );
     assert_eq!(json(&fx.path("s/session.json"))["ear"], "both");
 }
+
+/// The report never pools the ears: its squig.link folder holds each ear's
+/// own response (the L file the left import's data, the R file the right's,
+/// checked against the source files read here), the page's curves are the
+/// left ear's (as its tables) and it says both ears were measured.
+#[test]
+fn the_report_shows_one_ear_and_exports_each_ear_its_own() {
+    let fx = Fixture::new();
+    let files = pair(&fx);
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    import(&fx, &refs, "s");
+    fx.ok(&["report", "s", "--out", "r"]);
+    let read = |p: &Path| tipfit::formats::response::read(p).unwrap().response;
+    let l_src = read(&rew("chu_spring_L.txt"));
+    let r_src = read(&rew("chu_final-e_L.txt"));
+    let squig = fx.path("r/squig");
+    let l = read(&squig.join("Chu (Spring) L.txt"));
+    let r = read(&squig.join("Chu (Spring) R.txt"));
+    let close = |a: &[f64], b: &[f64]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3)
+    };
+    assert!(close(&l.db, &l_src.db), "L file is the left ear's response");
+    assert!(
+        close(&r.db, &r_src.db),
+        "R file is the right ear's response"
+    );
+    assert!(!close(&l.db, &r.db));
+    let html = String::from_utf8(fx.read("r/report.html")).unwrap();
+    assert!(
+        html.contains("<h2>Two ears</h2>") && html.contains("Spring: R - L bass"),
+        "two ears said"
+    );
+    // The page's data: one fit (the left ear's) for the tip, equal to the L file.
+    let start = html
+        .find("<script id=\"tipfit-data\" type=\"application/json\">")
+        .unwrap();
+    let body = &html[start..];
+    let data: serde_json::Value = serde_json::from_str(
+        &body[body.find('>').unwrap() + 1..body.find("</script>").unwrap()].replace("<\\/", "</"),
+    )
+    .unwrap();
+    assert_eq!(
+        data["tips"][0]["fits"].as_array().unwrap().len(),
+        1,
+        "{}",
+        data["tips"]
+    );
+}

@@ -142,15 +142,22 @@ pub const PHONE_BOOK: &str = "phone_book.json";
 /// phone with a variant per tip ([`crate::formats::squig::phone_book`]).
 /// Tips whose names make the same file name get ` 2`, ` 3`... Returns
 /// (file name, text) pairs, the phone book last.
+///
+/// `right`: with fits of both ears (`compare::ears::two_ears`), each tip's
+/// right-ear mean (and fit count), aligned with `tips` (whose responses are
+/// then the left ear's): `R` files get the right ear's own response, and a
+/// tip without a right-ear fit gets no `R` file.
 pub fn squig_files(
     info: &SessionInfo,
     tips: &[(&TipSpec, &FrequencyResponse, usize)],
+    right: Option<&[Option<(FrequencyResponse, usize)>]>,
 ) -> Vec<(String, String)> {
     use crate::formats::squig;
-    let channels: &[&str] = match info.ear {
-        Ear::Left => &["L"],
-        Ear::Right => &["R"],
-        Ear::Both => &["L", "R"],
+    let channels: &[&str] = match (info.ear, right) {
+        (_, Some(_)) => &["L", "R"],
+        (Ear::Left, None) => &["L"],
+        (Ear::Right, None) => &["R"],
+        (Ear::Both, None) => &["L", "R"],
     };
     let mut files = Vec::new();
     let mut variants: Vec<(String, String)> = Vec::new();
@@ -165,16 +172,32 @@ pub fn squig_files(
             variant = format!("{} {n}", comment_text(&tip.name).trim());
         }
         let base = squig::file_base(&info.iem, Some(&variant));
-        let mut c = comments(tip, info, *fits);
-        if channels.len() == 2 {
-            c.push("Ear: both (one response, written as L and R)".into());
-        }
-        let text = crate::formats::rew::render(resp, &c);
+        let k = variants.len();
         for ch in channels {
-            files.push((
-                squig::file_name(&info.iem, Some(&variant), ch),
-                text.clone(),
-            ));
+            let text = match (right, *ch) {
+                // Two ears measured: each file its own ear's mean.
+                (Some(r), "R") => {
+                    let Some((rm, rn)) = r.get(k).and_then(|x| x.as_ref()) else {
+                        continue;
+                    };
+                    let mut c = comments(tip, info, *rn);
+                    c.push("Ear: right".into());
+                    crate::formats::rew::render(rm, &c)
+                }
+                (Some(_), _) => {
+                    let mut c = comments(tip, info, *fits);
+                    c.push("Ear: left".into());
+                    crate::formats::rew::render(resp, &c)
+                }
+                (None, _) => {
+                    let mut c = comments(tip, info, *fits);
+                    if channels.len() == 2 {
+                        c.push("Ear: both (one response, written as L and R)".into());
+                    }
+                    crate::formats::rew::render(resp, &c)
+                }
+            };
+            files.push((squig::file_name(&info.iem, Some(&variant), ch), text));
         }
         variants.push((variant, base));
     }
@@ -387,7 +410,7 @@ mod tests {
         let (ta, tb, tc) = (tip("Spring Tips"), tip("Final E"), tip("Spring/Tips"));
         let mut inf = info();
         inf.iem = "Moondrop Chu".into();
-        let files = squig_files(&inf, &[(&ta, &ma, 1), (&tb, &mb, 1)]);
+        let files = squig_files(&inf, &[(&ta, &ma, 1), (&tb, &mb, 1)], None);
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
@@ -426,7 +449,7 @@ mod tests {
         }
         // both ears: L and R; names that collide get a number
         inf.ear = Ear::Both;
-        let files = squig_files(&inf, &[(&ta, &ma, 1), (&tc, &ma, 1)]);
+        let files = squig_files(&inf, &[(&ta, &ma, 1), (&tc, &ma, 1)], None);
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
@@ -438,7 +461,7 @@ mod tests {
                 PHONE_BOOK
             ]
         );
-        let files = squig_files(&inf, &[(&ta, &ma, 1), (&ta, &ma, 1)]);
+        let files = squig_files(&inf, &[(&ta, &ma, 1), (&ta, &ma, 1)], None);
         assert_eq!(files[2].0, "Moondrop Chu (Spring Tips 2) L.txt");
     }
 }

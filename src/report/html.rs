@@ -119,6 +119,15 @@ pub fn render(
             .replace("Level (", "")
             .replace(')', ""))
     );
+    if let Some(e) = &cmp.ears {
+        h += "<h2>Two ears</h2>\n<p>Both ears were measured. The tables, charts and pictures below show the <b>left ear</b>; \
+              the right ear's statistics and rankings are in <code>summary.json</code> (<code>ears.right</code>), \
+              <code>summary.csv</code> (one row per tip and ear) and <code>tipfit compare</code>. Right minus left:</p>\n<ul>\n";
+        for b in &e.balance {
+            let _ = writeln!(h, "<li>{}</li>", esc(&super::table::balance_line(b)));
+        }
+        h += "</ul>\n";
+    }
     h += &tip_table(info, cmp);
     h += &isolation_table(cmp);
     h += &ranking_html("Seal ranking", &cmp.seal_ranking, cmp);

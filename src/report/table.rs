@@ -263,7 +263,7 @@ pub fn render_table(c: &Comparison) -> String {
 }
 
 /// "Spring: R - L bass +0.4 dB, 125 Hz +0.1 dB, ... (1 pair)".
-fn balance_line(b: &crate::compare::EarBalance) -> String {
+pub fn balance_line(b: &crate::compare::EarBalance) -> String {
     if b.n == 0 {
         return format!("{}: no fit measured on both ears", b.tip);
     }

@@ -91,7 +91,18 @@ pub fn write_report(
     out: &Path,
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>> {
-    let measured: Vec<FitRecord> = fits.iter().filter(|f| !f.skipped).cloned().collect();
+    let all: Vec<FitRecord> = fits.iter().filter(|f| !f.skipped).cloned().collect();
+    // With both ears measured, the pictures, the page's curves and the
+    // exports show the ear `cmp.tips` describes (the left one), never the
+    // two ears pooled; the squig.link folder gets each ear's own file.
+    let two = crate::compare::ears::two_ears(&all, info.ear);
+    let side = |r: &FitRecord| crate::compare::ears::side_of(r, info.ear);
+    let (measured, right): (Vec<FitRecord>, Vec<FitRecord>) = if two {
+        all.into_iter()
+            .partition(|r| side(r) == crate::session::config::Ear::Left)
+    } else {
+        (all, Vec::new())
+    };
     let mut written = Vec::new();
     let mut pictures = Vec::new();
     for ((path, png), (name, _)) in write_plots(info, &measured, cmp, out, size)?
@@ -103,7 +114,7 @@ pub fn write_report(
     }
     written.push(write(
         &out.join("report.html"),
-        html::render(info, fits, cmp, &pictures).as_bytes(),
+        html::render(info, &measured, cmp, &pictures).as_bytes(),
     )?);
     written.push(write(
         &out.join("summary.json"),
@@ -132,7 +143,15 @@ pub fn write_report(
         std::fs::create_dir_all(&squig)
             .with_context(|| format!("{}: cannot create the folder", squig.display()))?;
         let tips: Vec<_> = means.iter().map(|(t, m, n)| (*t, m, *n)).collect();
-        for (name, text) in export::squig_files(info, &tips) {
+        let right_means: Vec<Option<(crate::analysis::FrequencyResponse, usize)>> = means
+            .iter()
+            .map(|(t, _, _)| {
+                let mine: Vec<&FitRecord> = right.iter().filter(|f| f.tip == t.name).collect();
+                export::tip_mean_response(&mine).map(|m| (m, mine.len()))
+            })
+            .collect();
+        let r = two.then_some(&right_means[..]);
+        for (name, text) in export::squig_files(info, &tips, r) {
             written.push(write(&squig.join(name), text.as_bytes())?);
         }
     }
