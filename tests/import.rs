@@ -180,7 +180,13 @@ fn every_real_rew_file_imports_and_exports_back_within_a_thousandth_of_a_db() {
         assert_eq!(fits.len(), 1, "{name}");
         assert_eq!(fits[0].source.as_deref(), Some(name));
         let mean = tip_mean_response(&fits).unwrap();
-        let text = rew_txt(tip, &s.info, &mean, fits.len());
+        let text = rew_txt(
+            tip,
+            &s.info,
+            &mean,
+            fits.len(),
+            Some(tipfit::analysis::LevelUnit::Spl),
+        );
         let back = rew::parse(&text, Path::new("export.txt")).unwrap();
         let (db, phase) = max_diff(&back, &original);
         assert!(db <= 0.001, "{name}: {db} dB");
@@ -486,7 +492,14 @@ fn tip_option_puts_files_as_successive_fits_and_reimport_appends() {
     // The mean of three fits has no phase, and lies between them.
     let mean = tip_mean_response(&fits).unwrap();
     assert_eq!(mean.phase_deg, None);
-    let text = rew_txt(&s.info.tips[0], &s.info, &mean, fits.len());
+    let text = rew_txt(
+        &s.info.tips[0],
+        &s.info,
+        &mean,
+        fits.len(),
+        Some(tipfit::analysis::LevelUnit::Spl),
+    );
+    assert!(text.contains("* Levels: dB SPL (as imported)"), "{text}");
     assert!(text.contains("mean of 3 fits"), "{text}");
     // Again into the same session: refused, the files are already there;
     // with --allow-duplicates fits 4 and 5, said as warnings naming them; a
@@ -863,6 +876,16 @@ fn imported_responses_keep_their_unit() {
     fx.ok(&["report", "s", "--out", "r"]);
     let html = String::from_utf8(fx.read("r/report.html")).unwrap();
     assert!(html.contains("Levels of the responses: dB SPL, as imported."));
+    let export = std::fs::read_dir(fx.path("r/exports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .expect("the tip's REW export");
+    assert!(
+        export.contains("* Levels: dB SPL (as imported)"),
+        "{export}"
+    );
     fx.write(
         "eq.csv",
         "frequency,raw\n20,1.0\n50,0.5\n100,0.2\n500,0.0\n1000,0.0\n",

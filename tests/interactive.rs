@@ -73,6 +73,13 @@ fn the_page_is_one_offline_file_whose_curves_are_the_stored_fits() {
     }
     assert!(html.matches("class=\"sortable\"").count() >= 3);
     assert!(html.contains("Levels of the responses: dB re stimulus full scale."));
+    let export = String::from_utf8(f.read("d/exports/foam-m.txt")).unwrap();
+    assert!(
+        export.contains(
+            "* Levels: dB re unity gain (recording full scale per stimulus full scale; not SPL)"
+        ),
+        "{export}"
+    );
     // The PNGs are still in the page.
     assert!(html.matches("data:image/png;base64,").count() >= 6);
 

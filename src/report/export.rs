@@ -119,8 +119,26 @@ fn comments(tip: &TipSpec, info: &SessionInfo, fits: usize) -> Vec<String> {
 /// IEM, tip name/material/size/brand, how many fits, imported files), then
 /// `freq<TAB>dB<TAB>phase` lines, or `freq<TAB>dB` when the response has no
 /// phase (a mean of several fits) ([`crate::formats::rew::render`]).
-pub fn rew_txt(tip: &TipSpec, info: &SessionInfo, resp: &FrequencyResponse, fits: usize) -> String {
-    crate::formats::rew::render(resp, &comments(tip, info, fits))
+///
+/// `unit`: the levels' unit, said in a comment (`* Levels: dB SPL`), as
+/// the fits store it (`None`: the fits' units differ).
+pub fn rew_txt(
+    tip: &TipSpec,
+    info: &SessionInfo,
+    resp: &FrequencyResponse,
+    fits: usize,
+    unit: Option<crate::analysis::LevelUnit>,
+) -> String {
+    let mut c = comments(tip, info, fits);
+    c.push(match unit {
+        Some(crate::analysis::LevelUnit::ReUnityGain) => {
+            "Levels: dB re unity gain (recording full scale per stimulus full scale; not SPL)"
+                .into()
+        }
+        Some(u) => format!("Levels: {} (as imported)", u.as_str()),
+        None => "Levels: dB (the fits' units differ)".into(),
+    });
+    crate::formats::rew::render(resp, &c)
 }
 
 /// AutoEq CSV (`frequency,raw`) of a response
@@ -330,7 +348,13 @@ mod tests {
             preset: None,
         };
         let m = tip_mean_response(&[&a]).unwrap();
-        let text = rew_txt(&tip, &info(), &m, 1);
+        let text = rew_txt(
+            &tip,
+            &info(),
+            &m,
+            1,
+            Some(crate::analysis::LevelUnit::ReUnityGain),
+        );
         assert!(text.contains("* Tip: Spring Tips\n"), "{text}");
         assert!(text.contains("* Material: silicone\n"), "{text}");
         assert!(text.contains("* Brand: Azla\n"), "{text}");
@@ -361,7 +385,13 @@ mod tests {
         let a = fit(1, &f, &[1.0, 2.0, 3.0], Some(vec![10.0; 3]));
         let b = fit(2, &f, &[3.0, 4.0, 5.0], Some(vec![20.0; 3]));
         let m = tip_mean_response(&[&a, &b]).unwrap();
-        let text = rew_txt(&tip("Foam"), &info(), &m, 2);
+        let text = rew_txt(
+            &tip("Foam"),
+            &info(),
+            &m,
+            2,
+            Some(crate::analysis::LevelUnit::ReUnityGain),
+        );
         assert!(text.contains("* Freq(Hz)\tSPL(dB)\n"), "{text}");
         assert!(!text.contains("Phase"), "{text}");
         for line in text.lines().filter(|l| !l.starts_with('*')) {
@@ -379,7 +409,13 @@ mod tests {
     fn rew_export_of_one_fit_keeps_its_real_phase() {
         let a = fit(1, &[20.0, 40.0], &[1.25, -3.5], Some(vec![-170.5, 5.25]));
         let m = tip_mean_response(&[&a]).unwrap();
-        let text = rew_txt(&tip("Foam"), &info(), &m, 1);
+        let text = rew_txt(
+            &tip("Foam"),
+            &info(),
+            &m,
+            1,
+            Some(crate::analysis::LevelUnit::ReUnityGain),
+        );
         assert!(text.contains("\n20.000000\t1.250\t-170.5000\n"), "{text}");
         let back =
             crate::formats::response::parse_text(&text, Path::new("x.txt"), "UTF-8").unwrap();
