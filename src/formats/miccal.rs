@@ -66,19 +66,6 @@ impl std::fmt::Display for MicCalError {
 
 impl std::error::Error for MicCalError {}
 
-/// Whether a (left-trimmed) line starts like a number: a digit, or a sign
-/// or point followed by a digit (`-.5` too).
-fn starts_like_number(line: &str) -> bool {
-    let b = line.as_bytes();
-    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    match b.first() {
-        Some(c) if c.is_ascii_digit() => true,
-        Some(b'.') => digit_at(1),
-        Some(b'+' | b'-') => digit_at(1) || (b.get(1) == Some(&b'.') && digit_at(2)),
-        _ => false,
-    }
-}
-
 fn fields(line: &str) -> Vec<&str> {
     line.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
         .filter(|s| !s.is_empty())
@@ -145,7 +132,7 @@ pub fn parse(text: &str, path: &Path) -> Result<MicCal, MicCalError> {
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.trim_start_matches('\u{feff}').trim();
-        if !starts_like_number(line) {
+        if !super::starts_like_number(line) {
             if let Some(s) = sens_factor(line) {
                 match cal.sens_factor_db {
                     Some(prev) if prev != s => {
@@ -424,10 +411,10 @@ mod tests {
     #[test]
     fn starts_like_number_cases() {
         for s in ["1", "0.5 x", ".5", "-1", "+2", "-.5", "+.5"] {
-            assert!(starts_like_number(s), "{s}");
+            assert!(crate::formats::starts_like_number(s), "{s}");
         }
         for s in ["", "-", ".", "+.", "-x", "a1", "*1", "\"1"] {
-            assert!(!starts_like_number(s), "{s}");
+            assert!(!crate::formats::starts_like_number(s), "{s}");
         }
     }
 

@@ -59,3 +59,16 @@ pub(crate) fn check_next_frequency(f: f64, previous: Option<f64>) -> Result<(), 
         _ => Ok(()),
     }
 }
+
+/// Whether a (left-trimmed) line starts like a number: a digit, or a sign
+/// or point followed by a digit (`-.5` too).
+pub(crate) fn starts_like_number(line: &str) -> bool {
+    let b = line.as_bytes();
+    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    match b.first() {
+        Some(c) if c.is_ascii_digit() => true,
+        Some(b'.') => digit_at(1),
+        Some(b'+' | b'-') => digit_at(1) || (b.get(1) == Some(&b'.') && digit_at(2)),
+        _ => false,
+    }
+}

@@ -243,19 +243,6 @@ fn comment_text(line: &str) -> &str {
     line.trim_start_matches(['*', '#', ';', ' ', '\t']).trim()
 }
 
-/// Whether a (trimmed) line starts like a number: a digit, or a sign or
-/// point followed by a digit.
-fn starts_like_number(line: &str) -> bool {
-    let b = line.as_bytes();
-    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    match b.first() {
-        Some(c) if c.is_ascii_digit() => true,
-        Some(b'.') => digit_at(1),
-        Some(b'+' | b'-') => digit_at(1) || (b.get(1) == Some(&b'.') && digit_at(2)),
-        _ => false,
-    }
-}
-
 /// `[+-]digits[,digits][e[+-]digits]`: a number written with a decimal
 /// comma (or an integer).
 fn comma_number(t: &str) -> bool {
@@ -280,7 +267,7 @@ fn comma_number(t: &str) -> bool {
 fn uses_decimal_comma(lines: &[(usize, &str)]) -> bool {
     let mut comma = false;
     for (_, line) in lines {
-        if is_comment(line) || !starts_like_number(line) {
+        if is_comment(line) || !super::starts_like_number(line) {
             continue;
         }
         if line.contains('.') {

@@ -32,7 +32,7 @@ pub struct SquigName {
 }
 
 /// The outermost parenthesised groups of `s`.
-fn paren_groups(s: &str) -> Vec<&str> {
+pub(crate) fn paren_groups(s: &str) -> Vec<&str> {
     let mut groups = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
     for (i, c) in s.char_indices() {

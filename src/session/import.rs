@@ -120,31 +120,6 @@ fn split_channel(stem: &str) -> (&str, Option<Ear>) {
     (stem, None)
 }
 
-/// The contents of the parenthesised groups of `s`, outermost only.
-fn paren_groups(s: &str) -> Vec<&str> {
-    let mut groups = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0usize;
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => {
-                if depth == 0 {
-                    start = i + 1;
-                }
-                depth += 1;
-            }
-            ')' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    groups.push(&s[start..i]);
-                }
-            }
-            _ => {}
-        }
-    }
-    groups
-}
-
 /// `s` without a `, by ...` credit (case-insensitive).
 fn without_credit(s: &str) -> &str {
     let lower = s.to_lowercase();
@@ -159,7 +134,7 @@ fn without_credit(s: &str) -> &str {
 /// The tip name a file's stem suggests (see the module documentation).
 pub fn tip_name_from_stem(stem: &str) -> String {
     let (base, _) = split_channel(stem.trim());
-    let from_parens = paren_groups(base)
+    let from_parens = crate::formats::squig::paren_groups(base)
         .into_iter()
         .map(without_credit)
         .rfind(|g| !g.is_empty() && !g.to_lowercase().starts_with("by "));
