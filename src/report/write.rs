@@ -128,14 +128,7 @@ pub fn write_report(
             continue;
         };
         let base = out.join("exports").join(tip.slug());
-        let units: Vec<_> = mine
-            .iter()
-            .filter_map(|r| r.response().map(|m| m.unit()))
-            .collect();
-        let unit = units
-            .first()
-            .copied()
-            .filter(|u| units.iter().all(|x| x == u));
+        let unit = plots::session_unit(mine.iter().copied());
         let txt = export::rew_txt(tip, info, &mean, mine.len(), unit);
         written.push(write(&base.with_extension("txt"), txt.as_bytes())?);
         let csv = export::autoeq_csv(&mean);

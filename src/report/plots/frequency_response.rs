@@ -83,8 +83,10 @@ pub(super) fn draw_frequency_response(
 
 /// The level unit every fit's response shares (`None`: they differ). A
 /// session without fits is tipfit's own unit.
-pub(super) fn session_unit(fits: &[FitRecord]) -> Option<LevelUnit> {
-    let mut units = fits.iter().filter_map(|r| r.response().map(|m| m.unit()));
+pub fn session_unit<'a>(fits: impl IntoIterator<Item = &'a FitRecord>) -> Option<LevelUnit> {
+    let mut units = fits
+        .into_iter()
+        .filter_map(|r| r.response().map(|m| m.unit()));
     let first = units.next().unwrap_or(LevelUnit::ReUnityGain);
     units.all(|u| u == first).then_some(first)
 }

@@ -23,6 +23,7 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+pub use frequency_response::session_unit;
 pub use style::tip_colour;
 pub use summary::MAX_GROWN_TIPS;
 
