@@ -244,7 +244,9 @@ pub enum AnalysisError {
 pub struct Analyzer {
     fft: FftCache,
     inverses: Mutex<HashMap<usize, std::sync::Arc<Inverse>>>,
-    scratch: Mutex<Scratch>,
+    /// Deconvolution buffers, one set per analysis running at once (a
+    /// batch analyses on every core; each takes a set and gives it back).
+    scratch: Mutex<Vec<Scratch>>,
     /// The reference's sweep law, by reference length (see [`Self::sweep_law`]).
     laws: Mutex<HashMap<usize, std::sync::Arc<SweepLaw>>>,
 }
@@ -449,6 +451,15 @@ impl Analyzer {
         &self.fft
     }
 
+    /// Start planning, on another thread, the FFT that deconvolves a
+    /// recording of `recording_len` samples by a stimulus of
+    /// `stimulus_len` (planning a long FFT takes as long as reading and
+    /// checking the files, which can go on meanwhile).
+    pub fn prepare(&self, recording_len: usize, stimulus_len: usize) {
+        self.fft
+            .prepare_real32(fft_len(recording_len, stimulus_len));
+    }
+
     /// The inverse of `stimulus` for recordings of `recording_len` samples
     /// (cached by FFT length; one analyzer serves one stimulus).
     pub fn inverse(&self, stimulus: &Stimulus, recording_len: usize) -> std::sync::Arc<Inverse> {
@@ -504,6 +515,10 @@ impl Analyzer {
                 || recording.len() * 2 < stimulus.samples.len())
         {
             return Err(too_short);
+        }
+        if !matches!(stimulus.kind, StimulusKind::Multitone(_)) {
+            // the long FFT's plan is made on another core meanwhile
+            self.prepare(recording.len(), stimulus.samples.len());
         }
         let mut warnings = quality::check_recording(recording, rate)?;
         let mean = recording.iter().map(|&v| v as f64).sum::<f64>() / recording.len() as f64;
@@ -595,10 +610,14 @@ impl Analyzer {
         law: Option<&drift::Law>,
     ) -> Result<(response::ImpulseResults, Option<drift::Estimate>), AnalysisError> {
         let len = recording.len();
-        let x = recording.iter().map(|&v| v as f64 - mean);
         let inverse = self.inverse(stimulus, len);
-        let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
-        let h = inverse.apply_with(x, &self.fft, &mut scratch);
+        let mut scratch = self
+            .scratch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default();
+        let h = inverse.apply_with(recording, mean, &self.fft, &mut scratch);
         let ess = self.sweep_law(stimulus);
         let sweep = match (&*ess, &stimulus.kind, inverse.method) {
             (Ok((g, _)), StimulusKind::Sweep(_), InverseMethod::AnalyticSweep) => Some(g),
@@ -652,10 +671,14 @@ impl Analyzer {
                 stimulus.rate as f64,
                 inverse.band_hz,
                 law,
+                inverse.taper.as_ref(),
                 &self.fft,
             )
         });
-        drop(scratch);
+        self.scratch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(scratch);
         if let Some(t) = &inverse.taper {
             undo_taper(t, &mut r, cfg.smoothing);
         }

@@ -251,12 +251,20 @@ pub fn detect_hum(x: &[f32], mean: f64, rate: u32) -> Option<Warning> {
     let x = &x[..n];
     let peak = x.iter().fold(0f64, |m, v| m.max((*v as f64 - mean).abs()));
     let mut wsum = 0.0;
+    // Blackman-Harris; cos p by a rotation (restarted from an exact value
+    // every 4096 samples), cos 2p and cos 3p from cos p
+    let step = 2.0 * std::f64::consts::PI / (n - 1) as f64;
+    let (s1, c1) = step.sin_cos();
+    let (mut cr, mut ci) = (1.0f64, 0.0f64);
     let xw: Vec<f64> = x
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            // Blackman-Harris; cos 2p and cos 3p from cos p (one cos call)
-            let c = (2.0 * std::f64::consts::PI * i as f64 / (n - 1) as f64).cos();
+            if i % 4096 == 0 {
+                (ci, cr) = (step * i as f64).sin_cos();
+            }
+            let c = cr;
+            (cr, ci) = (cr * c1 - ci * s1, cr * s1 + ci * c1);
             let (c2, c3) = (2.0 * c * c - 1.0, c * (4.0 * c * c - 3.0));
             let wi = 0.35875 - 0.48829 * c + 0.14128 * c2 - 0.01168 * c3;
             wsum += wi;

@@ -56,7 +56,7 @@ pub struct ImpulseResults {
 /// from the phase step between neighbouring bins of a +-100 ms window,
 /// weighted by their energy. A band counts only when its phase steps
 /// agree (coherence at least 0.5: a delayed impulse gives 1, noise about 0).
-fn arrival_spread(h: &[f64], tau: usize, fs: f64, f_hi: f64, fft: &FftCache) -> Option<f64> {
+fn arrival_spread(h: &[f32], tau: usize, fs: f64, f_hi: f64, fft: &FftCache) -> Option<f64> {
     let half = (0.1 * fs) as usize;
     // no zero padding: padding would make neighbouring bins of noise agree
     let m = 2 * half;
@@ -83,7 +83,7 @@ fn arrival_spread(h: &[f64], tau: usize, fs: f64, f_hi: f64, fft: &FftCache) -> 
 
 /// A window around index `centre` of the circular buffer `h`, rotated so the
 /// centre lands at index 0 of an `m`-point buffer.
-fn windowed(h: &[f64], centre: usize, pre: usize, post: usize, m: usize) -> Vec<f64> {
+fn windowed(h: &[f32], centre: usize, pre: usize, post: usize, m: usize) -> Vec<f64> {
     let n = h.len();
     let mut out = vec![0.0; m];
     let rise = (pre * 2 / 5).max(1);
@@ -97,7 +97,7 @@ fn windowed(h: &[f64], centre: usize, pre: usize, post: usize, m: usize) -> Vec<
         } else {
             1.0
         };
-        out[m - pre + i] = h[src] * w;
+        out[m - pre + i] = h[src] as f64 * w;
         src += 1;
         if src == n {
             src = 0;
@@ -110,7 +110,7 @@ fn windowed(h: &[f64], centre: usize, pre: usize, post: usize, m: usize) -> Vec<
         } else {
             1.0
         };
-        *o = h[src] * w;
+        *o = h[src] as f64 * w;
         src += 1;
         if src == n {
             src = 0;
@@ -136,7 +136,7 @@ fn band_power(spec: &[Complex64], bin_hz: f64, lo: f64, hi: f64) -> f64 {
 /// Analyse the impulse response `h` (circular, from a linear deconvolution
 /// of a recording `recording_len` samples long).
 pub fn analyse_impulse(
-    h: &[f64],
+    h: &[f32],
     recording_len: usize,
     rate: u32,
     band_hz: (f64, f64),
@@ -208,9 +208,9 @@ pub fn analyse_impulse(
         harmonic_distortion(h, tau, p, &lin_s, noise, (pre, post, m), (f_lo, f_hi), fft)
     });
     let arrival_spread_s = arrival_spread(h, tau, fs, f_hi, fft);
-    let rms = (h.iter().map(|v| v * v).sum::<f64>() / n.max(1) as f64).sqrt();
+    let rms = (h.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / n.max(1) as f64).sqrt();
     let noise_max = rms * (2.0 * (n.max(2) as f64).ln()).sqrt();
-    let peak_prominence_db = db(h.get(tau).map_or(0.0, |v| v.abs()) / noise_max.max(1e-300));
+    let peak_prominence_db = db(h.get(tau).map_or(0.0, |v| v.abs() as f64) / noise_max.max(1e-300));
     ImpulseResults {
         peak_prominence_db,
         arrival_spread_s,
@@ -285,7 +285,7 @@ fn window_energy(pre: usize, post: usize) -> f64 {
 /// (which is not in the harmonic windows) is scaled down with it.
 #[allow(clippy::too_many_arguments)]
 fn harmonic_distortion(
-    h: &[f64],
+    h: &[f32],
     tau: usize,
     p: &SweepGeometry,
     lin: &SpectrumSampler,

@@ -38,7 +38,7 @@
 //! linear response) wrap to the end of the buffer without overlapping it.
 
 use super::fft::{good_size, FftCache};
-use super::Complex64;
+use super::{Complex32, Complex64};
 use crate::signal::{Stimulus, StimulusKind, SweepParams};
 
 /// Which inverse was used.
@@ -56,8 +56,9 @@ pub enum InverseMethod {
 pub struct Inverse {
     /// FFT length.
     pub n: usize,
-    /// Inverse spectrum, bins `0..=n/2`.
-    pub spectrum: Vec<Complex64>,
+    /// Inverse spectrum, bins `0..=n/2` (f32: the deconvolution runs in
+    /// f32, see [`Inverse::apply_with`]).
+    pub spectrum: Vec<Complex32>,
     /// How it was made.
     pub method: InverseMethod,
     /// The band the stimulus excites (low, high) in Hz.
@@ -82,10 +83,17 @@ impl Taper {
     /// Complex response at `freq_hz`.
     pub fn response(&self, freq_hz: f64) -> Complex64 {
         // Butterworth pole pairs of order 4: Q = 1 / (2 cos(pi/8)), 1 / (2 cos(3 pi/8)).
-        [0.541_196_100_146_197, 1.306_562_964_876_376_6]
-            .iter()
-            .map(|&q| super::biquad::AnalogBiquad::highpass(self.corner_hz, q).response(freq_hz))
-            .product()
+        // Each high-pass s^2 / (s^2 + s w0/Q + w0^2) at s = j w, with
+        // x = w / w0: -x^2 / (1 - x^2 + j x / Q), in real arithmetic (it
+        // is evaluated at every bin of a long inverse).
+        let x = freq_hz / self.corner_hz;
+        let x2 = x * x;
+        let stage = |q: f64| {
+            let (a, b) = (1.0 - x2, x / q);
+            let d = -x2 / (a * a + b * b);
+            Complex64::new(a * d, -b * d)
+        };
+        stage(0.541_196_100_146_197) * stage(1.306_562_964_876_376_6)
     }
 
     /// Power gain at `freq_hz` averaged as a `1/b`-octave smoothing averages
@@ -117,46 +125,54 @@ pub fn fft_len(recording_len: usize, reference_len: usize) -> usize {
 impl Inverse {
     /// Build the inverse of `stimulus` for FFT length `n`.
     pub fn new(stimulus: &Stimulus, n: usize, fft: &FftCache) -> Self {
-        let x = fft.spectrum(&stimulus.samples_f64(), n);
+        let big = fft.real32(n);
+        let mut time = vec![0.0f32; n];
+        let m = stimulus.samples.len().min(n);
+        time[..m].copy_from_slice(&stimulus.samples[..m]);
+        let mut x = vec![Complex32::default(); n / 2 + 1];
+        big.forward(&time, &mut x, &mut Vec::new());
+        drop(time);
         match &stimulus.kind {
-            StimulusKind::Sweep(p) => Self::analytic(p, &x, n),
-            _ => Self::regularized(&x, n, stimulus.rate as f64),
+            StimulusKind::Sweep(p) => Self::analytic(p, x, n),
+            _ => Self::regularized(x, n, stimulus.rate as f64),
         }
     }
 
-    fn analytic(p: &SweepParams, x: &[Complex64], n: usize) -> Self {
+    /// Novak's inverse, corrected by the sweep's own spectrum `x`, which
+    /// becomes the inverse in place.
+    fn analytic(p: &SweepParams, mut x: Vec<Complex32>, n: usize) -> Self {
         let fs = p.rate as f64;
         let amp = crate::dsp::from_db(p.level_dbfs);
-        let lead = p.lead_samples() as f64;
-        let mut inv: Vec<Complex64> = (0..x.len())
-            .map(|k| {
-                let f = k as f64 * fs / n as f64;
-                let shift = Complex64::from_polar(
-                    1.0,
-                    2.0 * std::f64::consts::PI * k as f64 * lead / n as f64,
-                );
-                p.analytic_inverse(f) * shift / (fs * amp)
-            })
-            .collect();
-        for (i, xk) in inv.iter_mut().zip(x) {
-            let d = *i * xk;
-            *i *= d.conj() / (d.norm_sqr() + 1e-4);
+        let scale = 1.0 / (fs * amp);
+        let phase = AnalyticPhase::new(p, n);
+        let mut rot = phase.rotations();
+        for (k, xk) in x.iter_mut().enumerate() {
+            let inv = rot.next_bin(k) * (phase.magnitude(k) * scale);
+            let xk64 = Complex64::new(xk.re as f64, xk.im as f64);
+            let d = inv * xk64;
+            let corrected = inv * (d.conj() / (d.norm_sqr() + 1e-4));
+            *xk = Complex32::new(corrected.re as f32, corrected.im as f32);
         }
         Self {
             n,
-            spectrum: inv,
+            spectrum: x,
             method: InverseMethod::AnalyticSweep,
             band_hz: (p.start_hz, p.end_hz),
             taper: None,
         }
     }
 
-    fn regularized(x: &[Complex64], n: usize, fs: f64) -> Self {
-        let power: Vec<f64> = x.iter().map(|c| c.norm_sqr()).collect();
-        let smoothed = third_octave_smooth(&power, fs / n as f64);
-        let max_p = power.iter().cloned().fold(0.0, f64::max).max(1e-300);
-        let max_s = smoothed.iter().cloned().fold(0.0, f64::max).max(1e-300);
-        let excited = |s: f64| s >= max_s * 1e-5;
+    /// Kirkeby's inverse of the reference spectrum `x`, in place.
+    fn regularized(mut x: Vec<Complex32>, n: usize, fs: f64) -> Self {
+        let power = |c: &Complex32| (c.re as f64).powi(2) + (c.im as f64).powi(2);
+        let smoothed = third_octave_smooth(&x, fs / n as f64);
+        let max_p = x.iter().map(power).fold(0.0, f64::max).max(1e-300);
+        let max_s = smoothed
+            .iter()
+            .fold(0.0f64, |m, s| m.max(*s as f64))
+            .max(1e-300);
+        let floor = max_s * 1e-5;
+        let excited = |s: f32| s as f64 >= floor;
         let bin_hz = fs / n as f64;
         let lo = smoothed
             .iter()
@@ -164,32 +180,29 @@ impl Inverse {
             .position(|s| excited(*s))
             .map_or(0, |k| k + 1);
         let hi = smoothed.iter().rposition(|s| excited(*s)).unwrap_or(0);
-        let edge = low_edge(&smoothed, bin_hz, (lo, hi), max_s * 1e-5);
+        let edge = low_edge(&smoothed, bin_hz, (lo, hi), floor);
         let taper = edge.map(|k| Taper {
             corner_hz: TAPER_CORNER_RATIO * k as f64 * bin_hz,
         });
         let first = edge.unwrap_or(0);
-        let spectrum = x
-            .iter()
-            .zip(&smoothed)
-            .enumerate()
-            .map(|(k, (xk, s))| {
-                let eps = if excited(*s) && k >= first {
-                    max_p * 1e-8
-                } else {
-                    max_p
-                };
-                let inv = xk.conj() / (xk.norm_sqr() + eps);
-                match &taper {
-                    Some(t) => inv * t.response(k as f64 * bin_hz),
-                    None => inv,
-                }
-            })
-            .collect();
+        for (k, (xk, s)) in x.iter_mut().zip(&smoothed).enumerate() {
+            let eps = if excited(*s) && k >= first {
+                max_p * 1e-8
+            } else {
+                max_p
+            };
+            let c = Complex64::new(xk.re as f64, xk.im as f64);
+            let inv = c.conj() / (c.norm_sqr() + eps);
+            let inv = match &taper {
+                Some(t) => inv * t.response(k as f64 * bin_hz),
+                None => inv,
+            };
+            *xk = Complex32::new(inv.re as f32, inv.im as f32);
+        }
         let low = taper.map_or(lo as f64 * bin_hz, |t| t.corner_hz);
         Self {
             n,
-            spectrum,
+            spectrum: x,
             method: InverseMethod::Regularized,
             band_hz: (low, hi as f64 * bin_hz),
             taper,
@@ -197,41 +210,136 @@ impl Inverse {
     }
 
     /// Impulse response (length `n`) of `recording` deconvolved by this inverse.
-    pub fn apply(&self, recording: &[f64], fft: &FftCache) -> Vec<f64> {
+    pub fn apply(&self, recording: &[f32], fft: &FftCache) -> Vec<f32> {
         let mut scratch = Scratch::default();
-        self.apply_with(recording.iter().copied(), fft, &mut scratch)
-            .to_vec()
+        self.apply_with(recording, 0.0, fft, &mut scratch).to_vec()
     }
 
-    /// Like [`Inverse::apply`], reusing `scratch` so repeated analyses do
-    /// not allocate (and page-fault) tens of megabytes each time. Returns
-    /// the impulse response, which lives in `scratch`.
+    /// Like [`Inverse::apply`] for `recording` minus `mean`, reusing
+    /// `scratch` so repeated analyses do not allocate (and page-fault)
+    /// tens of megabytes each time. Returns the impulse response, which
+    /// lives in `scratch`.
+    ///
+    /// The long transforms run in f32 ([`super::fft::RealFft32`]): half
+    /// the memory and the memory traffic of f64. f32's rounding leaves an
+    /// error floor far below a recording's noise (`tests/lean.rs` compares
+    /// the figures read from it with an f64 deconvolution of the same
+    /// recording).
     pub fn apply_with<'s>(
         &self,
-        recording: impl Iterator<Item = f64>,
+        recording: &[f32],
+        mean: f64,
         fft: &FftCache,
         s: &'s mut Scratch,
-    ) -> &'s [f64] {
-        let (fwd, inv) = (fft.forward(self.n), fft.inverse(self.n));
+    ) -> &'s [f32] {
+        let big = fft.real32(self.n);
+        let mean = mean as f32;
         s.time.clear();
-        s.time.extend(recording.take(self.n));
+        s.time
+            .extend(recording.iter().take(self.n).map(|&v| v - mean));
         s.time.resize(self.n, 0.0);
-        s.spec.resize(self.n / 2 + 1, Complex64::new(0.0, 0.0));
-        let need = fwd.get_scratch_len().max(inv.get_scratch_len());
-        s.fft.resize(need, Complex64::new(0.0, 0.0));
-        fwd.process_with_scratch(&mut s.time, &mut s.spec, &mut s.fft)
-            .expect("buffer lengths come from the plan");
-        let scale = 1.0 / self.n as f64;
+        s.spec.resize(self.n / 2 + 1, Complex32::default());
+        big.forward(&s.time, &mut s.spec, &mut s.fft);
+        let scale = 1.0 / self.n as f32;
         for (yk, ik) in s.spec.iter_mut().zip(&self.spectrum) {
             *yk *= ik * scale;
         }
-        s.spec[0].im = 0.0;
-        if let Some(last) = s.spec.last_mut() {
-            last.im = 0.0;
-        }
-        inv.process_with_scratch(&mut s.spec, &mut s.time, &mut s.fft)
-            .expect("buffer lengths come from the plan");
+        big.inverse(&mut s.spec, &mut s.time, &mut s.fft);
         &s.time
+    }
+}
+
+/// The phase of Novak's inverse plus the lead-in shift,
+/// `theta(k) = -2 pi f L (1 - ln(f/f1)) + pi/4 + 2 pi k lead / n` at
+/// `f = k fs / n`, and its magnitude.
+struct AnalyticPhase {
+    /// `fs / n`, Hz per bin.
+    bin_hz: f64,
+    l: f64,
+    f1: f64,
+    lead: f64,
+    n: f64,
+    /// Bins below this get the exact phase; from it on, blocks of
+    /// [`PHASE_BLOCK`] bins follow it by a recurrence.
+    exact_below: usize,
+}
+
+/// Bins per block of the phase recurrence (three `sin_cos` calls per
+/// block instead of two per bin).
+const PHASE_BLOCK: usize = 32;
+
+impl AnalyticPhase {
+    fn new(p: &SweepParams, n: usize) -> Self {
+        let bin_hz = p.rate as f64 / n as f64;
+        let l = p.l_s();
+        // Within a block the recurrence is exact for a quadratic phase; the
+        // third derivative, -2 pi L bin / k^2, leaves at most its size
+        // times B^3 / 6 at the block's end: kept under 1e-6 rad (and the
+        // correction by the sweep's own spectrum takes out what is left).
+        let c = 2.0 * std::f64::consts::PI * l * bin_hz * (PHASE_BLOCK as f64).powi(3) / 6.0;
+        let exact_below = ((c / 1e-6).sqrt().ceil() as usize).max(1);
+        Self {
+            bin_hz,
+            l,
+            f1: p.start_hz,
+            lead: p.lead_samples() as f64,
+            n: n as f64,
+            exact_below,
+        }
+    }
+
+    fn theta(&self, k: usize) -> f64 {
+        use std::f64::consts::PI;
+        let f = k as f64 * self.bin_hz;
+        -2.0 * PI * f * self.l * (1.0 - (f / self.f1).ln())
+            + PI / 4.0
+            + 2.0 * PI * k as f64 * self.lead / self.n
+    }
+
+    fn magnitude(&self, k: usize) -> f64 {
+        2.0 * (k as f64 * self.bin_hz / self.l).sqrt()
+    }
+
+    fn rotations(&self) -> Rotations<'_> {
+        let one = Complex64::new(1.0, 0.0);
+        Rotations {
+            phase: self,
+            z: one,
+            r: one,
+            c: one,
+        }
+    }
+}
+
+/// `exp(i theta(k))` bin after bin (see [`AnalyticPhase`]).
+struct Rotations<'a> {
+    phase: &'a AnalyticPhase,
+    z: Complex64,
+    r: Complex64,
+    c: Complex64,
+}
+
+impl Rotations<'_> {
+    /// `exp(i theta(k))`, called for `k = 0, 1, 2, ...` in turn (0 at DC,
+    /// where the inverse is 0).
+    fn next_bin(&mut self, k: usize) -> Complex64 {
+        let p = self.phase;
+        if k == 0 {
+            return Complex64::new(0.0, 0.0);
+        }
+        if k < p.exact_below {
+            return Complex64::from_polar(1.0, p.theta(k));
+        }
+        if (k - p.exact_below).is_multiple_of(PHASE_BLOCK) {
+            let (t0, t1, t2) = (p.theta(k), p.theta(k + 1), p.theta(k + 2));
+            self.z = Complex64::from_polar(1.0, t0);
+            self.r = Complex64::from_polar(1.0, t1 - t0);
+            self.c = Complex64::from_polar(1.0, (t2 - t1) - (t1 - t0));
+        } else {
+            self.z *= self.r;
+            self.r *= self.c;
+        }
+        self.z
     }
 }
 
@@ -248,7 +356,7 @@ const EDGE_MIN_BINS: usize = 35;
 /// noise rolled off by a 2nd-order high-pass (15 dB/octave of power at
 /// most) never fall that fast; a brick wall does within a few percent of
 /// its frequency. `None`: no such edge above `EDGE_MIN_BINS`.
-fn low_edge(smoothed: &[f64], bin_hz: f64, (lo, hi): (usize, usize), floor: f64) -> Option<usize> {
+fn low_edge(smoothed: &[f32], bin_hz: f64, (lo, hi): (usize, usize), floor: f64) -> Option<usize> {
     if hi <= lo || hi >= smoothed.len() {
         return None;
     }
@@ -258,9 +366,10 @@ fn low_edge(smoothed: &[f64], bin_hz: f64, (lo, hi): (usize, usize), floor: f64)
     };
     let last = smoothed.len() - 1;
     (EDGE_MIN_BINS.max(lo + 1)..=start).rev().find_map(|k| {
-        let s = smoothed[k];
-        let half = smoothed[((k as f64 * std::f64::consts::SQRT_2).round() as usize).min(last)];
-        let octave = smoothed[(2 * k).min(last)];
+        let s = smoothed[k] as f64;
+        let half =
+            smoothed[((k as f64 * std::f64::consts::SQRT_2).round() as usize).min(last)] as f64;
+        let octave = smoothed[(2 * k).min(last)] as f64;
         (s < floor || s < 0.1 * half.min(octave)).then_some(k + 1)
     })
 }
@@ -268,24 +377,28 @@ fn low_edge(smoothed: &[f64], bin_hz: f64, (lo, hi): (usize, usize), floor: f64)
 /// Reusable buffers for [`Inverse::apply_with`].
 #[derive(Debug, Default)]
 pub struct Scratch {
-    time: Vec<f64>,
-    spec: Vec<Complex64>,
-    fft: Vec<Complex64>,
+    time: Vec<f32>,
+    spec: Vec<Complex32>,
+    fft: Vec<Complex32>,
 }
 
-/// 1/3-octave moving average of a power spectrum (prefix sums).
-fn third_octave_smooth(power: &[f64], bin_hz: f64) -> Vec<f64> {
-    let mut prefix = vec![0.0; power.len() + 1];
-    for (i, p) in power.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + p;
+/// 1/3-octave moving average of the power of the spectrum `x` (prefix
+/// sums in f64; the averages in f32, as they are compared).
+fn third_octave_smooth(x: &[Complex32], bin_hz: f64) -> Vec<f32> {
+    let mut prefix = Vec::with_capacity(x.len() + 1);
+    prefix.push(0.0f64);
+    let mut acc = 0.0;
+    for c in x {
+        acc += (c.re as f64).powi(2) + (c.im as f64).powi(2);
+        prefix.push(acc);
     }
     let half = 2f64.powf(1.0 / 6.0);
-    (0..power.len())
+    (0..x.len())
         .map(|k| {
             let f = (k as f64).max(1.0) * bin_hz;
-            let lo = ((f / half / bin_hz).floor() as usize).min(power.len() - 1);
-            let hi = ((f * half / bin_hz).ceil() as usize).clamp(lo + 1, power.len());
-            (prefix[hi] - prefix[lo]) / (hi - lo) as f64
+            let lo = ((f / half / bin_hz).floor() as usize).min(x.len() - 1);
+            let hi = ((f * half / bin_hz).ceil() as usize).clamp(lo + 1, x.len());
+            ((prefix[hi] - prefix[lo]) / (hi - lo) as f64) as f32
         })
         .collect()
 }
@@ -294,11 +407,11 @@ fn third_octave_smooth(power: &[f64], bin_hz: f64) -> Vec<f64> {
 mod tests {
     use super::*;
 
-    fn self_deconvolution(stim: &Stimulus) -> Vec<f64> {
+    fn self_deconvolution(stim: &Stimulus) -> Vec<f32> {
         let fft = FftCache::new();
         let n = fft_len(stim.samples.len(), stim.samples.len());
         let inv = Inverse::new(stim, n, &fft);
-        inv.apply(&stim.samples_f64(), &fft)
+        inv.apply(&stim.samples, &fft)
     }
 
     #[test]
@@ -402,6 +515,18 @@ mod tests {
                     inv.band_hz
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_taper_equals_two_analog_biquads() {
+        let t = Taper { corner_hz: 26.0 };
+        for f in [0.0, 1.0, 13.0, 26.0, 40.0, 1000.0, 24_000.0] {
+            let want: Complex64 = [0.541_196_100_146_197, 1.306_562_964_876_376_6]
+                .iter()
+                .map(|&q| super::super::biquad::AnalogBiquad::highpass(26.0, q).response(f))
+                .product();
+            assert!((t.response(f) - want).norm() < 1e-12, "{f} Hz");
         }
     }
 

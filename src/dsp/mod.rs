@@ -12,7 +12,7 @@ pub mod sync;
 pub mod weighting;
 pub mod welch;
 
-pub use rustfft::num_complex::Complex64;
+pub use rustfft::num_complex::{Complex32, Complex64};
 
 /// Convert an amplitude ratio to decibels (20 lg), floored at -400 dB so
 /// that silence never turns into minus infinity.

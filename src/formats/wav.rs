@@ -121,7 +121,11 @@ pub fn decode_wav(bytes: &[u8], path: &Path) -> Result<WavData, WavError> {
         });
     }
     let expected = reader.len() as usize;
-    let interleaved = read_samples(reader, spec, bytes.len()).map_err(|(actual, e)| match e {
+    let samples = match read_samples_fast(bytes, spec, expected) {
+        Some(r) => r,
+        None => read_samples(reader, spec, bytes.len()),
+    };
+    let interleaved = samples.map_err(|(actual, e)| match e {
         Some(reason) => WavError::NotWav { path: p(), reason },
         None => WavError::Truncated {
             path: p(),
@@ -161,9 +165,15 @@ fn finish(
     if frames == 0 {
         return Err(WavError::NoAudio { path: p() });
     }
-    let channels: Vec<Vec<f32>> = (0..nch)
-        .map(|c| (0..frames).map(|i| interleaved[i * nch + c]).collect())
-        .collect();
+    let channels: Vec<Vec<f32>> = if nch == 1 {
+        let mut mono = interleaved;
+        mono.truncate(frames);
+        vec![mono]
+    } else {
+        (0..nch)
+            .map(|c| (0..frames).map(|i| interleaved[i * nch + c]).collect())
+            .collect()
+    };
     let (stimulus, sync_markers, stimulus_note) = match read_comment(bytes) {
         None => (None, None, None),
         Some(Err(why)) => (None, None, Some(why)),
@@ -278,6 +288,80 @@ mod float64 {
             .collect();
         Ok(Some((samples, nch, rate)))
     }
+}
+
+/// The samples of the `data` chunk of `bytes`, read straight from the bytes
+/// for the common formats (16-, 24- and 32-bit integer, 32-bit float),
+/// about ten times faster than hound's per-sample reader; `None` for any
+/// other layout, which hound reads. hound has checked the header first.
+/// A data chunk cut short gives `Err((complete samples, None))`, as
+/// [`read_samples`] does.
+fn read_samples_fast(
+    bytes: &[u8],
+    spec: hound::WavSpec,
+    expected: usize,
+) -> Option<Result<Vec<f32>, (usize, Option<String>)>> {
+    let width = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => 4,
+        (hound::SampleFormat::Int, 16) => 2,
+        (hound::SampleFormat::Int, 24) => 3,
+        (hound::SampleFormat::Int, 32) => 4,
+        _ => return None,
+    };
+    // samples packed in containers of their own width only (a 24-bit
+    // WAVE_FORMAT_EXTENSIBLE file may hold them in 4 bytes: hound reads it)
+    let block = spec.channels as usize * width;
+    let fmt = chunk(bytes, b"fmt ")?;
+    if block == 0 || fmt.len() < 14 || u16::from_le_bytes([fmt[12], fmt[13]]) as usize != block {
+        return None;
+    }
+    let data = chunk(bytes, b"data")?;
+    let whole = data.len() / width;
+    let take = expected.min(whole);
+    let data = &data[..take * width];
+    let out: Vec<f32> = match (spec.sample_format, width) {
+        (hound::SampleFormat::Float, _) => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        (_, 2) => data
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 / 32_768.0)
+            .collect(),
+        (_, 3) => data
+            .chunks_exact(3)
+            .map(|b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0)
+            .collect(),
+        _ => data
+            .chunks_exact(4)
+            .map(|b| (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 / 2_147_483_648.0) as f32)
+            .collect(),
+    };
+    if out.len() < expected {
+        return Some(Err((out.len(), None)));
+    }
+    Some(Ok(out))
+}
+
+/// The bytes of the first chunk `want` of a RIFF/WAVE file (to the end of
+/// the file when the chunk claims more).
+fn chunk<'b>(bytes: &'b [u8], want: &[u8; 4]) -> Option<&'b [u8]> {
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut at = 12usize;
+    while at.checked_add(8)? <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let len = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]])
+            as usize;
+        let body = at + 8;
+        if id == want {
+            return Some(&bytes[body..body.saturating_add(len).min(bytes.len())]);
+        }
+        // chunks are padded to an even length
+        at = body.checked_add(len)?.checked_add(len & 1)?;
+    }
+    None
 }
 
 /// Read all samples as f32; on failure the count read so far and, for
