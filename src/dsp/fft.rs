@@ -28,6 +28,15 @@ impl FftCache {
         Self::default()
     }
 
+    /// The process's shared cache, for code that has no cache of its own
+    /// to hand (e.g. noise generation, which the simulated rig runs four
+    /// times per fit at the same lengths: planning each time took about a
+    /// sixth of the demo).
+    pub fn shared() -> Self {
+        static SHARED: OnceLock<FftCache> = OnceLock::new();
+        SHARED.get_or_init(FftCache::new).clone()
+    }
+
     /// Forward plan (real -> complex) of length `n`.
     pub fn forward(&self, n: usize) -> Arc<dyn RealToComplex<f64>> {
         self.planner

@@ -68,6 +68,14 @@ impl FitMeasurer {
         })
     }
 
+    /// Whether fits can be measured ahead, several at once, with the
+    /// results of one after another: on the plain sim, where each fit
+    /// draws its own seeded insertion (not with faults, which start at a
+    /// fit's number, nor on a sound card).
+    pub fn measures_ahead(&self) -> bool {
+        matches!(self.measurer.plan().rig, crate::measure::RigPlan::Sim(_))
+    }
+
     /// The token that stops the session.
     pub fn stop_token(&self) -> &StopToken {
         self.measurer.stop_token()

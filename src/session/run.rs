@@ -3,7 +3,7 @@
 //! person at a terminal, a script feeding stdin, and `--yes`.
 
 use super::config::ReferenceKind;
-use super::measure::FitMeasurer;
+use super::measure::{FitMeasurer, MeasuredFit};
 use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
 use super::store::{self, Store};
 use crate::analysis::seal::interpolate_db;
@@ -54,6 +54,11 @@ pub trait Ui {
     fn ask(&mut self, question: &str, allowed: &[Answer]) -> Answer;
     /// Move the progress on by one fit.
     fn advance(&mut self);
+    /// Whether every question is answered "go" without asking (`--yes`):
+    /// then fits can be measured ahead.
+    fn answers_itself(&self) -> bool {
+        false
+    }
 }
 
 /// The terminal: questions on stderr, answers from stdin lines, an
@@ -123,6 +128,10 @@ impl TerminalUi {
 }
 
 impl Ui for TerminalUi {
+    fn answers_itself(&self) -> bool {
+        self.yes
+    }
+
     fn say(&mut self, text: &str) {
         self.bar.suspend(|| eprintln!("{text}"));
     }
@@ -280,9 +289,10 @@ pub fn run(
         Outcome::Complete => {}
         stop => return Ok(stop),
     }
+    let info: &SessionInfo = info;
     let refit_db = info.config.as_ref().map_or(2.5, |c| c.thresholds.refit_db);
     let tips = info.tips.clone();
-    let mut cannot_seal = HashSet::new();
+    let mut pending = Vec::new();
     for (ti, tip) in tips.iter().enumerate() {
         for n in 1..=info.fits_per_tip {
             match store::read_fit(store.dir(), tip, n) {
@@ -290,16 +300,60 @@ pub fn run(
                 Ok(None) => {}
                 Err(e) => ui.say(&format!("  {e:#}: measuring it again")),
             }
+            pending.push((ti, tip, n));
+        }
+    }
+    let mut cannot_seal = HashSet::new();
+    let workers = match ui.answers_itself() && measurer.measures_ahead() {
+        true => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        false => 0,
+    };
+    std::thread::scope(|s| {
+        // Nobody is asked and the sim's fits do not depend on each other
+        // (each draws its own seeded insertion): they are measured ahead,
+        // on every core, each worker taking every `workers`-th fit and
+        // handing it over in order; this thread stores them and says
+        // what it says, in the same order and with the same results as
+        // one fit after another. A worker stops when this thread stops
+        // listening (a stop, an error).
+        let ahead: Vec<_> = (0..workers)
+            .map(|w| {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let mine: Vec<_> = pending.iter().skip(w).step_by(workers).copied().collect();
+                let reference = info.reference.as_ref();
+                s.spawn(move || {
+                    for (ti, tip, n) in mine {
+                        if measurer.stop_token().is_stopped() {
+                            return;
+                        }
+                        let m = measurer.measure(tip, ti, n, 1, reference);
+                        if tx.send(m).is_err() {
+                            return;
+                        }
+                    }
+                });
+                rx
+            })
+            .collect();
+        for (j, &(ti, tip, n)) in pending.iter().enumerate() {
             if measurer.stop_token().is_stopped() {
                 return Ok(Outcome::Interrupted);
             }
+            let first = match ahead.get(j % workers.max(1)) {
+                Some(rx) => match rx.recv() {
+                    Ok(m) => Some(m),
+                    // the worker stopped: the stop token is set
+                    Err(_) => return Ok(Outcome::Interrupted),
+                },
+                None => None,
+            };
             let fit = FitCtx {
                 ti,
                 tip,
                 n,
                 refit_db,
             };
-            match run_fit(store, info, measurer, ui, &fit, &mut cannot_seal) {
+            match run_fit(store, info, measurer, ui, &fit, first, &mut cannot_seal) {
                 Ok(Outcome::Complete) => {}
                 Ok(o) => return Ok(o),
                 Err(e) if e.is::<crate::interrupt::Interrupted>() => {
@@ -308,8 +362,8 @@ pub fn run(
                 Err(e) => return Err(e),
             }
         }
-    }
-    Ok(Outcome::Complete)
+        Ok(Outcome::Complete)
+    })
 }
 
 /// The fit being measured: tip number and tip, fit number, refit limit.
@@ -330,6 +384,7 @@ fn run_fit(
     measurer: &FitMeasurer,
     ui: &mut dyn Ui,
     fit: &FitCtx,
+    first: Option<Result<MeasuredFit>>,
     cannot_seal: &mut HashSet<usize>,
 ) -> Result<Outcome> {
     let (tip, n, of) = (fit.tip, fit.n, info.fits_per_tip);
@@ -352,8 +407,12 @@ fn run_fit(
         }
     }
     let mut attempt = 1;
+    let mut first = first;
     loop {
-        let m = measurer.measure(tip, fit.ti, n, attempt, info.reference.as_ref())?;
+        let m = match first.take() {
+            Some(m) => m?,
+            None => measurer.measure(tip, fit.ti, n, attempt, info.reference.as_ref())?,
+        };
         let rec = m
             .recording
             .as_ref()

@@ -104,7 +104,7 @@ impl NoiseParams {
                 Complex64::new(gaussian(rng), gaussian(rng)) * mag
             };
         }
-        FftCache::new().real_signal(&mut spec, n)
+        FftCache::shared().real_signal(&mut spec, n)
     }
 
     /// Generate the stimulus.

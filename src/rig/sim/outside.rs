@@ -259,22 +259,31 @@ impl SimRig {
         let level = (source.iter().map(|v| v * v).sum::<f64>() / source.len() as f64).sqrt();
         let g = from_db(noise.level_dbfs) / level.max(1e-30);
         outer.extend(source.iter().map(|v| v * g));
-        let open = filters.apply_open(&outer);
-        let occluded = filters.apply_occluded(&outer);
         let total_s = outer.len() as f64 / rate as f64;
         let floor_gain = from_db(noise.floor_dbfs + 20.0);
-        let with_floor = |x: &[f64], k: u64| -> Vec<f32> {
-            let floor = gen(NoiseColour::White, total_s, seed.wrapping_add(1000 + k));
+        let with_floor = |x: &[f64], floor: &[f64]| -> Vec<f32> {
             x.iter()
-                .zip(&floor)
+                .zip(floor)
                 .map(|(s, f)| (s + floor_gain * f).clamp(-1.0, 1.0) as f32)
                 .collect()
         };
+        // The three microphones' floors (seeded, so the same whichever
+        // thread makes them) on another core while the ear is filtered.
+        let floor = |k: u64| gen(NoiseColour::White, total_s, seed.wrapping_add(1000 + k));
+        let (open, occluded, floors) = std::thread::scope(|s| {
+            let floors = s.spawn(|| [floor(1), floor(2), floor(3)]);
+            let open = filters.apply_open(&outer);
+            let occluded = filters.apply_occluded(&outer);
+            let floors = floors
+                .join()
+                .unwrap_or_else(|_| [floor(1), floor(2), floor(3)]);
+            (open, occluded, floors)
+        });
         IsolationRecordings {
             rate,
-            open: with_floor(&open, 1),
-            occluded: with_floor(&occluded, 2),
-            outer: with_floor(&outer, 3),
+            open: with_floor(&open, &floors[0]),
+            occluded: with_floor(&occluded, &floors[1]),
+            outer: with_floor(&outer, &floors[2]),
         }
     }
 }
