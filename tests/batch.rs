@@ -180,7 +180,11 @@ fn twenty_recordings_give_twenty_json_lines_in_input_order() {
                 errors += 1;
                 let e = line["error"].as_str().unwrap();
                 assert!(e.contains(name.as_str()), "{e}");
-                let why = if i == TRUNCATED { "truncated" } else { "silent" };
+                let why = if i == TRUNCATED {
+                    "truncated"
+                } else {
+                    "silent"
+                };
                 assert!(e.contains(why), "{e}");
                 assert!(line.get("seal").is_none());
             }
@@ -188,7 +192,13 @@ fn twenty_recordings_give_twenty_json_lines_in_input_order() {
                 assert!(line.get("error").is_none(), "{line}");
                 let solo = alone_of(&docs, p);
                 // the same analysis as the file alone, to the last bit
-                for key in ["seal", "snr_db", "latency_s", "frequency_response", "warnings"] {
+                for key in [
+                    "seal",
+                    "snr_db",
+                    "latency_s",
+                    "frequency_response",
+                    "warnings",
+                ] {
                     assert_eq!(line[key], solo[key], "{name}: {key}");
                 }
                 assert_eq!(line["reference"], "s.wav");
@@ -305,7 +315,10 @@ fn a_folder_gives_its_wav_files_in_name_order() {
     std::fs::create_dir_all(fx.path("recs/sub")).unwrap();
     // written out of order; a text file and a sub-folder are not recordings
     for (name, preset) in [("c.wav", "earbud"), ("a.wav", "foam"), ("b.WAV", "foam")] {
-        fx.write(&format!("recs/{name}"), fx.read(&format!("src-{preset}.wav")));
+        fx.write(
+            &format!("recs/{name}"),
+            fx.read(&format!("src-{preset}.wav")),
+        );
     }
     fx.write("recs/notes.txt", "not a recording");
     fx.write("recs/sub/d.wav", fx.read("src-foam.wav"));
@@ -329,7 +342,13 @@ fn a_folder_gives_its_wav_files_in_name_order() {
     assert_eq!(verdicts, ["good", "good", "no-seal"]);
 
     // a folder with no WAV files is refused before any analysis
-    let out = fx.run(&["analyze", "recs/sub", "src-foam.wav", "--reference", "s.wav"]);
+    let out = fx.run(&[
+        "analyze",
+        "recs/sub",
+        "src-foam.wav",
+        "--reference",
+        "s.wav",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     std::fs::create_dir(fx.path("empty")).unwrap();
     let out = fx.run(&["analyze", "empty", "src-foam.wav", "--reference", "s.wav"]);
@@ -346,7 +365,10 @@ fn a_dash_reads_the_paths_from_stdin() {
         .iter()
         .map(|l| l["recording"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["src-earbud.wav", "src-foam.wav", "src-silicone-s.wav"]);
+    assert_eq!(
+        names,
+        ["src-earbud.wav", "src-foam.wav", "src-silicone-s.wav"]
+    );
     // files and the list together, in the order given
     let out = fx.run_with(
         &["analyze", "src-foam.wav", "-", "--reference", "s.wav"],
@@ -434,6 +456,9 @@ fn errors_of_the_whole_command_come_before_any_analysis() {
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[1].starts_with("gone.wav      error: gone.wav"), "{text}");
+    assert!(
+        lines[1].starts_with("gone.wav      error: gone.wav"),
+        "{text}"
+    );
     assert!(lines[1].contains("cannot read"), "{text}");
 }

@@ -11,9 +11,9 @@ use crate::dsp::sync::{
     correct_range, layout_of, measure_ratio, ClockEstimate, Marked, MarkerSpec,
 };
 use crate::formats::wav::{read_wav, WavData};
+use crate::report::text;
 use crate::signal::{Stimulus, StimulusKind};
 use anyhow::{bail, Context, Result};
-use crate::report::text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::json;
@@ -85,9 +85,7 @@ fn recordings(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 .with_context(|| format!("{}: cannot list the folder", input.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
-                    p.is_file()
-                        && p.extension()
-                            .is_some_and(|x| x.eq_ignore_ascii_case("wav"))
+                    p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav"))
                 })
                 .collect();
             if wavs.is_empty() {
@@ -290,8 +288,10 @@ fn many(
         .unwrap_or(0);
     let bar = ProgressBar::with_draw_target(Some(paths.len() as u64), ProgressDrawTarget::hidden());
     bar.set_style(
-        ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} recordings  {elapsed_precise}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{bar:40.cyan/blue} {pos}/{len} recordings  {elapsed_precise}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let terminal = std::io::stderr().is_terminal();
     let started = Instant::now();
@@ -337,11 +337,9 @@ fn many(
             while let Some(result) = pending.remove(&next) {
                 let path = &paths[next];
                 let line = match (&result, a.analysis.json) {
-                    (Ok((m, doc)), true) => {
-                        super::document(m, doc.clone(), &a.analysis)
-                            .and_then(|d| Ok(serde_json::to_string(&d)?))
-                            .map_err(stopping)?
-                    }
+                    (Ok((m, doc)), true) => super::document(m, doc.clone(), &a.analysis)
+                        .and_then(|d| Ok(serde_json::to_string(&d)?))
+                        .map_err(stopping)?,
                     (Ok((m, _)), false) => text_line(path, width, m),
                     (Err(e), true) => json!({
                         "recording": path.display().to_string(),
