@@ -211,6 +211,8 @@ fn twenty_recordings_give_twenty_json_lines_in_input_order() {
     // one compact document per line
     assert!(stdout(&out).lines().all(|l| l.starts_with('{')));
     let err = stderr(&out);
+    // one line on stderr: no progress bar when stderr is not a terminal
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains("2 of 20 recordings could not be analysed")
             && err.contains("recs/rec_007.wav")
@@ -307,6 +309,13 @@ fn twenty_recordings_give_twenty_text_lines_and_csv_rows() {
     // an existing CSV is refused without --force, before any analysis
     let out = fx.run(&args);
     assert_one_error(&out, &["seal.csv", "already exists", "--force"]);
+    std::fs::write(fx.path("seal.csv"), "old").unwrap();
+    args.push("--force");
+    let out = fx.run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out).lines().count(), 20);
+    let rows = parse_csv(&String::from_utf8(fx.read("seal.csv")).unwrap());
+    assert_eq!(rows.len(), 21);
 }
 
 #[test]
@@ -435,6 +444,10 @@ fn errors_of_the_whole_command_come_before_any_analysis() {
     assert_one_error(
         &run(&["--reference", "s.wav", "--export-txt", "fr.txt"]),
         &["--export-txt", "fr.txt", "one recording"],
+    );
+    assert_one_error(
+        &run(&["--reference", "s.wav", "--channel", "0"]),
+        &["--channel 0", "channels count from 1"],
     );
     assert_one_error(
         &run(&["--reference", "s.wav", "--bass-band", "200-400"]),

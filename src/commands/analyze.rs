@@ -36,6 +36,13 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     }
     let paths = recordings(&a.recordings)?;
     if paths.len() > 1 {
+        // (one recording names itself in this error, as it always did)
+        if a.channel == 0 {
+            bail!(
+                "--channel 0 does not exist: {}",
+                crate::rig::channel::CHANNELS_COUNT_FROM_1
+            );
+        }
         if let Some(txt) = &a.analysis.export_txt {
             bail!(
                 "--export-txt {}: writes the response of one recording, but {} were given: analyse that recording alone",
@@ -256,6 +263,7 @@ fn one(a: &AnalyzeArgs, r: &Reference, analyzer: &Analyzer, path: &Path) -> Resu
     let result = analyse_one(r, analyzer, path, a.channel);
     if let Some(csv) = &a.csv {
         write_csv(csv, &[csv_row(path, &result)])?;
+        eprintln!("wrote {}", csv.display());
     }
     let (m, doc) = result?;
     let source = format!("{} channel {}", path.display(), a.channel);
@@ -263,11 +271,7 @@ fn one(a: &AnalyzeArgs, r: &Reference, analyzer: &Analyzer, path: &Path) -> Resu
         doc,
         ..super::Extra::default()
     };
-    emit(&m, extra, &a.analysis, &source)?;
-    if let Some(csv) = &a.csv {
-        eprintln!("wrote {}", csv.display());
-    }
-    Ok(())
+    emit(&m, extra, &a.analysis, &source)
 }
 
 /// How long a batch runs before its progress bar shows.
