@@ -51,7 +51,8 @@ pub enum Command {
         tipfit measure --tip-preset silicone-s --reference-response sealed.json\n  \
         tipfit measure --rig device --input \"USB mic\" --output \"USB DAC\" --mic-cal umik.txt")]
     Measure(Box<MeasureArgs>),
-    /// Analyse a recording made elsewhere against the signal that was played.
+    /// Analyse a recording made elsewhere against the signal that was played
+    /// (or many recordings, in parallel).
     #[command(after_help = "Examples:\n  \
         tipfit analyze rec.wav --reference signals/sweep-10-22k-48k-5s-f32.wav\n  \
         tipfit analyze rec.wav --reference sweep.wav --channel 2 --smoothing 1/12 --json\n  \
