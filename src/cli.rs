@@ -51,14 +51,22 @@ pub enum Command {
         tipfit measure --tip-preset silicone-s --reference-response sealed.json\n  \
         tipfit measure --rig device --input \"USB mic\" --output \"USB DAC\" --mic-cal umik.txt")]
     Measure(Box<MeasureArgs>),
-    /// Analyse a recording made elsewhere against the signal that was played.
+    /// Analyse a recording made elsewhere against the signal that was played
+    /// (or many recordings, in parallel).
     #[command(after_help = "Examples:\n  \
         tipfit analyze rec.wav --reference signals/sweep-10-22k-48k-5s-f32.wav\n  \
         tipfit analyze rec.wav --reference sweep.wav --channel 2 --smoothing 1/12 --json\n  \
         tipfit analyze rec.wav --reference sweep.wav --export-txt fr.txt\n  \
         tipfit analyze leaky.wav --reference sweep.wav --reference-response sealed.json\n  \
         tipfit signal sweep --sync-markers --out marked.wav   # play marked.wav, record rec.wav\n  \
-        tipfit analyze rec.wav --reference marked.wav --sync on\n\n\
+        tipfit analyze rec.wav --reference marked.wav --sync on\n  \
+        tipfit analyze recs/ --reference sweep.wav --csv seal.csv    # every WAV in recs/\n  \
+        tipfit analyze fit-*.wav --reference sweep.wav --json > fits.jsonl\n  \
+        find recs -name '*.wav' | tipfit analyze - --reference sweep.wav\n\n\
+        Several recordings are analysed in parallel against one reference, read once: one line\n\
+        per recording in the order given (with --json one compact JSON document per line; a\n\
+        recording that fails gives its error there, with \"error\", and the others go on). The\n\
+        exit code is 1 when any failed. --csv writes one row per recording, with one or many.\n\n\
         The reference may be any sweep or noise (made by another program too): a tipfit sweep\n\
         is recognised from its WAV comment and gets Novak's analytic inverse and THD; others\n\
         are deconvolved by regularized spectral division, and an exponential sweep among them\n\
@@ -789,8 +797,11 @@ pub struct MeasureArgs {
 /// `tipfit analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// The recording (WAV).
-    pub recording: PathBuf,
+    /// The recordings (WAV): files, folders (their *.wav files, sorted by
+    /// name, not recursive) or `-` (paths read from stdin, one per line).
+    /// Two or more are analysed in parallel and give one line each.
+    #[arg(required = true, value_name = "RECORDING")]
+    pub recordings: Vec<PathBuf>,
     /// The signal that was played (WAV): a tipfit sweep, another sweep, noise or the multitone.
     #[arg(long, value_name = "STIMULUS.wav")]
     pub reference: PathBuf,
@@ -804,6 +815,11 @@ pub struct AnalyzeArgs {
     /// not checked.
     #[arg(long, value_enum, default_value_t = SyncMode::Auto)]
     pub sync: SyncMode,
+    /// Also write one CSV row per recording: file, verdict, bass_db,
+    /// bass_loss_db, leak_corner (value/below/above/uncertain),
+    /// leak_corner_hz, minus3db_hz, snr_db, warnings, error.
+    #[arg(long, value_name = "FILE.csv")]
+    pub csv: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub analysis: AnalysisArgs,

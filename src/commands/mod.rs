@@ -28,7 +28,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Signal(cmd) => signal::run(cmd),
         Command::Measure(args) => measure::run(*args),
-        Command::Analyze(args) => analyze::run(args),
+        Command::Analyze(args) => return analyze::run(args),
         Command::Isolation(args) => isolation::run(args),
         Command::Rating(args) => rating::run(args),
         Command::Session(cmd) => session::run(cmd),
@@ -190,10 +190,30 @@ pub(crate) struct Extra {
     pub truth_corner_hz: Option<f64>,
 }
 
+/// The JSON document of `m`: the measurement, the members `extra` adds
+/// and the microphone calibration's file (`--mic-cal`).
+pub(crate) fn document(
+    m: &Measurement,
+    mut extra: serde_json::Value,
+    args: &AnalysisArgs,
+) -> Result<serde_json::Value> {
+    if let Some(path) = &args.mic_cal {
+        if !extra["calibration"].is_object() {
+            extra["calibration"] = serde_json::json!({});
+        }
+        extra["calibration"]["mic_cal"] = serde_json::json!(path);
+    }
+    let mut doc = serde_json::to_value(m)?;
+    if let (Some(obj), serde_json::Value::Object(more)) = (doc.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    Ok(doc)
+}
+
 /// Write what the user asked for: JSON or summary on stdout, REW text.
 pub(crate) fn emit(m: &Measurement, extra: Extra, args: &AnalysisArgs, source: &str) -> Result<()> {
     let Extra {
-        doc: mut extra,
+        doc: extra,
         text: mut extra_text,
         spl_offset_db: spl,
         truth_corner_hz,
@@ -201,10 +221,6 @@ pub(crate) fn emit(m: &Measurement, extra: Extra, args: &AnalysisArgs, source: &
     if let Some(path) = &args.mic_cal {
         let line = format!("microphone calibration {} subtracted", path.display());
         extra_text += &format!("  calibration    {line}\n");
-        if !extra["calibration"].is_object() {
-            extra["calibration"] = serde_json::json!({});
-        }
-        extra["calibration"]["mic_cal"] = serde_json::json!(path);
     }
     if let Some(path) = &args.export_txt {
         let mut comments = vec![
@@ -226,10 +242,7 @@ pub(crate) fn emit(m: &Measurement, extra: Extra, args: &AnalysisArgs, source: &
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     if args.json {
-        let mut doc = serde_json::to_value(m)?;
-        if let (Some(obj), serde_json::Value::Object(more)) = (doc.as_object_mut(), extra) {
-            obj.extend(more);
-        }
+        let doc = document(m, extra, args)?;
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!(
