@@ -6,6 +6,9 @@ use rustfft::num_complex::{Complex32, Complex64};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// A plan being made or made (see [`FftCache::prepare_real32`]).
+type PlanCell = Arc<OnceLock<Arc<RealFft32>>>;
+
 /// Shared planner: plans are created once per length and reused.
 #[derive(Clone, Default)]
 pub struct FftCache {
@@ -13,7 +16,7 @@ pub struct FftCache {
     /// The long f32 transforms of the deconvolution, by length; a plan
     /// may still be being made by the thread [`Self::prepare_real32`]
     /// started.
-    real32: Arc<Mutex<HashMap<usize, Arc<OnceLock<Arc<RealFft32>>>>>>,
+    real32: Arc<Mutex<HashMap<usize, PlanCell>>>,
 }
 
 impl std::fmt::Debug for FftCache {
@@ -78,7 +81,7 @@ impl FftCache {
         drop(spawned);
     }
 
-    fn real32_cell(&self, n: usize) -> Arc<OnceLock<Arc<RealFft32>>> {
+    fn real32_cell(&self, n: usize) -> PlanCell {
         self.real32
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -290,17 +290,16 @@ mod float64 {
     }
 }
 
+/// Decoded samples, or the count read and the reason (see [`read_samples`]).
+type Samples = Result<Vec<f32>, (usize, Option<String>)>;
+
 /// The samples of the `data` chunk of `bytes`, read straight from the bytes
 /// for the common formats (16-, 24- and 32-bit integer, 32-bit float),
 /// about ten times faster than hound's per-sample reader; `None` for any
 /// other layout, which hound reads. hound has checked the header first.
 /// A data chunk cut short gives `Err((complete samples, None))`, as
 /// [`read_samples`] does.
-fn read_samples_fast(
-    bytes: &[u8],
-    spec: hound::WavSpec,
-    expected: usize,
-) -> Option<Result<Vec<f32>, (usize, Option<String>)>> {
+fn read_samples_fast(bytes: &[u8], spec: hound::WavSpec, expected: usize) -> Option<Samples> {
     let width = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => 4,
         (hound::SampleFormat::Int, 16) => 2,
