@@ -451,6 +451,18 @@ impl Analyzer {
         &self.fft
     }
 
+    /// A set of deconvolution buffers (see [`Self::give_scratch`]).
+    fn take_scratch(&self) -> Scratch {
+        let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        pool.pop().unwrap_or_default()
+    }
+
+    /// Return buffers taken by [`Self::take_scratch`] for the next analysis.
+    fn give_scratch(&self, s: Scratch) {
+        let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        pool.push(s);
+    }
+
     /// Start planning, on another thread, the FFT that deconvolves a
     /// recording of `recording_len` samples by a stimulus of
     /// `stimulus_len` (planning a long FFT takes as long as reading and
@@ -467,7 +479,12 @@ impl Analyzer {
         let mut cache = self.inverses.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry(n)
-            .or_insert_with(|| std::sync::Arc::new(Inverse::new(stimulus, n, &self.fft)))
+            .or_insert_with(|| {
+                let mut scratch = self.take_scratch();
+                let inverse = Inverse::new_with(stimulus, n, &self.fft, &mut scratch);
+                self.give_scratch(scratch);
+                std::sync::Arc::new(inverse)
+            })
             .clone()
     }
 
@@ -611,12 +628,7 @@ impl Analyzer {
     ) -> Result<(response::ImpulseResults, Option<drift::Estimate>), AnalysisError> {
         let len = recording.len();
         let inverse = self.inverse(stimulus, len);
-        let mut scratch = self
-            .scratch
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .unwrap_or_default();
+        let mut scratch = self.take_scratch();
         let h = inverse.apply_with(recording, mean, &self.fft, &mut scratch);
         let ess = self.sweep_law(stimulus);
         let sweep = match (&*ess, &stimulus.kind, inverse.method) {
@@ -675,10 +687,7 @@ impl Analyzer {
                 &self.fft,
             )
         });
-        self.scratch
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(scratch);
+        self.give_scratch(scratch);
         if let Some(t) = &inverse.taper {
             undo_taper(t, &mut r, cfg.smoothing);
         }

@@ -51,8 +51,19 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
             );
         }
     }
-    let reference = Reference::read(&a.reference, a.sync, response, cfg)?;
     let analyzer = Analyzer::new();
+    // The long FFT's plan is made on another core while the files are read
+    // (its length follows from the headers; a reference with sync markers
+    // is cut shorter, and then this plan is simply not used).
+    let frames = |p: &Path| {
+        hound::WavReader::open(p)
+            .ok()
+            .map(|r| r.duration() as usize)
+    };
+    if let (Some(rec), Some(stim)) = (paths.first().and_then(|p| frames(p)), frames(&a.reference)) {
+        analyzer.prepare(rec, stim);
+    }
+    let reference = Reference::read(&a.reference, a.sync, response, cfg)?;
     if let [path] = paths.as_slice() {
         one(&a, &reference, &analyzer, path)?;
         Ok(ExitCode::SUCCESS)

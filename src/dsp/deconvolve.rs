@@ -125,13 +125,19 @@ pub fn fft_len(recording_len: usize, reference_len: usize) -> usize {
 impl Inverse {
     /// Build the inverse of `stimulus` for FFT length `n`.
     pub fn new(stimulus: &Stimulus, n: usize, fft: &FftCache) -> Self {
+        Self::new_with(stimulus, n, fft, &mut Scratch::default())
+    }
+
+    /// [`Inverse::new`] in the buffers of `scratch` (which the recordings'
+    /// deconvolutions then reuse: fewer fresh pages, each of which costs
+    /// the kernel a page fault and a clearing).
+    pub fn new_with(stimulus: &Stimulus, n: usize, fft: &FftCache, s: &mut Scratch) -> Self {
         let big = fft.real32(n);
-        let mut time = vec![0.0f32; n];
-        let m = stimulus.samples.len().min(n);
-        time[..m].copy_from_slice(&stimulus.samples[..m]);
+        s.time.clear();
+        s.time.extend(stimulus.samples.iter().take(n).copied());
+        s.time.resize(n, 0.0);
         let mut x = vec![Complex32::default(); n / 2 + 1];
-        big.forward(&time, &mut x, &mut Vec::new());
-        drop(time);
+        big.forward(&s.time, &mut x, &mut s.fft);
         match &stimulus.kind {
             StimulusKind::Sweep(p) => Self::analytic(p, x, n),
             _ => Self::regularized(x, n, stimulus.rate as f64),
