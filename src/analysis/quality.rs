@@ -217,7 +217,7 @@ pub fn thd_floor_warning(thd: &crate::analysis::Thd, warnings: &[Warning]) -> Op
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum QualityError {
     /// No signal at all.
-    #[error("the recording is silent (peak {peak_dbfs:.1} dBFS): check the microphone, its channel and the input gain")]
+    #[error("the recording is silent ({}): check the microphone, its channel and the input gain", silent_peak(*peak_dbfs))]
     Silent {
         /// Peak level, dBFS.
         peak_dbfs: f64,
@@ -333,6 +333,16 @@ fn goertzel_rms(xw: &[f64], wsum: f64, freqs: &[f64; HUM_PROBES], rate: f64) -> 
         let im = s2[j] * w[j].sin();
         2.0 * (re * re + im * im).sqrt() / wsum / std::f64::consts::SQRT_2
     })
+}
+
+/// The peak of a silent recording, in words: its level, or that every
+/// sample is 0 (not "-400 dBFS").
+fn silent_peak(peak_dbfs: f64) -> String {
+    if peak_dbfs < -300.0 {
+        "every sample is 0".into()
+    } else {
+        format!("peak {peak_dbfs:.1} dBFS")
+    }
 }
 
 /// Check a recording; returns warnings, or the error that makes analysis
@@ -457,10 +467,11 @@ mod tests {
 
     #[test]
     fn silence_and_clipping_are_errors() {
-        assert!(matches!(
-            check_recording(&[0.0; 1000], 48_000),
-            Err(QualityError::Silent { .. })
-        ));
+        let e = check_recording(&[0.0; 1000], 48_000).unwrap_err();
+        assert!(matches!(e, QualityError::Silent { .. }));
+        assert!(e.to_string().contains("(every sample is 0)"), "{e}");
+        let e = check_recording(&[1e-6; 1000], 48_000).unwrap_err();
+        assert!(e.to_string().contains("(peak -120.0 dBFS)"), "{e}");
         let mut x = vec![0.1f32; 1000];
         x[500..504].fill(1.0);
         let e = check_recording(&x, 1000).unwrap_err();
