@@ -45,7 +45,7 @@ fn deconvolve_f64(rec: &[f32], inv: &Inverse) -> Vec<f64> {
     let mut spec = fwd.make_output_vec();
     fwd.process(&mut time, &mut spec).unwrap();
     for (s, i) in spec.iter_mut().zip(&inv.spectrum) {
-        *s *= realfft::num_complex::Complex64::new(i.re as f64, i.im as f64) / n as f64;
+        *s *= tipfit::dsp::c64(*i) / n as f64;
     }
     spec[0].im = 0.0;
     spec[n / 2].im = 0.0;

@@ -58,14 +58,9 @@ use super::{AnalysisConfig, AnalysisError, Analyzer};
 use crate::analysis::quick::{self, ToneResults};
 use crate::dsp::deconvolve::{Inverse, InverseMethod};
 use crate::dsp::fft::{good_size, FftCache};
-use crate::dsp::{resample, sync, Complex64};
+use crate::dsp::{c64, resample, sync, Complex64};
 use crate::signal::{MultitoneParams, Stimulus, StimulusKind, SweepParams};
 use std::f64::consts::PI;
-
-/// `c` in f64.
-fn c64(c: crate::dsp::Complex32) -> Complex64 {
-    Complex64::new(c.re as f64, c.im as f64)
-}
 
 /// One estimate of the clock difference.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -151,7 +151,7 @@ impl Reference {
         response: Option<FrequencyResponse>,
         cfg: AnalysisConfig,
     ) -> Result<Self> {
-        let stim = read_wav(path)?;
+        let mut stim = read_wav(path)?;
         let peak = stim.channels[0].iter().fold(0f32, |m, v| m.max(v.abs()));
         if crate::dsp::db(peak as f64) < crate::analysis::quality::SILENCE_DBFS {
             bail!(
@@ -178,7 +178,7 @@ impl Reference {
             ),
             (None, _) => {
                 let stimulus = Stimulus {
-                    samples: stim.channels[0].clone(),
+                    samples: std::mem::take(&mut stim.channels[0]),
                     rate: stim.rate,
                     kind,
                 };
@@ -441,15 +441,6 @@ fn text_line(path: &Path, width: usize, m: &Measurement) -> String {
 const CSV_HEADER: &str =
     "file,verdict,bass_db,bass_loss_db,leak_corner,leak_corner_hz,minus3db_hz,snr_db,warnings,error";
 
-/// A CSV cell: quoted when it holds a comma, a quote or a line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// One recording's CSV row (without its line end).
 fn csv_row(path: &Path, result: &Result<(Measurement, serde_json::Value)>) -> String {
     let num = |v: Option<f64>, digits: usize| v.map_or(String::new(), |x| format!("{x:.digits$}"));
@@ -485,7 +476,7 @@ fn csv_row(path: &Path, result: &Result<(Measurement, serde_json::Value)>) -> St
     };
     cells
         .iter()
-        .map(|c| csv_field(c))
+        .map(|c| crate::report::table::csv_field(c))
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -38,7 +38,7 @@
 //! linear response) wrap to the end of the buffer without overlapping it.
 
 use super::fft::{good_size, FftCache};
-use super::{Complex32, Complex64};
+use super::{c32, c64, Complex32, Complex64};
 use crate::signal::{Stimulus, StimulusKind, SweepParams};
 
 /// Which inverse was used.
@@ -154,10 +154,8 @@ impl Inverse {
         let mut rot = phase.rotations();
         for (k, xk) in x.iter_mut().enumerate() {
             let inv = rot.next_bin(k) * (phase.magnitude(k) * scale);
-            let xk64 = Complex64::new(xk.re as f64, xk.im as f64);
-            let d = inv * xk64;
-            let corrected = inv * (d.conj() / (d.norm_sqr() + 1e-4));
-            *xk = Complex32::new(corrected.re as f32, corrected.im as f32);
+            let d = inv * c64(*xk);
+            *xk = c32(inv * (d.conj() / (d.norm_sqr() + 1e-4)));
         }
         Self {
             n,
@@ -170,9 +168,12 @@ impl Inverse {
 
     /// Kirkeby's inverse of the reference spectrum `x`, in place.
     fn regularized(mut x: Vec<Complex32>, n: usize, fs: f64) -> Self {
-        let power = |c: &Complex32| (c.re as f64).powi(2) + (c.im as f64).powi(2);
         let smoothed = third_octave_smooth(&x, fs / n as f64);
-        let max_p = x.iter().map(power).fold(0.0, f64::max).max(1e-300);
+        let max_p = x
+            .iter()
+            .map(|c| c64(*c).norm_sqr())
+            .fold(0.0, f64::max)
+            .max(1e-300);
         let max_s = smoothed
             .iter()
             .fold(0.0f64, |m, s| m.max(*s as f64))
@@ -197,13 +198,12 @@ impl Inverse {
             } else {
                 max_p
             };
-            let c = Complex64::new(xk.re as f64, xk.im as f64);
+            let c = c64(*xk);
             let inv = c.conj() / (c.norm_sqr() + eps);
-            let inv = match &taper {
+            *xk = c32(match &taper {
                 Some(t) => inv * t.response(k as f64 * bin_hz),
                 None => inv,
-            };
-            *xk = Complex32::new(inv.re as f32, inv.im as f32);
+            });
         }
         let low = taper.map_or(lo as f64 * bin_hz, |t| t.corner_hz);
         Self {
@@ -395,7 +395,7 @@ fn third_octave_smooth(x: &[Complex32], bin_hz: f64) -> Vec<f32> {
     prefix.push(0.0f64);
     let mut acc = 0.0;
     for c in x {
-        acc += (c.re as f64).powi(2) + (c.im as f64).powi(2);
+        acc += c64(*c).norm_sqr();
         prefix.push(acc);
     }
     let half = 2f64.powf(1.0 / 6.0);

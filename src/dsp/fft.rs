@@ -186,16 +186,6 @@ impl RealFft32 {
         Self { n, fft, twiddles }
     }
 
-    /// The length.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// Always false (the length is at least 4).
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     /// Scratch length [`Self::forward`] and [`Self::inverse`] need.
     pub fn scratch_len(&self) -> usize {
         self.fft.get_inplace_scratch_len()

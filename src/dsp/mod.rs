@@ -14,6 +14,16 @@ pub mod welch;
 
 pub use rustfft::num_complex::{Complex32, Complex64};
 
+/// `c` in f64.
+pub fn c64(c: Complex32) -> Complex64 {
+    Complex64::new(c.re as f64, c.im as f64)
+}
+
+/// `c` rounded to f32.
+pub fn c32(c: Complex64) -> Complex32 {
+    Complex32::new(c.re as f32, c.im as f32)
+}
+
 /// Convert an amplitude ratio to decibels (20 lg), floored at -400 dB so
 /// that silence never turns into minus infinity.
 pub fn db(amplitude: f64) -> f64 {

@@ -255,18 +255,7 @@ mod float64 {
             });
         }
         // The data chunk's declared length, which may run past the file.
-        let mut pos = 12;
-        let mut data = None;
-        while let Some(header) = bytes.get(pos..pos + 8) {
-            let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
-            if &header[..4] == b"data" {
-                let body = &bytes[pos + 8..];
-                data = Some((len, &body[..len.min(body.len())]));
-                break;
-            }
-            pos = pos.saturating_add(8 + len + (len % 2));
-        }
-        let Some((declared, body)) = data else {
+        let Some((declared, body)) = super::data_chunk(bytes) else {
             return Err(WavError::NotWav {
                 path: p(),
                 reason: "no data chunk".into(),
@@ -310,11 +299,11 @@ fn read_samples_fast(bytes: &[u8], spec: hound::WavSpec, expected: usize) -> Opt
     // samples packed in containers of their own width only (a 24-bit
     // WAVE_FORMAT_EXTENSIBLE file may hold them in 4 bytes: hound reads it)
     let block = spec.channels as usize * width;
-    let fmt = chunk(bytes, b"fmt ")?;
+    let (_, fmt) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ")?;
     if block == 0 || fmt.len() < 14 || u16::from_le_bytes([fmt[12], fmt[13]]) as usize != block {
         return None;
     }
-    let data = chunk(bytes, b"data")?;
+    let (_, data) = data_chunk(bytes)?;
     let whole = data.len() / width;
     let take = expected.min(whole);
     let data = &data[..take * width];
@@ -342,23 +331,18 @@ fn read_samples_fast(bytes: &[u8], spec: hound::WavSpec, expected: usize) -> Opt
     Some(Ok(out))
 }
 
-/// The bytes of the first chunk `want` of a RIFF/WAVE file (to the end of
-/// the file when the chunk claims more).
-fn chunk<'b>(bytes: &'b [u8], want: &[u8; 4]) -> Option<&'b [u8]> {
-    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
-        return None;
-    }
-    let mut at = 12usize;
-    while at.checked_add(8)? <= bytes.len() {
-        let id = &bytes[at..at + 4];
-        let len = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]])
-            as usize;
-        let body = at + 8;
-        if id == want {
-            return Some(&bytes[body..body.saturating_add(len).min(bytes.len())]);
+/// The first `data` chunk of a RIFF/WAVE file: its declared length and its
+/// bytes (to the end of the file when it declares more).
+fn data_chunk(bytes: &[u8]) -> Option<(usize, &[u8])> {
+    let mut pos = 12usize;
+    while let Some(header) = bytes.get(pos..pos.checked_add(8)?) {
+        let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        if &header[..4] == b"data" {
+            let body = &bytes[pos + 8..];
+            return Some((len, &body[..len.min(body.len())]));
         }
         // chunks are padded to an even length
-        at = body.checked_add(len)?.checked_add(len & 1)?;
+        pos = pos.checked_add(8 + len + (len % 2))?;
     }
     None
 }

@@ -9,8 +9,9 @@ fn pm(s: &Option<Stat>, digits: usize) -> String {
     s.as_ref().map_or("-".into(), |s| text::mean_sd(s, digits))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+/// A CSV cell: quoted when it holds a comma, a quote or a line break.
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()

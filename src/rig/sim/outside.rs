@@ -274,9 +274,10 @@ impl SimRig {
             let floors = s.spawn(|| [floor(1), floor(2), floor(3)]);
             let open = filters.apply_open(&outer);
             let occluded = filters.apply_occluded(&outer);
+            // a panic there is the one the same call would raise here
             let floors = floors
                 .join()
-                .unwrap_or_else(|_| [floor(1), floor(2), floor(3)]);
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             (open, occluded, floors)
         });
         IsolationRecordings {
