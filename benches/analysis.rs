@@ -70,7 +70,7 @@ fn analysis(c: &mut Criterion) {
         b.iter(|| {
             buf[..x.len()].copy_from_slice(x);
             buf[x.len()..].fill(0.0);
-            big.forward(&buf, &mut spec, &mut scratch);
+            big.forward(&mut buf, &mut spec, &mut scratch);
             big.inverse(&mut spec, &mut buf, &mut scratch);
             for _ in 0..6 {
                 sbuf.copy_from_slice(&small);
@@ -141,7 +141,7 @@ fn external_sweep(c: &mut Criterion) {
         b.iter(|| {
             buf[..rec.len()].copy_from_slice(&rec);
             buf[rec.len()..].fill(0.0);
-            big.forward(&buf, &mut spec, &mut scratch);
+            big.forward(&mut buf, &mut spec, &mut scratch);
             big.inverse(&mut spec, &mut buf, &mut scratch);
             black_box(buf[0])
         })

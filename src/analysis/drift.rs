@@ -169,7 +169,7 @@ impl Law {
             for k in k0..k1 {
                 let (a, b) = (c64(spec[k]), c64(spec[k + 1]));
                 acc += b * a.conj();
-                energy += a.norm() * b.norm();
+                energy += (a.norm_sqr() * b.norm_sqr()).sqrt();
             }
             if energy <= 0.0 || acc.norm() < 0.9 * energy {
                 return None;

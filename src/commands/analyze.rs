@@ -60,16 +60,34 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
             .ok()
             .map(|r| r.duration() as usize)
     };
-    if let (Some(rec), Some(stim)) = (paths.first().and_then(|p| frames(p)), frames(&a.reference)) {
+    let first_frames = paths.first().and_then(|p| frames(p));
+    if let (Some(rec), Some(stim)) = (first_frames, frames(&a.reference)) {
         analyzer.prepare(rec, stim);
     }
     let reference = Reference::read(&a.reference, a.sync, response, cfg)?;
-    if let [path] = paths.as_slice() {
-        one(&a, &reference, &analyzer, path)?;
-        Ok(ExitCode::SUCCESS)
-    } else {
-        many(&a, &reference, &analyzer, &paths)
-    }
+    std::thread::scope(|scope| {
+        // The inverse of the reference and its sweep law are built on the
+        // other core while the first recording is read and checked (the
+        // analysis waits for them; a reference cut at its sync markers is
+        // built by the analysis itself).
+        if let (Some(len), None) = (first_frames, &reference.marked) {
+            let (analyzer, stimulus) = (&analyzer, &reference.stimulus);
+            let spawned = std::thread::Builder::new()
+                .name("inverse".into())
+                .spawn_scoped(scope, move || {
+                    analyzer.inverse(stimulus, len);
+                    analyzer.sweep_law(stimulus);
+                });
+            // without a thread, the analysis builds them when it needs them
+            drop(spawned);
+        }
+        if let [path] = paths.as_slice() {
+            one(&a, &reference, &analyzer, path)?;
+            Ok(ExitCode::SUCCESS)
+        } else {
+            many(&a, &reference, &analyzer, &paths)
+        }
+    })
 }
 
 /// The recordings the inputs name, in order: a file as it is (a file that
