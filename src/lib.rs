@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod acoustics;
+pub mod allocator;
 pub mod analysis;
 pub mod calibration;
 pub mod cli;

@@ -25,24 +25,8 @@ fn install_write_faults() {
     }
 }
 
-/// Keep glibc's allocator from holding on to freed buffers: without a
-/// fixed threshold, freeing one large block (a WAV file's bytes, say)
-/// raises the threshold, and the later blocks of a few megabytes come
-/// from the heap, which keeps their pages after they are freed: several
-/// MiB of peak memory that nothing uses. With it, every block of 256 KiB
-/// or more is mapped on its own and returned when freed (the long FFT
-/// buffers are reused by the analysis, not freed and allocated again).
-fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a parameter of the allocator; it is called
-    // first thing in main, before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
-    }
-}
-
 fn main() -> ExitCode {
-    tune_allocator();
+    tipfit::allocator::lean();
     let cli = tipfit::cli::Cli::parse();
     install_write_faults();
     match tipfit::commands::run(cli) {

@@ -249,28 +249,6 @@ pub fn detect_hum(x: &[f32], mean: f64, rate: u32) -> Option<Warning> {
     }
     let n = x.len().min((8.0 * r) as usize);
     let x = &x[..n];
-    let peak = x.iter().fold(0f64, |m, v| m.max((*v as f64 - mean).abs()));
-    let mut wsum = 0.0;
-    // Blackman-Harris; cos p by a rotation (restarted from an exact value
-    // every 4096 samples), cos 2p and cos 3p from cos p
-    let step = 2.0 * std::f64::consts::PI / (n - 1) as f64;
-    let (s1, c1) = step.sin_cos();
-    let (mut cr, mut ci) = (1.0f64, 0.0f64);
-    let xw: Vec<f64> = x
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            if i % 4096 == 0 {
-                (ci, cr) = (step * i as f64).sin_cos();
-            }
-            let c = cr;
-            (cr, ci) = (cr * c1 - ci * s1, cr * s1 + ci * c1);
-            let (c2, c3) = (2.0 * c * c - 1.0, c * (4.0 * c * c - 3.0));
-            let wi = 0.35875 - 0.48829 * c + 0.14128 * c2 - 0.01168 * c3;
-            wsum += wi;
-            (*v as f64 - mean) * wi
-        })
-        .collect();
     let bin = r / n as f64;
     // per mains frequency: the line, then 8 neighbours 5 to 8 bins away
     let offsets = [0.0, -5.0, 5.0, -6.0, 6.0, -7.0, 7.0, -8.0, 8.0];
@@ -282,7 +260,28 @@ pub fn detect_hum(x: &[f32], mean: f64, rate: u32) -> Option<Warning> {
     ) {
         *f = hz + k * bin;
     }
-    let rms = goertzel_rms(&xw, wsum, &freqs, r);
+    // One pass: the peak, and the windowed samples straight into the
+    // Goertzel recurrences (no windowed copy of the recording).
+    let (mut peak, mut wsum) = (0f64, 0.0);
+    // Blackman-Harris; cos p by a rotation (restarted from an exact value
+    // every 4096 samples), cos 2p and cos 3p from cos p
+    let step = 2.0 * std::f64::consts::PI / (n - 1) as f64;
+    let (s1, c1) = step.sin_cos();
+    let (mut cr, mut ci) = (1.0f64, 0.0f64);
+    let windowed = x.iter().enumerate().map(|(i, v)| {
+        if i % 4096 == 0 {
+            (ci, cr) = (step * i as f64).sin_cos();
+        }
+        let c = cr;
+        (cr, ci) = (cr * c1 - ci * s1, cr * s1 + ci * c1);
+        let (c2, c3) = (2.0 * c * c - 1.0, c * (4.0 * c * c - 3.0));
+        let wi = 0.35875 - 0.48829 * c + 0.14128 * c2 - 0.01168 * c3;
+        wsum += wi;
+        let d = *v as f64 - mean;
+        peak = peak.max(d.abs());
+        d * wi
+    });
+    let rms = goertzel_amplitudes(windowed, &freqs, r).map(|a| a / wsum / std::f64::consts::SQRT_2);
     let mut best: Option<Warning> = None;
     for (hz, at) in [50.0, 60.0].into_iter().zip(rms.chunks(offsets.len())) {
         let line = at[0];
@@ -311,27 +310,91 @@ pub fn detect_hum(x: &[f32], mean: f64, rate: u32) -> Option<Warning> {
 
 /// Frequencies probed for hum: 50 and 60 Hz, each with 8 neighbours.
 const HUM_PROBES: usize = 18;
+/// [`HUM_PROBES`] rounded up to whole vectors of four f64.
+const GOERTZEL_LANES: usize = 24;
+/// The recurrences run over a block in two halves of this many lanes (few
+/// enough to stay in registers).
+const GOERTZEL_HALF: usize = GOERTZEL_LANES / 2;
 
-/// RMS amplitude of a sine at each of `freqs` in the windowed signal `xw`
-/// (window sum `wsum`), by the Goertzel recurrence, all frequencies in one
-/// pass over the samples: each recurrence waits on its own last step, so
+/// Lanes of Goertzel state: `s1`, `s2` and the coefficients `2 cos w`.
+type Lanes = [f64; GOERTZEL_LANES];
+
+/// Run the Goertzel recurrences of all lanes over `block`: with AVX where
+/// the processor has it (four f64 per operation instead of two; the same
+/// operations in the same order, so the same results bit for bit: no
+/// fused multiply-add).
+fn goertzel_block(s1: &mut Lanes, s2: &mut Lanes, k: &Lanes, block: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the processor has AVX (checked just above), the only
+        // requirement of a function compiled with it enabled.
+        unsafe { goertzel_block_avx(s1, s2, k, block) };
+        return;
+    }
+    goertzel_block_plain(s1, s2, k, block);
+}
+
+/// [`goertzel_block_plain`] compiled for AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn goertzel_block_avx(s1: &mut Lanes, s2: &mut Lanes, k: &Lanes, block: &[f64]) {
+    goertzel_block_plain(s1, s2, k, block);
+}
+
+#[inline(always)]
+fn goertzel_block_plain(s1: &mut Lanes, s2: &mut Lanes, k: &Lanes, block: &[f64]) {
+    for h in 0..2 {
+        let at = h * GOERTZEL_HALF;
+        let mut a: [f64; GOERTZEL_HALF] = std::array::from_fn(|j| s1[at + j]);
+        let mut b: [f64; GOERTZEL_HALF] = std::array::from_fn(|j| s2[at + j]);
+        let c: [f64; GOERTZEL_HALF] = std::array::from_fn(|j| k[at + j]);
+        for v in block {
+            for j in 0..GOERTZEL_HALF {
+                let s0 = v + c[j] * a[j] - b[j];
+                b[j] = a[j];
+                a[j] = s0;
+            }
+        }
+        s1[at..at + GOERTZEL_HALF].copy_from_slice(&a);
+        s2[at..at + GOERTZEL_HALF].copy_from_slice(&b);
+    }
+}
+
+/// Twice the magnitude of the DFT at each of `freqs` of the windowed
+/// signal `xw` (divided by the window's sum and by sqrt 2: the RMS of a
+/// sine there), by the Goertzel recurrence, all frequencies in one pass
+/// over the samples: each recurrence waits on its own last step, so
 /// running them side by side keeps the processor busy.
-fn goertzel_rms(xw: &[f64], wsum: f64, freqs: &[f64; HUM_PROBES], rate: f64) -> [f64; HUM_PROBES] {
+fn goertzel_amplitudes(
+    xw: impl Iterator<Item = f64>,
+    freqs: &[f64; HUM_PROBES],
+    rate: f64,
+) -> [f64; HUM_PROBES] {
     let w = freqs.map(|f| 2.0 * std::f64::consts::PI * f / rate);
-    let k = w.map(|w| 2.0 * w.cos());
-    let mut s1 = [0.0f64; HUM_PROBES];
-    let mut s2 = [0.0f64; HUM_PROBES];
+    // the recurrences in lanes, whole vectors of them (the last six lanes
+    // idle), so that each step is a few vector operations
+    let mut k = [0.0f64; GOERTZEL_LANES];
+    for (kj, wj) in k.iter_mut().zip(&w) {
+        *kj = 2.0 * wj.cos();
+    }
+    let mut s1 = [0.0f64; GOERTZEL_LANES];
+    let mut s2 = [0.0f64; GOERTZEL_LANES];
+    // the samples in blocks that stay in the first-level cache
+    let mut block = [0.0f64; 1024];
+    let mut filled = 0;
     for v in xw {
-        for j in 0..HUM_PROBES {
-            let s0 = v + k[j] * s1[j] - s2[j];
-            s2[j] = s1[j];
-            s1[j] = s0;
+        block[filled] = v;
+        filled += 1;
+        if filled == block.len() {
+            goertzel_block(&mut s1, &mut s2, &k, &block);
+            filled = 0;
         }
     }
+    goertzel_block(&mut s1, &mut s2, &k, &block[..filled]);
     std::array::from_fn(|j| {
         let re = s1[j] - s2[j] * w[j].cos();
         let im = s2[j] * w[j].sin();
-        2.0 * (re * re + im * im).sqrt() / wsum / std::f64::consts::SQRT_2
+        2.0 * (re * re + im * im).sqrt()
     })
 }
 
@@ -349,23 +412,26 @@ fn silent_peak(peak_dbfs: f64) -> String {
 /// meaningless.
 pub fn check_recording(x: &[f32], rate: u32) -> Result<Vec<Warning>, QualityError> {
     let mut warnings = Vec::new();
-    let peak = x.iter().fold(0f32, |m, v| m.max(v.abs())) as f64;
-    let peak_dbfs = crate::dsp::db(peak);
+    let peak = crate::dsp::lanes::peak_abs(x);
+    let peak_dbfs = crate::dsp::db(peak as f64);
     if peak_dbfs < SILENCE_DBFS {
         return Err(QualityError::Silent { peak_dbfs });
     }
+    // clipped samples and the longest run of them (none below the threshold)
     let mut count = 0usize;
     let mut run = 0usize;
     let mut longest = 0usize;
     let mut first = None;
-    for (i, v) in x.iter().enumerate() {
-        if v.abs() >= CLIP_THRESHOLD {
-            count += 1;
-            run += 1;
-            longest = longest.max(run);
-            first.get_or_insert(i);
-        } else {
-            run = 0;
+    if peak >= CLIP_THRESHOLD {
+        for (i, v) in x.iter().enumerate() {
+            if v.abs() >= CLIP_THRESHOLD {
+                count += 1;
+                run += 1;
+                longest = longest.max(run);
+                first.get_or_insert(i);
+            } else {
+                run = 0;
+            }
         }
     }
     if longest >= 3 || count as f64 > CLIP_ERROR_FRACTION * x.len() as f64 {
@@ -380,7 +446,7 @@ pub fn check_recording(x: &[f32], rate: u32) -> Result<Vec<Warning>, QualityErro
     if peak_dbfs < LOW_LEVEL_DBFS {
         warnings.push(Warning::LowLevel { peak_dbfs });
     }
-    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / x.len().max(1) as f64;
+    let mean = crate::dsp::lanes::sum_by(x, f64::from) / x.len().max(1) as f64;
     if mean.abs() > DC_WARN {
         warnings.push(Warning::DcOffset { offset: mean.abs() });
     }

@@ -134,10 +134,11 @@ fn band_power(spec: &[Complex64], bin_hz: f64, lo: f64, hi: f64) -> f64 {
 }
 
 /// Analyse the impulse response `h` (circular, from a linear deconvolution
-/// of a recording `recording_len` samples long).
+/// of a recording) whose peak is at `tau`
+/// ([`crate::dsp::lanes::last_peak`] of it).
 pub fn analyse_impulse(
     h: &[f32],
-    recording_len: usize,
+    tau: usize,
     rate: u32,
     band_hz: (f64, f64),
     sweep: Option<&SweepGeometry>,
@@ -146,12 +147,6 @@ pub fn analyse_impulse(
 ) -> ImpulseResults {
     let fs = rate as f64;
     let n = h.len();
-    // The whole buffer: a recording that started after the stimulus puts
-    // the peak at a negative lag, at the end of the circular buffer.
-    let _ = recording_len;
-    let tau = (0..n)
-        .max_by(|&a, &b| h[a].abs().total_cmp(&h[b].abs()))
-        .unwrap_or(0);
     let pre = (cfg.pre_window_s * fs).round() as usize;
     let post = (cfg.ir_window_s * fs).round() as usize;
     let m = good_size(((pre + post) as f64).max(fs) as usize);
@@ -208,7 +203,8 @@ pub fn analyse_impulse(
         harmonic_distortion(h, tau, p, &lin_s, noise, (pre, post, m), (f_lo, f_hi), fft)
     });
     let arrival_spread_s = arrival_spread(h, tau, fs, f_hi, fft);
-    let rms = (h.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / n.max(1) as f64).sqrt();
+    let energy = crate::dsp::lanes::sum_by(h, |v| (v as f64).powi(2));
+    let rms = (energy / n.max(1) as f64).sqrt();
     let noise_max = rms * (2.0 * (n.max(2) as f64).ln()).sqrt();
     let peak_prominence_db = db(h.get(tau).map_or(0.0, |v| v.abs() as f64) / noise_max.max(1e-300));
     ImpulseResults {

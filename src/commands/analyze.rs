@@ -36,6 +36,7 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     }
     let paths = recordings(&a.recordings)?;
     if paths.len() > 1 {
+        crate::allocator::batch();
         // (one recording names itself in this error, as it always did)
         if a.channel == 0 {
             bail!(
@@ -65,7 +66,7 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
         analyzer.prepare(rec, stim);
     }
     let reference = Reference::read(&a.reference, a.sync, response, cfg)?;
-    std::thread::scope(|scope| {
+    let outcome = std::thread::scope(|scope| {
         // The inverse of the reference and its sweep law are built on the
         // other core while the first recording is read and checked (the
         // analysis waits for them; a reference cut at its sync markers is
@@ -87,7 +88,14 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
         } else {
             many(&a, &reference, &analyzer, &paths)
         }
-    })
+    });
+    // The long buffers (the inverse, the FFT plans and scratch, the
+    // reference's samples) are not freed one by one: the process ends
+    // with this command and gives them back at once (unmapping them here
+    // would cost milliseconds of a run of tens).
+    std::mem::forget(analyzer);
+    std::mem::forget(reference);
+    outcome
 }
 
 /// The recordings the inputs name, in order: a file as it is (a file that

@@ -168,16 +168,8 @@ impl Inverse {
 
     /// Kirkeby's inverse of the reference spectrum `x`, in place.
     fn regularized(mut x: Vec<Complex32>, n: usize, fs: f64) -> Self {
-        let smoothed = third_octave_smooth(&x);
-        let max_p = x
-            .iter()
-            .map(|c| c64(*c).norm_sqr())
-            .fold(0.0, f64::max)
-            .max(1e-300);
-        let max_s = smoothed
-            .iter()
-            .fold(0.0f64, |m, s| m.max(*s as f64))
-            .max(1e-300);
+        let (smoothed, max_p, max_s) = third_octave_smooth(&x);
+        let (max_p, max_s) = (max_p.max(1e-300), max_s.max(1e-300));
         let floor = max_s * 1e-5;
         let excited = |s: f32| s as f64 >= floor;
         let bin_hz = fs / n as f64;
@@ -192,19 +184,21 @@ impl Inverse {
             corner_hz: TAPER_CORNER_RATIO * k as f64 * bin_hz,
         });
         let first = edge.unwrap_or(0);
-        for (k, (xk, s)) in x.iter_mut().zip(&smoothed).enumerate() {
-            let eps = if excited(*s) && k >= first {
-                max_p * 1e-8
-            } else {
-                max_p
-            };
-            let c = c64(*xk);
-            let inv = c.conj() * (1.0 / (c.norm_sqr() + eps));
-            *xk = c32(match &taper {
-                Some(t) => inv * t.response(k as f64 * bin_hz),
-                None => inv,
-            });
-        }
+        split_in_two(&mut x, |from, part| {
+            for (k, (xk, s)) in (from..).zip(part.iter_mut().zip(&smoothed[from..])) {
+                let eps = if excited(*s) && k >= first {
+                    max_p * 1e-8
+                } else {
+                    max_p
+                };
+                let c = c64(*xk);
+                let inv = c.conj() * (1.0 / (c.norm_sqr() + eps));
+                *xk = c32(match &taper {
+                    Some(t) => inv * t.response(k as f64 * bin_hz),
+                    None => inv,
+                });
+            }
+        });
         let low = taper.map_or(lo as f64 * bin_hz, |t| t.corner_hz);
         Self {
             n,
@@ -393,32 +387,90 @@ pub struct Scratch {
 /// `ceil(k 2^(1/6)) - 1` (bin 1's band at DC). The window only moves up,
 /// so a running f64 sum serves (no prefix array of `x.len()` f64: 8 bytes
 /// a bin less to allocate and touch); the averages are f32, as they are
-/// compared.
-fn third_octave_smooth(x: &[Complex32]) -> Vec<f32> {
+/// compared. A long spectrum is done in two halves side by side.
+///
+/// Also returns the largest power of a bin and the largest average (found
+/// on the way: every bin enters a window).
+fn third_octave_smooth(x: &[Complex32]) -> (Vec<f32>, f64, f64) {
+    let mut out = vec![0f32; x.len()];
+    let parts = split_in_two(&mut out, |from, part| smooth_into(x, from, part));
+    let max_p = parts.iter().fold(0.0, |m, p| f64::max(m, p.0));
+    let max_s = parts.iter().fold(0.0, |m, p| f64::max(m, p.1));
+    (out, max_p, max_s)
+}
+
+/// Below this many bins a loop over a spectrum runs on one thread.
+const SPLIT_BINS: usize = 1 << 15;
+
+/// Run `work(from, part)` over `out` in two halves, the upper one on
+/// another thread when `out` is long (a plain scoped thread, not rayon's
+/// pool: the inverse is built while a batch's rayon workers wait for it);
+/// the results of the parts, lowest first.
+fn split_in_two<T: Send, R: Send>(
+    out: &mut [T],
+    work: impl Fn(usize, &mut [T]) -> R + Sync,
+) -> Vec<R> {
+    if out.len() < SPLIT_BINS {
+        return vec![work(0, out)];
+    }
+    let half = out.len() / 2;
+    let (low, high) = out.split_at_mut(half);
+    // the upper half goes to whoever takes it: the other thread, or this
+    // one when no thread can be started
+    let upper = std::sync::Mutex::new(Some(high));
+    let take = || upper.lock().unwrap_or_else(|e| e.into_inner()).take();
+    std::thread::scope(|s| {
+        let (work, take) = (&work, &take);
+        let spawned = std::thread::Builder::new()
+            .spawn_scoped(s, move || take().map(|high| work(half, high)));
+        let mut done = vec![work(0, low)];
+        let upper = match spawned {
+            // a panic there is passed on
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => None,
+        };
+        done.extend(upper.or_else(|| take().map(|high| work(half, high))));
+        done
+    })
+}
+
+/// [`third_octave_smooth`] of bins `from..from + out.len()` into `out`;
+/// the largest power of the bins that entered its windows, and the largest
+/// average.
+fn smooth_into(x: &[Complex32], from: usize, out: &mut [f32]) -> (f64, f64) {
+    let (mut max_p, mut max_s) = (0f64, 0f32);
     let (up, down) = (2f64.powf(1.0 / 6.0), 2f64.powf(-1.0 / 6.0));
     let len = x.len();
     let power = |k: usize| c64(x[k]).norm_sqr();
     let (mut lo, mut hi, mut sum) = (0usize, 0usize, 0.0f64);
-    (0..len)
-        .map(|k| {
-            let f = (k as f64).max(1.0);
-            // floor and ceil of positive values by casts (no libm call)
-            let new_lo = ((f * down) as usize).min(len - 1);
-            let t = f * up;
-            let c = t as usize;
-            let new_hi = (c + usize::from((c as f64) < t)).clamp(new_lo + 1, len);
-            while hi < new_hi {
-                sum += power(hi);
-                hi += 1;
-            }
-            while lo < new_lo {
-                sum -= power(lo);
-                lo += 1;
-            }
-            // the running sum can round below 0 once large bins have left
-            (sum.max(0.0) as f32) / (hi - lo) as f32
-        })
-        .collect()
+    for (k, o) in (from..).zip(out.iter_mut()) {
+        let f = (k as f64).max(1.0);
+        // floor and ceil of positive values by casts (no libm call)
+        let new_lo = ((f * down) as usize).min(len - 1);
+        let t = f * up;
+        let c = t as usize;
+        let new_hi = (c + usize::from((c as f64) < t)).clamp(new_lo + 1, len);
+        if hi <= new_lo {
+            // the first bin of this part: start the window at its band
+            (lo, hi, sum) = (new_lo, new_lo, 0.0);
+        }
+        while hi < new_hi {
+            let p = power(hi);
+            max_p = max_p.max(p);
+            sum += p;
+            hi += 1;
+        }
+        while lo < new_lo {
+            sum -= power(lo);
+            lo += 1;
+        }
+        // the running sum can round below 0 once large bins have left
+        *o = (sum.max(0.0) as f32) / (hi - lo) as f32;
+        max_s = max_s.max(*o);
+    }
+    (max_p, max_s as f64)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod biquad;
 pub mod deconvolve;
 pub mod fft;
 pub mod grid;
+pub mod lanes;
 pub mod resample;
 pub mod sync;
 pub mod weighting;
