@@ -279,6 +279,10 @@ pub struct DemoArgs {
     /// Session seed (the insertions drawn).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// What the simulated IEM is measured on: a human ear (canals drawn from
+    /// the seed, soft walls, bone conduction) or an IEC 60318-4 style coupler.
+    #[arg(long, value_enum, default_value_t = crate::rig::sim::SimTarget::Ear)]
+    pub sim_target: crate::rig::sim::SimTarget,
 }
 
 /// `tipfit isolation`.
@@ -782,8 +786,18 @@ pub struct MeasureArgs {
     /// Sim: driver distortion as "H2,H3" in % at full scale.
     #[arg(long, default_value = "1,0.5")]
     pub distortion: crate::rig::sim::Distortion,
-    /// Sim: canal or coupler volume in cm^3 (a bigger volume lowers the level
-    /// everywhere; it does not look like a leak).
+    /// Sim: what the IEM is measured on: an IEC 60318-4 style coupler
+    /// (rigid, the leak only at the tip), a human ear (the canal drawn from
+    /// --person, bone conduction caps isolation), or the ideal rig (no
+    /// insertion physics; --canal-volume applies only there).
+    #[arg(long, value_enum, default_value_t = crate::rig::sim::SimTarget::Coupler)]
+    pub sim_target: crate::rig::sim::SimTarget,
+    /// Sim, --sim-target ear: whose ear (a seed: the same number, the same
+    /// canal).
+    #[arg(long, default_value_t = 1)]
+    pub person: u64,
+    /// Sim, --sim-target ideal: canal or coupler volume in cm^3 (a bigger
+    /// volume lowers the level everywhere; it does not look like a leak).
     #[arg(long, default_value_t = 1.26)]
     pub canal_volume: f64,
     /// Sim: bass shelf of the IEM below 120 Hz, dB.

@@ -3,7 +3,7 @@
 
 use crate::cli::DemoArgs;
 use crate::report::write::{check_report_dir, write_report};
-use crate::rig::sim::TipPreset;
+use crate::rig::sim::{SimTarget, TipPreset};
 use crate::session::config::{ReferenceKind, SessionConfig};
 use crate::session::store::Store;
 use anyhow::{bail, Context, Result};
@@ -22,7 +22,7 @@ const TIPS: [(&str, &str, &str, TipPreset); 5] = [
 ];
 
 /// The demo's session config.
-pub fn demo_config(fits: usize, seed: u64) -> SessionConfig {
+pub fn demo_config(fits: usize, seed: u64, target: SimTarget) -> SessionConfig {
     let tips: String = TIPS
         .iter()
         .map(|(name, material, size, preset)| {
@@ -34,7 +34,8 @@ pub fn demo_config(fits: usize, seed: u64) -> SessionConfig {
         .collect();
     let text = format!(
         "iem = \"Simulated IEM (tipfit demo)\"\nfits_per_tip = {fits}\n[measurements]\nseal = true\nisolation = true\n\
-         [reference]\nmeasure = \"sealed\"\n[sim]\nseed = {seed}\n{tips}"
+         [reference]\nmeasure = \"sealed\"\n[sim]\nseed = {seed}\ntarget = \"{}\"\n{tips}",
+        target.name()
     );
     let cfg = SessionConfig::parse(&text).expect("the demo config is valid");
     debug_assert_eq!(cfg.reference.measure, ReferenceKind::Sealed);
@@ -75,15 +76,16 @@ fn prepare_out(out: &Path) -> Result<()> {
 }
 
 pub fn run(a: DemoArgs) -> Result<()> {
-    let cfg = demo_config(a.fits as usize, a.seed);
+    let cfg = demo_config(a.fits as usize, a.seed, a.sim_target);
     prepare_out(&a.out)?;
     let session = a.out.join("session");
     let info = super::session::new_info(&cfg)?;
     let store = Store::create(&session, &info)?;
     eprintln!(
-        "tipfit demo: {} tips x {} fits on the simulated ear, seal sweep and isolation, sealed reference first",
+        "tipfit demo: {} tips x {} fits on the {}, seal sweep and isolation, sealed reference first",
         TIPS.len(),
-        a.fits
+        a.fits,
+        a.sim_target.describe()
     );
     super::session::measure(store, info, &cfg, true)?;
     let (loaded, cmp) = super::compare::load_and_compare(&session)?;

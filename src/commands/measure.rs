@@ -20,7 +20,7 @@ use crate::measure::{
 };
 use crate::rig::channel::Channel;
 use crate::rig::outside::OutsideNoise;
-use crate::rig::sim::{Distortion, Driver, Fit, NoiseLevel, SimConfig};
+use crate::rig::sim::{Canal, Distortion, Driver, Fit, NoiseLevel, SimConfig, SimTarget};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -282,6 +282,12 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
     if !(0.0..=200.0).contains(&a.snr) {
         bail!("--snr {}: give 0 to 200 dB", a.snr);
     }
+    if a.sim_target != SimTarget::Ideal && a.canal_volume != 1.26 {
+        bail!(
+            "--canal-volume applies to --sim-target ideal only: on the {} the residual volume follows from the insertion depth",
+            a.sim_target.name()
+        );
+    }
     if !(0.1..=20.0).contains(&a.canal_volume) {
         bail!(
             "--canal-volume {}: give 0.1 to 20 cm^3 (an adult canal is about 1.2)",
@@ -307,6 +313,12 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
         latency,
         noise: Some(NoiseLevel::BelowSignal(a.snr)),
         drift_ppm: a.drift_ppm,
+        target: a.sim_target,
+        canal: match a.sim_target {
+            SimTarget::Ear => Some(Canal::person(a.person, 0)),
+            SimTarget::Coupler => Some(Canal::coupler()),
+            SimTarget::Ideal => None,
+        },
         ..SimConfig::default()
     })
 }

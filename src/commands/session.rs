@@ -54,7 +54,10 @@ pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
         schema_version: SCHEMA_VERSION,
         tipfit_version: env!("CARGO_PKG_VERSION").into(),
         created: now_rfc3339(),
-        rig: "sim".into(),
+        rig: match cfg.rig {
+            crate::session::config::RigChoice::Sim => format!("sim: {}", cfg.sim.target.describe()),
+            crate::session::config::RigChoice::Device => "sound card".into(),
+        },
         iem: cfg.iem.clone(),
         ear: cfg.ear,
         tips: cfg.tips.clone(),

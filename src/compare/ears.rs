@@ -36,6 +36,73 @@ pub struct Ears {
     pub right: EarComparison,
     /// Per tip, in session order: right minus left.
     pub balance: Vec<EarBalance>,
+    /// The tip to use in each ear ([`recommend`]).
+    #[serde(default)]
+    pub recommended: Recommendation,
+}
+
+/// The tip recommended for each ear: the best seal verdict (good, fair,
+/// poor, no-seal: the median over the ear's fits), then the most
+/// isolation (A-weighted pink), then the least bass deficit. `None` for an
+/// ear without measured fits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// For the left ear.
+    pub left: Option<String>,
+    /// For the right ear.
+    pub right: Option<String>,
+    /// True when the two ears' best tips differ.
+    pub differ: bool,
+    /// One sentence for people.
+    pub sentence: String,
+}
+
+/// The best tip of one ear's statistics (see [`Recommendation`]).
+pub fn best_tip(tips: &[TipStats]) -> Option<&TipStats> {
+    use crate::analysis::Verdict;
+    let class = |t: &TipStats| match t.verdict {
+        Some(Verdict::Good) => 0,
+        Some(Verdict::Fair) => 1,
+        Some(Verdict::Poor) => 2,
+        Some(Verdict::NoSeal) => 3,
+        None => 4,
+    };
+    let iso = |t: &TipStats| {
+        t.isolation_rating_db
+            .as_ref()
+            .map_or(f64::NEG_INFINITY, |s| s.mean)
+    };
+    let deficit = |t: &TipStats| t.bass_deficit_db().map_or(f64::INFINITY, |s| s.mean);
+    tips.iter()
+        .filter(|t| t.fits > 0 && (t.verdict.is_some() || t.isolation_rating_db.is_some()))
+        .min_by(|a, b| {
+            class(a)
+                .cmp(&class(b))
+                .then(iso(b).total_cmp(&iso(a)))
+                .then(deficit(a).total_cmp(&deficit(b)))
+        })
+}
+
+/// The recommendation for the two ears from each ear's statistics.
+pub fn recommend(left: &[TipStats], right: &[TipStats]) -> Recommendation {
+    let l = best_tip(left).map(|t| t.name.clone());
+    let r = best_tip(right).map(|t| t.name.clone());
+    let differ = matches!((&l, &r), (Some(a), Some(b)) if a != b);
+    let sentence = match (&l, &r) {
+        (Some(a), Some(b)) if a == b => format!("recommended tip: {a} in both ears"),
+        (Some(a), Some(b)) => format!(
+            "the ears disagree: use {a} in the left ear and {b} in the right ear (each ear's best seal, then isolation)"
+        ),
+        (Some(a), None) => format!("recommended tip: {a} in the left ear (no measured fits of the right ear)"),
+        (None, Some(b)) => format!("recommended tip: {b} in the right ear (no measured fits of the left ear)"),
+        (None, None) => "no tip can be recommended: no measured fits".into(),
+    };
+    Recommendation {
+        left: l,
+        right: r,
+        differ,
+        sentence,
+    }
 }
 
 /// The statistics and rankings of one ear.

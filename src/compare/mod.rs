@@ -175,13 +175,18 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
             .collect()
     };
     let tips = of_ear(two.then_some(Ear::Left));
-    let ears = two.then(|| Ears {
-        right: EarComparison::of(of_ear(Some(Ear::Right))),
-        balance: info
-            .tips
-            .iter()
-            .map(|t| ears::balance(&t.name, fits, info.ear))
-            .collect(),
+    let ears = two.then(|| {
+        let right = EarComparison::of(of_ear(Some(Ear::Right)));
+        let recommended = ears::recommend(&tips, &right.tips);
+        Ears {
+            right,
+            balance: info
+                .tips
+                .iter()
+                .map(|t| ears::balance(&t.name, fits, info.ear))
+                .collect(),
+            recommended,
+        }
     });
     let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips);
     let isolation_ranking = rank::isolation_ranking(&tips);

@@ -66,6 +66,18 @@ impl AnalogBiquad {
         }
     }
 
+    /// Second-order high shelf: 0 dB well below `f0_hz`, `gain_db` above.
+    pub fn high_shelf(f0_hz: f64, gain_db: f64) -> Self {
+        let w = 2.0 * PI * f0_hz;
+        let a = 10f64.powf(gain_db / 40.0);
+        let q = std::f64::consts::FRAC_1_SQRT_2;
+        // RBJ analog high shelf: H(s) = A (A s^2 + sqrt(A)/Q w s + w^2) / (s^2 + sqrt(A)/Q w s + A w^2)
+        Self {
+            b: [a * a, a * a.sqrt() / q * w, a * w * w],
+            a: [1.0, a.sqrt() / q * w, a * w * w],
+        }
+    }
+
     /// Digital biquad at `rate_hz` by the bilinear transform (no pre-warping:
     /// the digital response, not the analog one, is the simulation's truth).
     pub fn to_digital(&self, rate_hz: f64) -> Biquad {
@@ -161,5 +173,10 @@ mod tests {
         let ls = AnalogBiquad::low_shelf(100.0, 6.0);
         assert!((20.0 * ls.response(1.0).norm().log10() - 6.0).abs() < 0.01);
         assert!((20.0 * ls.response(10_000.0).norm().log10()).abs() < 0.01);
+        let hs = AnalogBiquad::high_shelf(1000.0, -4.0);
+        assert!((20.0 * hs.response(1.0e5).norm().log10() + 4.0).abs() < 0.01);
+        assert!((20.0 * hs.response(10.0).norm().log10()).abs() < 0.01);
+        // half the gain (in dB) at the corner
+        assert!((20.0 * hs.response(1000.0).norm().log10() + 2.0).abs() < 0.01);
     }
 }

@@ -268,6 +268,8 @@ impl Measurer {
                 };
                 let config = SimConfig {
                     fit: i.fit,
+                    canal: i.canal.or(sim.config.canal),
+                    leak_scale: i.leak_scale,
                     ..sim.config.clone()
                 };
                 (config, i.seed, preset)
@@ -318,7 +320,7 @@ impl Measurer {
             preset,
             seed,
             streamed,
-            truth: SimTruth::of(rig.leak()),
+            truth: SimTruth::of_rig(&rig),
         });
         Ok(takes.measured(isolation, rig))
     }

@@ -6,7 +6,7 @@ use crate::analysis::AnalysisConfig;
 use crate::rig::channel::Channel;
 use crate::rig::faults::Fault;
 use crate::rig::outside::OutsideNoise;
-use crate::rig::sim::{Fit, SimConfig, TipPreset};
+use crate::rig::sim::{Canal, Fit, SimConfig, TipPreset};
 use crate::signal::{MultitoneParams, SweepParams};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -131,6 +131,12 @@ pub struct Insertion {
     pub fit: Fit,
     /// Its seed (every fit and every redo draws its own).
     pub seed: u64,
+    /// The canal it goes into (`None`: the plan's; the right ear of a
+    /// session of both ears has its own).
+    pub canal: Option<Canal>,
+    /// Factor on the drawn leak's resonance (1: the preset's statistics;
+    /// a deliberately leakier ear: above 1).
+    pub leak_scale: f64,
 }
 
 impl Insertion {
@@ -139,6 +145,8 @@ impl Insertion {
         Self {
             fit: Fit::Preset(preset),
             seed,
+            canal: None,
+            leak_scale: 1.0,
         }
     }
 
@@ -147,6 +155,17 @@ impl Insertion {
         Self {
             fit: Fit::Sealed,
             seed,
+            canal: None,
+            leak_scale: 1.0,
+        }
+    }
+
+    /// The same insertion into another ear: its canal and leak factor.
+    pub fn into_ear(self, canal: Option<Canal>, leak_scale: f64) -> Self {
+        Self {
+            canal: canal.or(self.canal),
+            leak_scale,
+            ..self
         }
     }
 }

@@ -124,7 +124,9 @@ fn as_strings<S: Serializer>(faults: &[Fault], s: S) -> Result<S::Ok, S::Error> 
     s.collect_seq(faults.iter().map(ToString::to_string))
 }
 
-/// The sim's truth: the leak of the insertion (none when sealed).
+/// The sim's truth: the leak of the insertion (none when sealed) and, with
+/// insertion physics, the drawn insertion (depth, residual volume, the
+/// canal's resonances, the tip body).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SimTruth {
     /// Leak resonance, Hz.
@@ -133,15 +135,27 @@ pub struct SimTruth {
     pub leak_zeta: Option<f64>,
     /// Leak corner, Hz.
     pub leak_corner_hz: Option<f64>,
+    /// The insertion (absent on the ideal target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insertion: Option<crate::rig::sim::InsertionDraw>,
 }
 
 impl SimTruth {
-    /// The truth of an insertion with `leak`.
+    /// The truth of an insertion with `leak` (no insertion physics).
     pub fn of(leak: Option<Leak>) -> Self {
         Self {
             leak_f0_hz: leak.map(|l| l.f0_hz),
             leak_zeta: leak.map(|l| l.zeta),
             leak_corner_hz: leak.map(|l| l.corner_hz()),
+            insertion: None,
+        }
+    }
+
+    /// The truth of a simulated rig's insertion.
+    pub fn of_rig(rig: &crate::rig::sim::SimRig) -> Self {
+        Self {
+            insertion: rig.insertion().copied(),
+            ..Self::of(rig.leak())
         }
     }
 }

@@ -55,6 +55,10 @@ pub fn picture_title(file: &str) -> (String, String) {
             "Frequency response",
             "Frequency response of each tip, mean over its fits with the fit-to-fit spread shaded",
         ),
+        "ears.png" => (
+            "Left and right ear",
+            "Each tip's mean response of the left ear (solid) and the right ear (dashed), and the right-minus-left balance per octave band",
+        ),
         "bass.png" => (
             "Bass and leak corners",
             "Bass from 10 to 500 Hz of each tip, with its leak corner marked",
@@ -127,6 +131,7 @@ pub fn render(
             let _ = writeln!(h, "<li>{}</li>", esc(&super::table::balance_line(b)));
         }
         h += "</ul>\n";
+        let _ = writeln!(h, "<p><b>{}</b></p>", esc(&e.recommended.sentence));
     }
     h += &tip_table(info, cmp);
     h += &isolation_table(cmp);

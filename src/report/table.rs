@@ -245,6 +245,9 @@ pub fn render_table(c: &Comparison) -> String {
         for b in &e.balance {
             s += &format!("  {}\n", balance_line(b));
         }
+        if !e.recommended.sentence.is_empty() {
+            s += &format!("\n  {}\n", e.recommended.sentence);
+        }
     }
     let mut notes = text::notes(c);
     if let Some(e) = &c.ears {

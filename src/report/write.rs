@@ -112,6 +112,13 @@ pub fn write_report(
         written.push(path);
         pictures.push((name.to_string(), png));
     }
+    if two {
+        let both: Vec<FitRecord> = measured.iter().chain(&right).cloned().collect();
+        let path = out.join("ears.png");
+        let png = save_plot(&path, || plots::ears(info, &both, cmp, size))?;
+        written.push(path);
+        pictures.insert(1, ("ears.png".to_string(), png));
+    }
     written.push(write(
         &out.join("report.html"),
         html::render(info, &measured, cmp, &pictures).as_bytes(),
@@ -122,21 +129,31 @@ pub fn write_report(
     )?);
     written.push(write(&out.join("summary.csv"), to_csv(cmp).as_bytes())?);
     let mut means = Vec::new();
+    // REW and AutoEq exports: one per tip, or with both ears one per tip
+    // and ear (`<tip>-left.txt`, `<tip>-right-autoeq.csv`, ...)
+    let sides: &[(&[FitRecord], &str)] = if two {
+        &[(&measured, "-left"), (&right, "-right")]
+    } else {
+        &[(&measured, "")]
+    };
     for tip in &info.tips {
-        let mine: Vec<&FitRecord> = measured.iter().filter(|f| f.tip == tip.name).collect();
-        let Some(mean) = export::tip_mean_response(&mine) else {
-            continue;
-        };
-        let base = out.join("exports").join(tip.slug());
-        let unit = plots::session_unit(mine.iter().copied());
-        let txt = export::rew_txt(tip, info, &mean, mine.len(), unit);
-        written.push(write(&base.with_extension("txt"), txt.as_bytes())?);
-        let csv = export::autoeq_csv(&mean);
-        let autoeq = out
-            .join("exports")
-            .join(format!("{}-autoeq.csv", tip.slug()));
-        written.push(write(&autoeq, csv.as_bytes())?);
-        means.push((tip, mean, mine.len()));
+        for (k, (fits, mark)) in sides.iter().enumerate() {
+            let mine: Vec<&FitRecord> = fits.iter().filter(|f| f.tip == tip.name).collect();
+            let Some(mean) = export::tip_mean_response(&mine) else {
+                continue;
+            };
+            let exports = out.join("exports");
+            let unit = plots::session_unit(mine.iter().copied());
+            let txt = export::rew_txt(tip, info, &mean, mine.len(), unit);
+            let name = format!("{}{mark}.txt", tip.slug());
+            written.push(write(&exports.join(name), txt.as_bytes())?);
+            let csv = export::autoeq_csv(&mean);
+            let autoeq = exports.join(format!("{}{mark}-autoeq.csv", tip.slug()));
+            written.push(write(&autoeq, csv.as_bytes())?);
+            if k == 0 {
+                means.push((tip, mean, mine.len()));
+            }
+        }
     }
     if !means.is_empty() {
         // Beside exports/, not in it: exports/ holds one table per file.

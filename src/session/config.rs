@@ -12,7 +12,7 @@ use crate::measure::{
     DevicePlan, IsolationPlan, MeasurePlan, RigPlan, SimPlan, StimulusPlan, SyncMode,
 };
 use crate::rig::outside::OutsideNoise;
-use crate::rig::sim::{NoiseLevel, SimConfig};
+use crate::rig::sim::{Canal, NoiseLevel, SimConfig, SimTarget};
 use crate::signal::RATE_RANGE_HZ;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -230,6 +230,18 @@ pub struct SimSettings {
     pub seed: u64,
     /// Background noise below the signal, dB.
     pub snr_db: f64,
+    /// What the simulated IEM is measured on: "coupler" (an IEC 60318-4
+    /// style ear simulator, the default), "ear" (a person's canal, drawn
+    /// from `person`, with bone conduction) or "ideal" (no insertion
+    /// physics: every sealed fit alike).
+    pub target: SimTarget,
+    /// With `target = "ear"`: whose ears (a seed; the same number, the
+    /// same canals). Default: the session seed.
+    pub person: Option<u64>,
+    /// With `ear = "both"`: factor on the right ear's drawn leak
+    /// resonance (1: both ears alike; 3: a right ear that leaks much more,
+    /// to see an imbalance).
+    pub right_leak_scale: f64,
 }
 
 impl Default for SimSettings {
@@ -237,6 +249,9 @@ impl Default for SimSettings {
         Self {
             seed: 1,
             snr_db: 70.0,
+            target: SimTarget::Coupler,
+            person: None,
+            right_leak_scale: 1.0,
         }
     }
 }
@@ -317,6 +332,19 @@ impl SessionConfig {
             }
         }
         self.check_signal()?;
+        if !(self.sim.right_leak_scale > 0.0 && self.sim.right_leak_scale <= 1000.0) {
+            bail!(
+                "[sim] right_leak_scale = {}: give a factor above 0, up to 1000 (1: both ears alike)",
+                self.sim.right_leak_scale
+            );
+        }
+        if self.rig == RigChoice::Device && self.ear == Ear::Both {
+            bail!(
+                "ear = \"both\" on a sound card is not supported yet (it would measure one channel twice): \
+                 measure each ear in a session of its own (ear = \"left\", ear = \"right\"); \
+                 the simulated rig measures both ears"
+            );
+        }
         if self.rig == RigChoice::Device {
             let d = &self.device;
             if !(-100.0..=0.0).contains(&d.level_dbfs) {
@@ -417,6 +445,19 @@ impl SessionConfig {
 
     /// What each fit of this session measures. On the sim the plan holds
     /// the ear and the session seed; each fit is an
+    /// The simulated canal of one ear (`side` 0 left, 1 right): the
+    /// coupler's, or on the `ear` target the person's.
+    pub fn sim_canal(&self, side: u8) -> Option<Canal> {
+        match self.sim.target {
+            SimTarget::Ear => Some(Canal::person(
+                self.sim.person.unwrap_or(self.sim.seed),
+                side,
+            )),
+            SimTarget::Coupler => Some(Canal::coupler()),
+            SimTarget::Ideal => None,
+        }
+    }
+
     /// [`Insertion`](crate::measure::Insertion) of its tip's preset.
     pub fn measure_plan(&self) -> Result<MeasurePlan> {
         let s = &self.signal;
@@ -442,6 +483,8 @@ impl SessionConfig {
             RigChoice::Sim => RigPlan::Sim(SimPlan {
                 config: SimConfig {
                     noise: Some(NoiseLevel::BelowSignal(self.sim.snr_db)),
+                    target: self.sim.target,
+                    canal: self.sim_canal(0),
                     ..SimConfig::default()
                 },
                 seed: self.sim.seed,

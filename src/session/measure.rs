@@ -2,12 +2,12 @@
 //! layer ([`crate::measure`]), as the config's plan says, into a
 //! [`FitRecord`] plus the raw recording.
 
-use super::config::SessionConfig;
+use super::config::{Ear, SessionConfig};
 use super::model::{FitRecord, TipSpec, SCHEMA_VERSION};
 use crate::analysis::{FrequencyResponse, Measurement};
 use crate::interrupt::StopToken;
 use crate::measure::{Confirm, FaultPlan, Insertion, Measurer, NoOneToAsk};
-use crate::rig::sim::TipPreset;
+use crate::rig::sim::{Canal, TipPreset};
 use crate::rig::Recording;
 use anyhow::{Context, Result};
 
@@ -17,15 +17,26 @@ use anyhow::{Context, Result};
 pub struct FitMeasurer {
     measurer: Measurer,
     seed: u64,
+    /// With both ears: the right ear's canal and leak factor.
+    right: Option<(Option<Canal>, f64)>,
 }
 
-/// One measured fit: the record and the seal recording.
+/// One measured fit: the record and the seal recording (with both ears:
+/// the left ear's, and the right ear's in `right`).
 #[derive(Debug, Clone)]
 pub struct MeasuredFit {
     /// What is stored as JSON.
     pub record: FitRecord,
     /// The raw recording of the seal sweep (or the quick check).
     pub recording: Option<Recording>,
+    /// The right ear of a fit measured on both ears.
+    pub right: Option<Box<MeasuredFit>>,
+}
+
+/// The right ear's insertion seed from the left's: each ear is inserted on
+/// its own.
+fn right_seed(seed: u64) -> u64 {
+    seed ^ 0x5249_4748_5445_4152
 }
 
 /// The insertion seed of fit `fit` (attempt `attempt`) of tip number `tip`:
@@ -62,9 +73,11 @@ impl FitMeasurer {
         if let Some(f) = faults {
             plan.rig = plan.rig.with_faults(f);
         }
+        let right = (cfg.ear == Ear::Both).then(|| (cfg.sim_canal(1), cfg.sim.right_leak_scale));
         Ok(Self {
             measurer: Measurer::new(plan, confirm, stop)?,
             seed: cfg.sim.seed,
+            right,
         })
     }
 
@@ -100,10 +113,39 @@ impl FitMeasurer {
     ) -> Result<MeasuredFit> {
         let preset = tip.preset.unwrap_or(TipPreset::SiliconeM);
         let seed = fit_seed(self.seed, tip_index + 1, fit, attempt);
+        let insertion = Insertion::tip(preset, seed);
+        let ear = self.right.map(|_| Ear::Left);
+        let mut left = self.measure_ear(tip, fit, attempt, insertion, reference, ear)?;
+        if let Some((canal, scale)) = self.right {
+            let right = Insertion::tip(preset, right_seed(seed)).into_ear(canal, scale);
+            let r = self.measure_ear(tip, fit, attempt, right, reference, Some(Ear::Right))?;
+            left.right = Some(Box::new(r));
+        }
+        Ok(left)
+    }
+
+    fn measure_ear(
+        &self,
+        tip: &TipSpec,
+        fit: usize,
+        attempt: usize,
+        insertion: Insertion,
+        reference: Option<&FrequencyResponse>,
+        ear: Option<Ear>,
+    ) -> Result<MeasuredFit> {
+        let side = match ear {
+            Some(Ear::Right) => " (right ear)",
+            _ => "",
+        };
         let m = self
             .measurer
-            .measure(Some(Insertion::tip(preset, seed)), reference, &mut ())
-            .with_context(|| format!("tip '{}' fit {fit}", tip.name))?;
+            .measure(Some(insertion), reference, &mut ())
+            .with_context(|| format!("tip '{}' fit {fit}{side}", tip.name))?;
+        let wav = match ear {
+            Some(Ear::Right) => format!("fit-{fit}-right.wav"),
+            Some(Ear::Left) => format!("fit-{fit}-left.wav"),
+            _ => format!("fit-{fit}.wav"),
+        };
         let record = FitRecord {
             schema_version: SCHEMA_VERSION,
             tip: tip.name.clone(),
@@ -111,16 +153,17 @@ impl FitMeasurer {
             seal: m.seal,
             quick: m.quick,
             isolation: m.isolation.and_then(|i| i.primary()),
-            recording: m.recording.as_ref().map(|_| format!("fit-{fit}.wav")),
+            recording: m.recording.as_ref().map(|_| wav),
             rig: Some(serde_json::to_value(&m.rig)?),
             skipped: false,
             attempts: attempt,
             source: None,
-            ear: None,
+            ear,
         };
         Ok(MeasuredFit {
             record,
             recording: m.recording,
+            right: None,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! is measured. The questions go through [`Ui`], so the same loop serves a
 //! person at a terminal, a script feeding stdin, and `--yes`.
 
-use super::config::ReferenceKind;
+use super::config::{Ear, ReferenceKind};
 use super::measure::{FitMeasurer, MeasuredFit};
 use super::model::{FitRecord, SessionInfo, TipSpec, SCHEMA_VERSION};
 use super::store::{self, Store};
@@ -218,6 +218,20 @@ impl std::fmt::Display for Counts {
     }
 }
 
+/// The stored record of fit `n` (in a session of both ears, the left
+/// ear's: the two are written together, the right one first).
+fn stored_fit(
+    dir: &std::path::Path,
+    info: &SessionInfo,
+    tip: &TipSpec,
+    n: usize,
+) -> Result<Option<FitRecord>> {
+    match info.ear {
+        Ear::Both => store::read_fit_ear(dir, tip, n, Some(Ear::Left)),
+        _ => store::read_fit(dir, tip, n),
+    }
+}
+
 /// The fits stored (readable) in the session, measured and skipped.
 pub fn counts(dir: &std::path::Path, info: &SessionInfo) -> Counts {
     let mut c = Counts {
@@ -227,7 +241,7 @@ pub fn counts(dir: &std::path::Path, info: &SessionInfo) -> Counts {
     };
     for t in &info.tips {
         for n in 1..=info.fits_per_tip {
-            match store::read_fit(dir, t, n) {
+            match stored_fit(dir, info, t, n) {
                 Ok(Some(r)) if r.skipped => c.skipped += 1,
                 Ok(Some(_)) => c.measured += 1,
                 _ => {}
@@ -295,7 +309,7 @@ pub fn run(
     let mut pending = Vec::new();
     for (ti, tip) in tips.iter().enumerate() {
         for n in 1..=info.fits_per_tip {
-            match store::read_fit(store.dir(), tip, n) {
+            match stored_fit(store.dir(), info, tip, n) {
                 Ok(Some(_)) => continue,
                 Ok(None) => {}
                 Err(e) => ui.say(&format!("  {e:#}: measuring it again")),
@@ -393,7 +407,18 @@ fn run_fit(
         tip.name
     );
     let skip = |ui: &mut dyn Ui| -> Result<Outcome> {
-        store.save_fit(tip, &skipped(tip, n), None)?;
+        match info.ear {
+            Ear::Both => {
+                for ear in [Ear::Right, Ear::Left] {
+                    let r = FitRecord {
+                        ear: Some(ear),
+                        ..skipped(tip, n)
+                    };
+                    store.save_fit(tip, &r, None)?;
+                }
+            }
+            _ => store.save_fit(tip, &skipped(tip, n), None)?,
+        }
         ui.say(&format!("  tip '{}' fit {n}: skipped", tip.name));
         ui.advance();
         Ok(Outcome::Complete)
@@ -413,18 +438,26 @@ fn run_fit(
             Some(m) => m?,
             None => measurer.measure(tip, fit.ti, n, attempt, info.reference.as_ref())?,
         };
-        let rec = m
-            .recording
-            .as_ref()
-            .map(|r| (r.channels.as_slice(), r.rate));
-        store.save_fit(tip, &m.record, rec)?;
-        ui.say(&verdict_line(&m.record, of));
+        // the right ear first: the left ear's file marks the fit done
+        let ears: Vec<&MeasuredFit> = m.right.as_deref().into_iter().chain([&m]).collect();
+        for e in &ears {
+            let rec = e
+                .recording
+                .as_ref()
+                .map(|r| (r.channels.as_slice(), r.rate));
+            store.save_fit(tip, &e.record, rec)?;
+        }
+        for e in ears.iter().rev() {
+            ui.say(&verdict_line(&e.record, of));
+        }
         if measurer.stop_token().is_stopped() {
             ui.advance();
             return Ok(Outcome::Interrupted);
         }
-        if let Some(advice) = advice(store, info, fit, &m.record, cannot_seal) {
-            ui.say(&advice);
+        for e in ears.iter().rev() {
+            if let Some(advice) = advice(store, info, fit, &e.record, cannot_seal) {
+                ui.say(&advice);
+            }
         }
         match ui.ask(
             "  Enter = keep, r = redo, s = skip, q = quit:",
@@ -476,7 +509,12 @@ fn skipped(tip: &TipSpec, n: usize) -> FitRecord {
 
 /// The line printed as soon as a fit is measured.
 pub fn verdict_line(r: &FitRecord, of: usize) -> String {
-    let mut s = format!("  {} fit {}/{of}:", r.tip, r.fit);
+    let ear = match r.ear {
+        Some(Ear::Left) => " (left)",
+        Some(Ear::Right) => " (right)",
+        _ => "",
+    };
+    let mut s = format!("  {} fit {}/{of}{ear}:", r.tip, r.fit);
     if let Some(m) = r.response() {
         s += &format!(" {}", m.seal.verdict);
         if m.seal.uncertain {
@@ -544,7 +582,7 @@ fn advice(
     }
     let sealed = (1..=info.fits_per_tip)
         .filter(|&n| n != new.fit)
-        .find(|&n| matches!(store::read_fit(store.dir(), fit.tip, n), Ok(Some(r)) if r.response().is_some() && !no_seal(&r)));
+        .find(|&n| matches!(store::read_fit_ear(store.dir(), fit.tip, n, new.ear), Ok(Some(r)) if r.response().is_some() && !no_seal(&r)));
     match sealed {
         Some(other) => Some(format!(
             "  fit {} did not seal at all, although fit {other} of this tip did: re-insert the tip and redo (r)",
@@ -581,7 +619,7 @@ pub fn refit_advice(
     let mine = sample(&new.response()?.frequency_response);
     let mut worst: Option<(usize, f64, f64)> = None;
     for n in (1..=info.fits_per_tip).filter(|&n| n != new.fit) {
-        let Ok(Some(other)) = store::read_fit(store.dir(), tip, n) else {
+        let Ok(Some(other)) = store::read_fit_ear(store.dir(), tip, n, new.ear) else {
             continue;
         };
         let Some(m) = other.response().filter(|_| !no_seal(&other)) else {

@@ -14,6 +14,7 @@
 mod axes;
 mod bass;
 mod data;
+mod ears;
 mod frequency_response;
 mod isolation;
 pub mod ranking;
@@ -71,6 +72,13 @@ plot_fn! {
     /// `frequency_response.png`: each tip's mean response over its fits
     /// (absolute level, 20 Hz-20 kHz) with the fit-to-fit spread (+-1 SD) shaded.
     frequency_response => frequency_response::draw_frequency_response
+}
+
+plot_fn! {
+    /// `ears.png`, for sessions of both ears: each tip's mean response of
+    /// the left ear (solid) and the right ear (dashed), and the right-minus-
+    /// left balance per octave band. `fits` holds both ears.
+    ears => ears::draw_ears
 }
 
 plot_fn! {

@@ -439,6 +439,9 @@ fn subtitle(info: &SessionInfo, fits: &[FitRecord], cmp: &Comparison) -> String 
         info.tips.len(),
         n_fits
     );
+    if let Some(sim) = info.rig.strip_prefix("sim: ") {
+        sub += &format!(" · {sim}");
+    }
     if !cmp.warnings.is_empty() {
         sub += &format!(" · {} warnings while reading", cmp.warnings.len());
     }

@@ -9,6 +9,7 @@
 //! clock drift (band-limited resampling) -> background pink noise -> ADC
 //! clipping at the clip level.
 
+use super::insertion::{Canal, InsertionDraw, SimTarget};
 use crate::acoustics::Leak;
 use crate::dsp::biquad::{chain_response, AnalogBiquad, Biquad};
 use crate::dsp::{from_db, resample, Complex64};
@@ -150,13 +151,25 @@ impl Default for Driver {
 impl Driver {
     /// The driver's filters at `rate` (without the leak or the gain).
     pub fn chain(&self, rate: f64) -> Vec<Biquad> {
+        self.chain_with(rate, true)
+    }
+
+    /// The driver's filters; without `treble_peak` when the insertion
+    /// physics ([`super::insertion`]) supplies the canal's resonances.
+    pub fn chain_with(&self, rate: f64, treble_peak: bool) -> Vec<Biquad> {
         let q = std::f64::consts::FRAC_1_SQRT_2;
         let mut v = vec![
             AnalogBiquad::highpass(self.low_cut_hz, q),
             AnalogBiquad::peaking(self.presence.0, self.presence.1, self.presence.2),
-            AnalogBiquad::peaking(self.treble_peak.0, self.treble_peak.1, self.treble_peak.2),
             AnalogBiquad::lowpass(self.high_cut_hz.min(0.45 * rate), 0.6),
         ];
+        if treble_peak {
+            v.push(AnalogBiquad::peaking(
+                self.treble_peak.0,
+                self.treble_peak.1,
+                self.treble_peak.2,
+            ));
+        }
         if self.bass_shelf_db != 0.0 {
             v.push(AnalogBiquad::low_shelf(
                 self.bass_shelf_hz,
@@ -226,6 +239,22 @@ pub struct SimConfig {
     /// Transmission through the tip body (`None`: the preset's, or
     /// silicone's for an explicit leak).
     pub tip_body: Option<super::outside::TipBody>,
+    /// What the IEM is measured on: `Ideal` (no insertion physics, the
+    /// default), a coupler or a human ear ([`super::insertion`]).
+    #[serde(default)]
+    pub target: SimTarget,
+    /// The canal (`None`: the target's own: the coupler's, or an average
+    /// person's for the ear). Sessions draw one per person and ear.
+    #[serde(default)]
+    pub canal: Option<Canal>,
+    /// Factor on a preset's drawn leak resonance (1: its statistics; above
+    /// 1: a leakier ear, as in a session's `right_leak_scale`).
+    #[serde(default = "unit")]
+    pub leak_scale: f64,
+}
+
+fn unit() -> f64 {
+    1.0
 }
 
 impl Default for SimConfig {
@@ -241,6 +270,9 @@ impl Default for SimConfig {
             clip_level: 1.0,
             extra_record_s: 0.2,
             tip_body: None,
+            target: SimTarget::Ideal,
+            canal: None,
+            leak_scale: 1.0,
         }
     }
 }
@@ -253,6 +285,14 @@ impl SimConfig {
             ..Self::default()
         }
     }
+
+    /// The canal the tip goes into on this target.
+    pub fn canal(&self) -> Canal {
+        self.canal.unwrap_or(match self.target {
+            SimTarget::Ear => Canal::person(0, 0),
+            _ => Canal::coupler(),
+        })
+    }
 }
 
 /// The simulated rig.
@@ -261,6 +301,7 @@ pub struct SimRig {
     config: SimConfig,
     seed: u64,
     leak: Option<Leak>,
+    insertion: Option<InsertionDraw>,
     /// Seed of the background noise (and random latency) of the next
     /// measurement; it counts up after each one.
     pub noise_seed: u64,
@@ -269,15 +310,38 @@ pub struct SimRig {
 impl SimRig {
     /// A rig; with a preset, `seed` draws the insertion (the leak).
     pub fn new(config: SimConfig, seed: u64) -> Self {
-        let leak = match config.fit {
+        let mut leak = match config.fit {
             Fit::Preset(p) => Some(p.draw_leak(&mut ChaCha8Rng::seed_from_u64(seed))),
             Fit::Leak(l) => Some(l),
             Fit::Sealed => None,
         };
+        let insertion = (config.target != SimTarget::Ideal).then(|| {
+            let canal = config.canal();
+            match config.fit {
+                Fit::Preset(p) => InsertionDraw::draw(p, &canal, config.target, seed),
+                // an explicit leak or the sealed reference: a medium
+                // silicone tip at its nominal depth
+                _ => InsertionDraw::nominal(TipPreset::SiliconeM, &canal, config.target),
+            }
+        });
+        if let (Fit::Preset(p), Some(ins), Some(l)) = (config.fit, &insertion, leak.as_mut()) {
+            // the leak's resonance in this residual volume; a real ear's
+            // soft, varied canal spreads the seal more than a coupler
+            let mut f0 = ins.leak_f0(l.f0_hz);
+            if config.target == SimTarget::Ear {
+                let s = p.leak_stats();
+                f0 = s.f0_hz * (f0 / s.f0_hz).powf(1.5);
+            }
+            l.f0_hz = f0;
+        }
+        if let (Fit::Preset(_), Some(l)) = (config.fit, leak.as_mut()) {
+            l.f0_hz *= config.leak_scale;
+        }
         Self {
             config,
             seed,
             leak,
+            insertion,
             noise_seed: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1),
         }
     }
@@ -299,17 +363,32 @@ impl SimRig {
         self.leak
     }
 
+    /// This insertion's physics (`None` on the ideal target).
+    pub fn insertion(&self) -> Option<&InsertionDraw> {
+        self.insertion.as_ref()
+    }
+
     /// Draw a new insertion of the same preset (a refit).
     pub fn reinsert(&mut self, seed: u64) {
         *self = Self::new(self.config.clone(), seed);
     }
 
     fn linear_gain(&self) -> f64 {
-        from_db(self.config.gain_db) * 1.26 / self.config.canal_volume_cm3
+        match &self.insertion {
+            // the residual volume is a low shelf in the canal's chain
+            Some(_) => from_db(self.config.gain_db),
+            None => from_db(self.config.gain_db) * 1.26 / self.config.canal_volume_cm3,
+        }
     }
 
     fn chain(&self, rate: f64) -> Vec<Biquad> {
-        let mut chain = self.config.driver.chain(rate);
+        let mut chain = self
+            .config
+            .driver
+            .chain_with(rate, self.insertion.is_none());
+        if let Some(ins) = &self.insertion {
+            chain.extend(ins.chain(rate));
+        }
         if let Some(leak) = self.leak {
             chain.push(leak.bass_filter().to_digital(rate));
         }

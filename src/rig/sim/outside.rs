@@ -7,8 +7,11 @@
 //!   same leak that costs bass ([`crate::acoustics::Leak::leak_path`]);
 //! - the tip body: a material-dependent transmission `g / (1 + s / wb)`
 //!   (mass-law-like, 6 dB/octave more isolation above `fb`);
-//! - a bone-conduction-like flanking floor, a constant transmission that
-//!   caps isolation (foam plugs top out near 40-50 dB).
+//! - a flanking floor that caps isolation: on the ideal target a constant
+//!   transmission (-48 dB); with insertion physics ([`super::insertion`])
+//!   the open-ear gain times the target's limit, so the insertion loss
+//!   stays below it: bone conduction on the ear (about 50 dB, 41 dB near
+//!   2 kHz), the fixture's flat 50 dB on the coupler.
 //!
 //! With the ear open, the inner mic sees the open-ear gain (a canal
 //! resonance, +12 dB near 2.7 kHz). Insertion loss is open / occluded at
@@ -58,6 +61,10 @@ pub struct OutsideModel {
     pub body: TipBody,
     /// Flanking (bone-conduction-like) transmission, dB.
     pub flanking_db: f64,
+    /// The flanking floor follows the open-ear gain, with a peaking boost
+    /// (centre Hz, Q, dB) where the limit dips (`None`: a flat floor).
+    #[serde(default)]
+    pub flanking_shape: Option<(f64, f64, f64)>,
     /// Open-ear resonance (centre Hz, Q, gain dB).
     pub open_ear: (f64, f64, f64),
     /// Loudspeaker band (2nd-order high-pass Hz, low-pass Hz).
@@ -73,6 +80,7 @@ impl OutsideModel {
             leak,
             body,
             flanking_db: -48.0,
+            flanking_shape: None,
             open_ear: (2700.0, 1.5, 12.0),
             speaker_band_hz: (30.0, 18_000.0),
         }
@@ -86,12 +94,24 @@ impl OutsideModel {
             b: [0.0, 0.0, from_db(self.body.transmission_db) * wb],
             a: [0.0, 1.0, wb],
         };
+        let open_ear = AnalogBiquad::peaking(self.open_ear.0, self.open_ear.1, self.open_ear.2)
+            .to_digital(rate);
+        let flanking_chain = match self.flanking_shape {
+            None => Vec::new(),
+            Some((f, q, db)) => {
+                let mut v = vec![open_ear];
+                if db != 0.0 {
+                    v.push(AnalogBiquad::peaking(f, q, db).to_digital(rate));
+                }
+                v
+            }
+        };
         OutsideFilters {
             leak: self.leak.map(|l| l.leak_path().to_digital(rate)),
             body: body.to_digital(rate),
             flanking: from_db(self.flanking_db),
-            open_ear: AnalogBiquad::peaking(self.open_ear.0, self.open_ear.1, self.open_ear.2)
-                .to_digital(rate),
+            flanking_chain,
+            open_ear,
             speaker: vec![
                 AnalogBiquad::highpass(self.speaker_band_hz.0, q).to_digital(rate),
                 AnalogBiquad::lowpass(self.speaker_band_hz.1.min(0.45 * rate), q).to_digital(rate),
@@ -107,8 +127,10 @@ pub struct OutsideFilters {
     pub leak: Option<Biquad>,
     /// Body path (first order).
     pub body: Biquad,
-    /// Flanking transmission (a constant).
+    /// Flanking transmission (a constant gain).
     pub flanking: f64,
+    /// Shape of the flanking path (empty: flat).
+    pub flanking_chain: Vec<Biquad>,
     /// Open-ear gain from the outer to the inner mic.
     pub open_ear: Biquad,
     /// Loudspeaker response.
@@ -121,7 +143,8 @@ impl OutsideFilters {
         let leak = self
             .leak
             .map_or(Complex64::new(0.0, 0.0), |l| l.response(freq_hz));
-        leak + self.body.response(freq_hz) + self.flanking
+        leak + self.body.response(freq_hz)
+            + self.flanking * chain_response(&self.flanking_chain, freq_hz)
     }
 
     /// Open-ear transmission outer mic -> inner mic at `freq_hz` (exact).
@@ -143,8 +166,12 @@ impl OutsideFilters {
             Some(l) => l.process(&mut leak),
             None => leak.fill(0.0),
         }
+        let mut flank = outer.to_vec();
+        for bq in &self.flanking_chain {
+            bq.process(&mut flank);
+        }
         (0..outer.len())
-            .map(|i| leak[i] + body[i] + self.flanking * outer[i])
+            .map(|i| leak[i] + body[i] + self.flanking * flank[i])
             .collect()
     }
 
@@ -211,14 +238,25 @@ pub struct IsolationRecordings {
 impl SimRig {
     /// The outside-noise model of this insertion.
     pub fn outside_model(&self) -> OutsideModel {
-        let body = self
-            .config()
-            .tip_body
-            .unwrap_or_else(|| match self.config().fit {
+        let ins = self.insertion();
+        let body = self.config().tip_body.unwrap_or_else(|| match ins {
+            Some(ins) => TipBody {
+                transmission_db: ins.body_db,
+                corner_hz: ins.body_corner_hz,
+            },
+            None => match self.config().fit {
                 Fit::Preset(p) => p.body(),
                 _ => TipPreset::SiliconeM.body(),
-            });
-        OutsideModel::new(body, self.leak())
+            },
+        });
+        let mut model = OutsideModel::new(body, self.leak());
+        if let Some(ins) = ins {
+            let (limit_db, dip_hz, q, dip_db) = super::insertion::flanking_limit(ins.target);
+            model.flanking_db = -limit_db;
+            model.flanking_shape = Some((dip_hz, q, dip_db));
+            model.open_ear.0 = ins.open_resonance_hz;
+        }
+        model
     }
 
     /// Play pink noise on the outside speaker; record the inner mic open

@@ -1,0 +1,164 @@
+//! `ear = "both"` on the simulated rig (issue 18): every fit measures the
+//! left and the right ear, each with its own canal and insertion; the two
+//! are stored apart, compared apart, balanced, and a tip is recommended per
+//! ear. A deliberately leakier right ear shows as the imbalance.
+
+mod common;
+
+use common::{stderr, stdout, Fixture};
+use serde_json::Value;
+
+fn config(right_leak_scale: f64, target: &str) -> String {
+    format!(
+        "iem = \"Both ears\"\near = \"both\"\nfits_per_tip = 3\n\
+         [measurements]\nseal = true\nisolation = true\n\
+         [reference]\nmeasure = \"sealed\"\n\
+         [sim]\nseed = 5\ntarget = \"{target}\"\nright_leak_scale = {right_leak_scale}\n\
+         [[tip]]\nname = \"Foam M\"\npreset = \"foam\"\n\
+         [[tip]]\nname = \"Silicone M\"\npreset = \"silicone-m\"\n\
+         [[tip]]\nname = \"Silicone S\"\npreset = \"silicone-s\"\n"
+    )
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).expect("compare --json prints JSON")
+}
+
+fn tip<'a>(tips: &'a Value, name: &str) -> &'a Value {
+    tips.as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no tip {name}"))
+}
+
+#[test]
+fn both_ears_are_measured_stored_compared_and_a_leakier_right_ear_shows() {
+    let fx = Fixture::new();
+    fx.write("s.toml", config(8.0, "ear"));
+    let out = fx.ok(&["session", "run", "s.toml", "--out", "s", "--yes"]);
+    let said = stderr(&out) + &stdout(&out);
+    assert!(said.contains("Foam M fit 1/3 (left)"), "{said}");
+    assert!(said.contains("Foam M fit 1/3 (right)"), "{said}");
+    assert!(said.contains("9 of 9 fits measured"), "{said}");
+    // stored per ear, each with its own recording and insertion truth
+    for n in 1..=3 {
+        for ear in ["left", "right"] {
+            let p = fx.path(&format!("s/fits/silicone-m/fit-{n}-{ear}.json"));
+            let r: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            assert_eq!(r["ear"], ear);
+            assert!(fx
+                .path(&format!("s/fits/silicone-m/fit-{n}-{ear}.wav"))
+                .exists());
+            assert!(r["rig"]["truth"]["insertion"]["depth_mm"].is_f64(), "{r}");
+        }
+    }
+    let l: Value = serde_json::from_slice(
+        &std::fs::read(fx.path("s/fits/silicone-m/fit-1-left.json")).unwrap(),
+    )
+    .unwrap();
+    let r: Value = serde_json::from_slice(
+        &std::fs::read(fx.path("s/fits/silicone-m/fit-1-right.json")).unwrap(),
+    )
+    .unwrap();
+    // two ears of one person: their own canals, so their own insertions
+    assert_ne!(
+        l["rig"]["truth"]["insertion"],
+        r["rig"]["truth"]["insertion"]
+    );
+    // the right ear's leak is the drawn one times 8 (its truth says so):
+    // its leak corner is far above the left one's
+    let f0 = |v: &Value| v["rig"]["truth"]["leak_f0_hz"].as_f64().unwrap();
+    assert!(f0(&r) > 3.0 * f0(&l), "{} vs {}", f0(&r), f0(&l));
+
+    let c = json(&fx.ok(&["compare", "s", "--json"]).stdout);
+    let ears = &c["ears"];
+    assert!(ears.is_object(), "no per-ear comparison: {c}");
+    // left in `tips`, right in `ears.right.tips`: the right ear loses more bass
+    let loss = |t: &Value| t["bass_loss_db"]["mean"].as_f64().unwrap();
+    let (left_s, right_s) = (
+        tip(&c["tips"], "Silicone M"),
+        tip(&ears["right"]["tips"], "Silicone M"),
+    );
+    assert!(
+        loss(right_s) > loss(left_s) + 1.0,
+        "{} vs {}",
+        loss(right_s),
+        loss(left_s)
+    );
+    // the balance (right minus left) shows it: less bass on the right
+    let bal = ears["balance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["tip"] == "Silicone M")
+        .unwrap();
+    assert_eq!(bal["n"], 3);
+    assert!(bal["bass_db"]["mean"].as_f64().unwrap() < -1.0, "{bal}");
+    // a tip per ear: the best verdict, then isolation
+    let rec = &ears["recommended"];
+    assert_eq!(rec["left"], "Foam M", "{rec}");
+    assert!(rec["right"].is_string(), "{rec}");
+    assert!(
+        rec["sentence"].as_str().unwrap().contains("Foam M"),
+        "{rec}"
+    );
+
+    // the report: both ears' exports and the ears picture
+    fx.ok(&["report", "s", "--out", "r"]);
+    for f in [
+        "foam-m-left.txt",
+        "foam-m-right.txt",
+        "foam-m-left-autoeq.csv",
+        "foam-m-right-autoeq.csv",
+    ] {
+        assert!(fx.path(&format!("r/exports/{f}")).exists(), "{f}");
+    }
+    assert!(fx.path("r/ears.png").exists());
+    let html = String::from_utf8(fx.read("r/report.html")).unwrap();
+    let sentence = rec["sentence"].as_str().unwrap();
+    assert!(
+        html.contains("Left and right ear") && html.contains(sentence),
+        "report: {sentence}"
+    );
+    // the two ears of one REW export differ as the stored fits do: the
+    // left and right exports are not the same curve
+    assert_ne!(
+        fx.read("r/exports/silicone-m-left.txt"),
+        fx.read("r/exports/silicone-m-right.txt")
+    );
+}
+
+#[test]
+fn two_alike_ears_on_a_coupler_are_balanced_within_the_fit_to_fit_spread() {
+    let fx = Fixture::new();
+    fx.write("s.toml", config(1.0, "coupler"));
+    fx.ok(&["session", "run", "s.toml", "--out", "s", "--yes"]);
+    let c = json(&fx.ok(&["compare", "s", "--json"]).stdout);
+    for b in c["ears"]["balance"].as_array().unwrap() {
+        if b["tip"] == "Silicone S" {
+            continue; // a leaky tip: each insertion leaks its own way
+        }
+        let bass = b["bass_db"]["mean"].as_f64().unwrap();
+        assert!(bass.abs() < 1.0, "{b}");
+    }
+}
+
+#[test]
+fn both_ears_on_a_sound_card_is_refused_not_measured_twice_on_one_channel() {
+    let fx = Fixture::new();
+    fx.write(
+        "s.toml",
+        "iem = \"x\"\near = \"both\"\nrig = \"device\"\n[[tip]]\nname = \"A\"\n",
+    );
+    let err = fx.fails(&["session", "run", "s.toml", "--out", "s", "--yes"]);
+    assert!(err.contains("ear = \"both\" on a sound card"), "{err}");
+}
+
+#[test]
+fn a_bad_right_leak_scale_is_refused_with_its_name() {
+    let fx = Fixture::new();
+    fx.write("s.toml", config(-1.0, "ear"));
+    let err = fx.fails(&["session", "run", "s.toml", "--out", "s", "--yes"]);
+    assert!(err.contains("right_leak_scale"), "{err}");
+}
