@@ -10,6 +10,7 @@ mod clock;
 pub mod drift;
 pub mod isolation;
 pub mod listening;
+pub mod loudness;
 mod measurement;
 pub mod quality;
 pub mod quick;
