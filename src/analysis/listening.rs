@@ -565,6 +565,14 @@ impl TipBands {
     /// The response normalised to a 0 dB mean over [`NORMALISATION_BAND_HZ`]
     /// (finite bands only), NaN bands 0 dB.
     pub fn normalised_response(&self) -> [f64; N_BANDS] {
+        let mean = self.normalisation_level();
+        self.response_db
+            .map(|r| if r.is_finite() { r - mean } else { 0.0 })
+    }
+
+    /// The mean response over [`NORMALISATION_BAND_HZ`] (finite bands
+    /// only; 0 without any), dB.
+    pub fn normalisation_level(&self) -> f64 {
         let (lo, hi) = NORMALISATION_BAND_HZ;
         let in_band: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
             .iter()
@@ -572,13 +580,11 @@ impl TipBands {
             .filter(|(c, r)| **c >= lo && **c <= hi && r.is_finite())
             .map(|(_, r)| *r)
             .collect();
-        let mean = if in_band.is_empty() {
+        if in_band.is_empty() {
             0.0
         } else {
             in_band.iter().sum::<f64>() / in_band.len() as f64
-        };
-        self.response_db
-            .map(|r| if r.is_finite() { r - mean } else { 0.0 })
+        }
     }
 
     /// The ambient that reaches the eardrum through this tip: ambient minus
@@ -608,6 +614,13 @@ pub struct PenaltySettings {
     /// Music spectrum at [`THIRD_OCTAVE_CENTRES_HZ`], dB, any reference
     /// (only its shape counts).
     pub music_db: [f64; N_BANDS],
+    /// True when the tips' responses share one absolute level (one IEM on
+    /// one rig at one volume, as in a measured session): a tip's music is
+    /// then its response as measured relative to the reference's, so a
+    /// leak that also lowers the mids counts. False (imported files of
+    /// unknown levels): each response is normalised in
+    /// [`NORMALISATION_BAND_HZ`] first.
+    pub absolute_levels: bool,
 }
 
 impl Default for PenaltySettings {
@@ -617,6 +630,7 @@ impl Default for PenaltySettings {
             reference_dba: REFERENCE_MUSIC_DBA,
             field: SoundField::Diffuse,
             music_db: PROGRAMME_SPECTRUM_DB,
+            absolute_levels: false,
         }
     }
 }
@@ -678,7 +692,7 @@ pub enum PenaltyError {
 
 /// One tip's listening penalty in one ambient. Serialized as is into JSON;
 /// every number is finite.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ListeningPenalty {
     /// The tip.
     pub tip: String,
@@ -775,7 +789,7 @@ fn change_text(from: &str, to: &str, falls: bool) -> String {
 
 /// `h` hours for people: "8 h", "2.5 h", "40 min", and "`cap` h or more"
 /// at the cap.
-fn hours_text(h: f64, cap: f64) -> String {
+pub fn hours_text(h: f64, cap: f64) -> String {
     if h >= cap {
         format!("{cap:.0} h or more")
     } else if h >= 10.0 {
@@ -834,7 +848,11 @@ pub fn listening_penalty(
     // The music through a tip at the reference's volume setting.
     let shaped = |tip: &TipBands| -> [f64; N_BANDS] {
         let r = tip.normalised_response();
-        std::array::from_fn(|i| settings.music_db[i] + r[i])
+        let offset = match settings.absolute_levels {
+            true => tip.normalisation_level() - ref_tip.normalisation_level(),
+            false => 0.0,
+        };
+        std::array::from_fn(|i| settings.music_db[i] + r[i] + offset)
     };
     let k = settings.reference_dba - a_weighted_third_octaves(&shaped(ref_tip));
     let music_of = |tip: &TipBands| shaped(tip).map(|m| m + k);

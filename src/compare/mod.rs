@@ -42,6 +42,7 @@
 
 pub mod corner;
 pub mod ears;
+pub mod listening;
 pub mod rank;
 pub mod stats;
 pub mod tips;
@@ -88,6 +89,14 @@ pub struct Comparison {
     /// balance ([`Ears`]); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ears: Option<Ears>,
+    /// What a poor seal costs in listening level ([`listening`]): per
+    /// ambient and tip (of the ear `tips` describes), the gain that matches
+    /// the best-sealing tip's music loudness in the noise each tip lets in.
+    #[serde(default)]
+    pub listening_penalty: Vec<crate::analysis::listening::ListeningPenalty>,
+    /// Why `listening_penalty` is empty, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listening_note: Option<String>,
 }
 
 /// With `reference.measure = "best-fit"` (and no stored reference): the
@@ -190,6 +199,15 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
     });
     let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips);
     let isolation_ranking = rank::isolation_ranking(&tips);
+    let ear_fits: Vec<&FitRecord> = fits
+        .iter()
+        .filter(|r| !two || ears::side_of(r, info.ear) == Ear::Left)
+        .collect();
+    let (listening_penalty, listening_note) =
+        match listening::penalties(info, &ear_fits, &tips, &[]) {
+            Ok(p) => (p, None),
+            Err(why) => (Vec::new(), Some(why)),
+        };
     Comparison {
         iem: info.iem.clone(),
         tips,
@@ -200,5 +218,7 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         reference_note,
         refit_db,
         ears,
+        listening_penalty,
+        listening_note,
     }
 }

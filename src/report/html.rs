@@ -67,6 +67,10 @@ pub fn picture_title(file: &str) -> (String, String) {
             "Isolation per band",
             "Passive isolation of each tip per third-octave band, mean and spread over fits",
         ),
+        "listening.png" => (
+            "What a poor seal costs in listening level",
+            "Per tip and ambient, the volume to add over the best-sealing tip to hear music as loud in the noise the tip lets in, with the daily allowance that follows",
+        ),
         "ranking.png" => (
             "Seal and isolation ranking",
             "The tips ranked by seal and by isolation, means with 95 % confidence intervals",

@@ -201,8 +201,80 @@ fn csv_row(b: &Block<'_>, t: &TipStats) -> String {
     s
 }
 
+/// The listening-penalty block of the text output: a table of the gain per
+/// tip and ambient (with the NIOSH daily allowance), and the subway's
+/// sentence per tip; or the note saying why there is none.
+pub fn listening_block(c: &Comparison) -> String {
+    let p = &c.listening_penalty;
+    let Some(first) = p.first() else {
+        return match &c.listening_note {
+            Some(n) => format!("\n  listening penalty: none ({n})\n"),
+            None => String::new(),
+        };
+    };
+    let mut presets: Vec<&str> = Vec::new();
+    for x in p {
+        if !presets.contains(&x.preset.as_str()) {
+            presets.push(&x.preset);
+        }
+    }
+    let mut s = format!(
+        "\n  listening penalty{}: the volume to add over {} (the best-sealing tip, music at {:.0} dBA)\n  \
+         to hear music as loud in the noise each tip lets in; dB, and the NIOSH daily allowance after it\n",
+        if c.ears.is_some() { " (left ear)" } else { "" },
+        first.reference_tip,
+        first.reference_eardrum_dba
+    );
+    s += &format!("  {:<22}", "tip");
+    for pr in &presets {
+        s += &format!(" {pr:>16}");
+    }
+    s += "\n";
+    for t in &c.tips {
+        let row: Vec<_> = presets
+            .iter()
+            .map(|pr| p.iter().find(|x| x.tip == t.name && x.preset == *pr))
+            .collect();
+        if row.iter().all(|x| x.is_none()) {
+            continue;
+        }
+        s += &format!("  {:<22}", t.name);
+        for x in row {
+            match x {
+                Some(x) => {
+                    let h = match x.allowance_h >= crate::analysis::listening::MAX_HOURS {
+                        true => "≥24 h".to_string(),
+                        false => crate::analysis::listening::hours_text(x.allowance_h, 24.0),
+                    };
+                    let g = format!(
+                        "{}{:+.1} ({h})",
+                        if x.matched { "" } else { ">" },
+                        x.gain_db
+                    );
+                    s += &format!(" {g:>16}");
+                }
+                None => s += &format!(" {:>16}", "-"),
+            }
+        }
+        s += "\n";
+    }
+    let pick = if presets.contains(&"subway") {
+        "subway"
+    } else {
+        presets[0]
+    };
+    for x in p
+        .iter()
+        .filter(|x| x.preset == pick && x.tip != x.reference_tip)
+    {
+        s += &format!("  {}\n", x.sentence());
+    }
+    s
+}
+
 /// The terminal table: one block of tips, or, when the fits hold both
-/// ears, a block per ear and a balance line per tip (right minus left).
+/// ears, a block per ear and a balance line per tip (right minus left);
+/// then the notes and the listening penalty.
 pub fn render_table(c: &Comparison) -> String {
     let mut s = format!("{}: {} tips", c.iem, c.tips.len());
     s += if c.ears.is_some() {
@@ -249,6 +321,7 @@ pub fn render_table(c: &Comparison) -> String {
             s += &format!("\n  {}\n", e.recommended.sentence);
         }
     }
+    s += &listening_block(c);
     let mut notes = text::notes(c);
     if let Some(e) = &c.ears {
         for t in &e.right.tips {
@@ -417,6 +490,8 @@ mod tests {
             reference_note: None,
             refit_db: 2.5,
             ears: None,
+            listening_penalty: Vec::new(),
+            listening_note: None,
         };
         let ranks: Vec<String> = ["a", "b", "c", "d", "e", "f"]
             .iter()

@@ -2,7 +2,7 @@
 //! [`Comparison`] only. Pure: every plot returns the PNG bytes; the report
 //! writer saves them.
 //!
-//! Six pictures ([`PLOTS`]): frequency response, bass, isolation, ranking,
+//! Seven pictures ([`PLOTS`]): frequency response, bass, isolation, listening penalty, ranking,
 //! repeatability and a summary dashboard, one module each; the shared look
 //! (colours, fonts, legends) is in `style`, the axes helpers in `axes`, the
 //! data preparation in `data`. Every plot draws tip `i` of the session in
@@ -17,6 +17,7 @@ mod data;
 mod ears;
 mod frequency_response;
 mod isolation;
+mod listening;
 pub mod ranking;
 mod repeatability;
 mod style;
@@ -43,10 +44,11 @@ pub const DEFAULT_SIZE: (u32, u32) = (1600, 1000);
 pub type Plot = fn(&SessionInfo, &[FitRecord], &Comparison, (u32, u32)) -> Result<Vec<u8>>;
 
 /// Every plot with its file name, in the report's order.
-pub const PLOTS: [(&str, Plot); 6] = [
+pub const PLOTS: [(&str, Plot); 7] = [
     ("frequency_response.png", frequency_response),
     ("bass.png", bass),
     ("isolation.png", isolation),
+    ("listening.png", listening),
     ("ranking.png", ranking),
     ("repeatability.png", repeatability),
     ("summary.png", summary),
@@ -91,6 +93,13 @@ plot_fn! {
     /// `isolation.png`: attenuation per third-octave band per tip, mean +-1 SD
     /// over fits; floor-limited bands hollow.
     isolation => isolation::draw_isolation
+}
+
+plot_fn! {
+    /// `listening.png`: per tip and ambient, the volume to add over the
+    /// best-sealing tip to hear music as loud in the noise the tip lets in,
+    /// with the NIOSH daily allowance that follows.
+    listening => listening::draw_listening
 }
 
 plot_fn! {

@@ -1,0 +1,112 @@
+//! What a poor seal costs in listening level, per tip and ambient
+//! ([`crate::analysis::listening::listening_penalty`]): each tip's mean
+//! response (third-octave power means of its fits' responses, averaged in
+//! dB over fits) and mean isolation (its fits' third-octave attenuations,
+//! averaged in dB; a floor-limited band counts with its bound, so the
+//! leaked noise is if anything overstated), against the session's
+//! best-sealing tip ([`super::ears::best_tip`]: the best seal verdict, then
+//! the most isolation) in the four ambient presets.
+//!
+//! Tips without both a measured response and a measured isolation are left
+//! out, and so is the whole penalty when fewer than two tips have both:
+//! `Comparison::listening_note` says why, never a number made up.
+
+use super::tips::TipStats;
+use crate::analysis::listening::{
+    listening_penalties, third_octave_response, Ambient, ListeningPenalty, PenaltySettings,
+    TipBands,
+};
+use crate::analysis::loudness::{N_BANDS, THIRD_OCTAVE_CENTRES_HZ};
+use crate::session::model::{FitRecord, SessionInfo};
+
+/// The penalties of `fits` (one ear's), with the best of `tips` as the
+/// reference, in every preset and in `extra` ambients; or why there are none.
+pub fn penalties(
+    info: &SessionInfo,
+    fits: &[&FitRecord],
+    tips: &[TipStats],
+    extra: &[Ambient],
+) -> Result<Vec<ListeningPenalty>, String> {
+    let mut bands = Vec::new();
+    for t in &info.tips {
+        let mine: Vec<&FitRecord> = fits
+            .iter()
+            .copied()
+            .filter(|r| r.tip == t.name && !r.skipped)
+            .collect();
+        if let Some(b) = tip_bands(&t.name, &mine) {
+            bands.push(b);
+        }
+    }
+    if bands.len() < 2 {
+        return Err(format!(
+            "the listening penalty needs at least two tips with both a response and an isolation measured ({} here)",
+            bands.len()
+        ));
+    }
+    let measured: Vec<TipStats> = tips
+        .iter()
+        .filter(|t| bands.iter().any(|b| b.name == t.name))
+        .cloned()
+        .collect();
+    let best = super::ears::best_tip(&measured)
+        .and_then(|t| bands.iter().position(|b| b.name == t.name))
+        .unwrap_or(0);
+    let mut ambients = Ambient::presets();
+    ambients.extend_from_slice(extra);
+    // one IEM at one volume: absolute levels when tipfit measured every fit
+    // (imported files' levels are their own)
+    let settings = PenaltySettings {
+        absolute_levels: crate::report::plots::session_unit(fits.iter().copied())
+            == Some(crate::analysis::LevelUnit::ReUnityGain),
+        ..PenaltySettings::default()
+    };
+    listening_penalties(&bands, best, &ambients, &settings)
+        .map_err(|e| format!("the listening penalty cannot be computed: {e}"))
+}
+
+/// One tip's mean third-octave response and isolation over `fits`.
+fn tip_bands(name: &str, fits: &[&FitRecord]) -> Option<TipBands> {
+    let responses: Vec<[f64; N_BANDS]> = fits
+        .iter()
+        .filter_map(|r| r.response())
+        .map(|m| {
+            let fr = &m.frequency_response;
+            third_octave_response(&fr.freq_hz, &fr.db)
+        })
+        .collect();
+    let isolations: Vec<[f64; N_BANDS]> = fits
+        .iter()
+        .filter_map(|r| r.isolation.as_ref())
+        .map(|iso| {
+            let t = &iso.third_octave;
+            let mut v = [f64::NAN; N_BANDS];
+            for (k, c) in THIRD_OCTAVE_CENTRES_HZ.iter().enumerate() {
+                if let Some(i) = t.centre_hz.iter().position(|h| (h / c - 1.0).abs() < 0.03) {
+                    v[k] = t.attenuation_db.get(i).copied().unwrap_or(f64::NAN);
+                }
+            }
+            v
+        })
+        .collect();
+    if responses.is_empty() || isolations.is_empty() {
+        return None;
+    }
+    Some(TipBands::new(
+        name,
+        mean_bands(&responses),
+        mean_bands(&isolations),
+    ))
+}
+
+/// Per band, the mean of the finite values (NaN where none is).
+fn mean_bands(v: &[[f64; N_BANDS]]) -> [f64; N_BANDS] {
+    let mut out = [f64::NAN; N_BANDS];
+    for (k, o) in out.iter_mut().enumerate() {
+        let vals: Vec<f64> = v.iter().map(|b| b[k]).filter(|x| x.is_finite()).collect();
+        if !vals.is_empty() {
+            *o = vals.iter().sum::<f64>() / vals.len() as f64;
+        }
+    }
+    out
+}
