@@ -39,17 +39,22 @@
 //!   are the left ear's (left is the first of a pair, as import and the
 //!   file names order them) and `ears` holds the right ear's statistics and
 //!   rankings and the per-tip balance, right minus left.
+//! - Tip effect ([`tip_effect`]): per tip but the baseline, the mean level
+//!   difference against the baseline tip in seven bands (sub-bass to air),
+//!   each fit normalised in the reference band, with Welch 95 % intervals.
 
 pub mod corner;
 pub mod ears;
 pub mod rank;
 pub mod stats;
+pub mod tip_effect;
 pub mod tips;
 
 pub use corner::{Corner, CornerMethod, CornerStat};
 pub use ears::{EarBalance, EarComparison, Ears};
 pub use rank::{Bound, RankEntry, RankMetric, RankUnit, Ranking, MIN_RANK_DIFF};
 pub use stats::{finite_mean, Stat};
+pub use tip_effect::{BandEffect, TipEffect, EFFECT_BANDS};
 pub use tips::{
     isolation_rating, tip_stats, OctaveStats, Outlier, OutlierMetric, TipStats,
     OUTLIER_CORNER_FLOOR_HZ, OUTLIER_MIN_DEV,
@@ -88,6 +93,11 @@ pub struct Comparison {
     /// balance ([`Ears`]); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ears: Option<Ears>,
+    /// Per tip but the baseline, in session order: the level difference
+    /// against the baseline per band ([`tip_effect`]); of the left ear when
+    /// the fits hold both (`ears.right.tip_effect` then the right one).
+    #[serde(default)]
+    pub tip_effect: Vec<TipEffect>,
 }
 
 /// With `reference.measure = "best-fit"` (and no stored reference): the
@@ -185,7 +195,7 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
     });
     let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips);
     let isolation_ranking = rank::isolation_ranking(&tips);
-    Comparison {
+    let mut cmp = Comparison {
         iem: info.iem.clone(),
         tips,
         seal_ranking,
@@ -195,5 +205,9 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         reference_note,
         refit_db,
         ears,
-    }
+        tip_effect: Vec::new(),
+    };
+    // The default baseline (the config's, else the first tip) cannot fail.
+    let _ = cmp.set_baseline(info, fits, None);
+    cmp
 }
