@@ -95,7 +95,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         tipfit compare sessions/aria\n  \
         tipfit compare sessions/aria --json > comparison.json\n  \
-        tipfit compare sessions/aria --csv comparison.csv")]
+        tipfit compare sessions/aria --csv comparison.csv\n  \
+        tipfit compare sessions/aria --baseline \"Spinfit W1 M\"   # tip effect relative to this tip")]
     Compare(CompareArgs),
     /// Write a report of a session: PNG plots, HTML, CSV/JSON and per-tip exports.
     #[command(after_help = "Examples:\n  \
@@ -213,6 +214,10 @@ pub struct CompareArgs {
     /// Overwrite the CSV file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// The tip the tip effect is relative to [default: the session config's
+    /// `baseline`, else the first tip].
+    #[arg(long, value_name = "TIP")]
+    pub baseline: Option<String>,
 }
 
 /// `tipfit report`.
@@ -230,6 +235,10 @@ pub struct ReportArgs {
     /// folder that holds other files, leaving them be).
     #[arg(long)]
     pub force: bool,
+    /// The tip the tip effect is relative to [default: the session config's
+    /// `baseline`, else the first tip].
+    #[arg(long, value_name = "TIP")]
+    pub baseline: Option<String>,
 }
 
 /// Parse "WIDTHxHEIGHT".

@@ -30,7 +30,7 @@ const MEASUREMENT_OPTIONAL: &[&str] = &[
 /// Fields of a comparison (`compare --json`, `summary.json`) that are
 /// `Option`s (`TipStats`, `Comparison::isolation_ranking`; `Stat`'s SD and
 /// interval, none from one fit; `CornerStat`'s centre, interval, log10
-/// statistics and bounds).
+/// statistics and bounds; `BandEffect`'s difference and Welch interval).
 const COMPARISON_OPTIONAL: &[&str] = &[
     "verdict",
     "bass_db",
@@ -50,6 +50,11 @@ const COMPARISON_OPTIONAL: &[&str] = &[
     "isolation_rating_db",
     "repeatability_max_sd_db",
     "isolation_ranking",
+    // `tip_effect[].bands[]`: no difference without a fit of both tips
+    // covering the band, no Welch interval or degrees of freedom from a
+    // single fit.
+    "delta_db",
+    "df",
 ];
 
 // ---------------------------------------------------------------- checks

@@ -22,7 +22,9 @@ fn the_penalty_is_zero_for_the_best_tip_and_grows_with_the_leak() {
     fx.write("s.toml", CONFIG);
     fx.ok(&["session", "run", "s.toml", "--out", "s", "--yes"]);
     let c: Value = serde_json::from_slice(&fx.ok(&["compare", "s", "--json"]).stdout).unwrap();
-    let p = c["listening_penalty"].as_array().expect("listening_penalty");
+    let p = c["listening_penalty"]
+        .as_array()
+        .expect("listening_penalty");
     assert_eq!(p.len(), 4 * 4, "4 tips x 4 presets: {p:?}");
     let get = |tip: &str, preset: &str| {
         p.iter()
@@ -53,8 +55,14 @@ fn the_penalty_is_zero_for_the_best_tip_and_grows_with_the_leak() {
         let l = x["eardrum_dba"].as_f64().unwrap();
         let niosh = (8.0 * 2f64.powf((85.0 - l) / 3.0)).min(24.0);
         let who = (40.0 * 2f64.powf((80.0 - l) / 3.0)).min(168.0);
-        assert!((x["allowance_h"].as_f64().unwrap() - niosh).abs() < 1e-9, "{x}");
-        assert!((x["who_weekly_h"].as_f64().unwrap() - who).abs() < 1e-9, "{x}");
+        assert!(
+            (x["allowance_h"].as_f64().unwrap() - niosh).abs() < 1e-9,
+            "{x}"
+        );
+        assert!(
+            (x["who_weekly_h"].as_f64().unwrap() - who).abs() < 1e-9,
+            "{x}"
+        );
     }
     // the text says it
     let text = stdout(&fx.ok(&["compare", "s"]));

@@ -448,13 +448,15 @@ fn check_png(path: &Path, size: (u32, u32)) {
     );
 }
 
-const PLOTS: [&str; 6] = [
+const PLOTS: [&str; 8] = [
     "frequency_response.png",
     "bass.png",
     "isolation.png",
+    "listening.png",
     "ranking.png",
     "repeatability.png",
     "summary.png",
+    "tip_effect.png",
 ];
 
 #[test]
@@ -466,7 +468,7 @@ fn report_writes_every_file_at_the_asked_size() {
         check_png(&f.path("r").join(p), (1200, 800));
     }
     let html = std::fs::read_to_string(f.path("r/report.html")).unwrap();
-    assert_eq!(html.matches("data:image/png;base64,").count(), 6);
+    assert_eq!(html.matches("data:image/png;base64,").count(), PLOTS.len());
     assert!(html.contains("Foam M") && html.contains("Seal ranking"));
     for e in [
         "foam-m.txt",

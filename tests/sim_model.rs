@@ -408,3 +408,69 @@ fn a_coupler_leaks_only_at_the_tip_and_an_ear_is_capped_by_bone_conduction() {
     assert!(limit_at(&ear, 500.0) > 47.0, "{}", limit_at(&ear, 500.0));
     assert!((limit_at(&coupler, 2000.0) - limit_at(&coupler, 500.0)).abs() < 1.0);
 }
+
+/// The demo on the simulated ear looks like real data (issue 18): foam's
+/// isolation varies from fit to fit, sealed tips differ in the treble, and
+/// the ranking holds.
+#[test]
+fn the_demo_no_longer_looks_made_up() {
+    let dir = std::env::temp_dir().join(format!("tipfit-demo-realism-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bin = env!("CARGO_BIN_EXE_tipfit");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let out = run(&["demo", "--out", dir.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("simulated human ear"),
+        "the demo says which target"
+    );
+    let session = dir.join("session");
+    let c: serde_json::Value =
+        serde_json::from_slice(&run(&["compare", session.to_str().unwrap(), "--json"]).stdout).unwrap();
+    let tip = |name: &str| {
+        c["tips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let foam = tip("Foam M");
+    let iso_sd = foam["isolation_rating_db"]["sd"].as_f64().unwrap();
+    let rep = foam["repeatability_max_sd_db"].as_f64().unwrap();
+    eprintln!("foam: isolation SD {iso_sd:.2} dB, repeatability {rep:.2} dB");
+    assert!(iso_sd >= 0.3, "{iso_sd}");
+    assert!(rep > 0.1, "{rep}");
+    // sealed tips (foam the baseline) differ by >= 1 dB in 5-10 kHz
+    let treble = |name: &str| {
+        let e = c["tip_effect"].as_array().unwrap().iter().find(|e| e["tip"] == name).unwrap();
+        let b = e["bands"].as_array().unwrap().iter().find(|b| b["band"] == "treble").unwrap();
+        b["delta_db"].as_f64().unwrap()
+    };
+    let (m, t) = (treble("Silicone M"), treble("Triple flange"));
+    eprintln!("treble vs foam: silicone M {m:+.2}, triple flange {t:+.2} dB");
+    assert!(m.abs() >= 1.0 || t.abs() >= 1.0, "{m} {t}");
+    // isolation ranking: foam / triple flange, then silicone M, silicone S, the earbud
+    let order: Vec<&str> = c["isolation_ranking"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["tip"].as_str().unwrap())
+        .collect();
+    assert!(order[..2].contains(&"Foam M") && order[..2].contains(&"Triple flange"), "{order:?}");
+    assert_eq!(&order[2..], ["Silicone M", "Silicone S", "Earbud"], "{order:?}");
+    // the seal: the three sealed tips tie first, then silicone S, the earbud
+    let seal: Vec<(&str, u64)> = c["seal_ranking"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["tip"].as_str().unwrap(), e["rank"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(&seal[3..], [("Silicone S", 4), ("Earbud", 5)], "{seal:?}");
+    assert!(seal[..3].iter().all(|s| s.1 == 1), "{seal:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

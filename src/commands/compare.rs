@@ -19,7 +19,10 @@ pub fn run(a: CompareArgs) -> Result<()> {
     if let Some(csv) = &a.csv {
         check_output(csv, a.force)?;
     }
-    let (_, cmp) = load_and_compare(&a.dir)?;
+    let (loaded, mut cmp) = load_and_compare(&a.dir)?;
+    if a.baseline.is_some() {
+        cmp.set_baseline(&loaded.info, &loaded.fits, a.baseline.as_deref())?;
+    }
     for w in &cmp.warnings {
         eprintln!("warning: {w}");
     }

@@ -16,7 +16,10 @@ fn default_out(dir: &Path) -> PathBuf {
 }
 
 pub fn run(a: ReportArgs) -> Result<()> {
-    let (loaded, cmp) = super::compare::load_and_compare(&a.dir)?;
+    let (loaded, mut cmp) = super::compare::load_and_compare(&a.dir)?;
+    if a.baseline.is_some() {
+        cmp.set_baseline(&loaded.info, &loaded.fits, a.baseline.as_deref())?;
+    }
     let out = a.out.clone().unwrap_or_else(|| default_out(&a.dir));
     check_report_dir(&out, a.force)?;
     for w in &cmp.warnings {

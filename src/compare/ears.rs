@@ -118,6 +118,9 @@ pub struct EarComparison {
     pub bass_deficit_ranking: Option<Ranking>,
     /// Isolation ranking of this ear.
     pub isolation_ranking: Option<Ranking>,
+    /// The tip effect of this ear ([`super::tip_effect`]).
+    #[serde(default)]
+    pub tip_effect: Vec<super::TipEffect>,
 }
 
 impl EarComparison {
@@ -130,6 +133,7 @@ impl EarComparison {
             seal_ranking,
             bass_deficit_ranking,
             isolation_ranking,
+            tip_effect: Vec::new(),
         }
     }
 }

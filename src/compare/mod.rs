@@ -39,18 +39,23 @@
 //!   are the left ear's (left is the first of a pair, as import and the
 //!   file names order them) and `ears` holds the right ear's statistics and
 //!   rankings and the per-tip balance, right minus left.
+//! - Tip effect ([`tip_effect`]): per tip but the baseline, the mean level
+//!   difference against the baseline tip in seven bands (sub-bass to air),
+//!   each fit normalised in the reference band, with Welch 95 % intervals.
 
 pub mod corner;
 pub mod ears;
 pub mod listening;
 pub mod rank;
 pub mod stats;
+pub mod tip_effect;
 pub mod tips;
 
 pub use corner::{Corner, CornerMethod, CornerStat};
 pub use ears::{EarBalance, EarComparison, Ears};
 pub use rank::{Bound, RankEntry, RankMetric, RankUnit, Ranking, MIN_RANK_DIFF};
 pub use stats::{finite_mean, Stat};
+pub use tip_effect::{BandEffect, TipEffect, EFFECT_BANDS};
 pub use tips::{
     isolation_rating, tip_stats, OctaveStats, Outlier, OutlierMetric, TipStats,
     OUTLIER_CORNER_FLOOR_HZ, OUTLIER_MIN_DEV,
@@ -97,6 +102,11 @@ pub struct Comparison {
     /// Why `listening_penalty` is empty, when it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listening_note: Option<String>,
+    /// Per tip but the baseline, in session order: the level difference
+    /// against the baseline per band ([`tip_effect`]); of the left ear when
+    /// the fits hold both (`ears.right.tip_effect` then the right one).
+    #[serde(default)]
+    pub tip_effect: Vec<TipEffect>,
 }
 
 /// With `reference.measure = "best-fit"` (and no stored reference): the
@@ -208,7 +218,7 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
             Ok(p) => (p, None),
             Err(why) => (Vec::new(), Some(why)),
         };
-    Comparison {
+    let mut cmp = Comparison {
         iem: info.iem.clone(),
         tips,
         seal_ranking,
@@ -220,5 +230,9 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         ears,
         listening_penalty,
         listening_note,
-    }
+        tip_effect: Vec::new(),
+    };
+    // The default baseline (the config's, else the first tip) cannot fail.
+    let _ = cmp.set_baseline(info, fits, None);
+    cmp
 }

@@ -79,6 +79,10 @@ pub fn picture_title(file: &str) -> (String, String) {
             "Repeatability",
             "Every fit's bass response, one panel per tip, outlier fits dashed",
         ),
+        "tip_effect.png" => (
+            "Tip effect per band",
+            "Per band from sub-bass to air, each tip's mean level difference against the baseline tip, with 95 % intervals",
+        ),
         other => {
             let stem = other.trim_end_matches(".png").replace(['_', '-'], " ");
             let mut c = stem.chars();
@@ -146,6 +150,7 @@ pub fn render(
     if let Some(r) = &cmp.isolation_ranking {
         h += &ranking_html("Isolation ranking", r, cmp);
     }
+    h += &tip_effect_html(&cmp.tip_effect, cmp.ears.is_some());
     h += &notes(cmp);
     h += &super::interactive::section(info, fits);
     h += "<h2 id=\"pictures\">Pictures</h2>\n<p><small>The same figures as PNG files in the report folder, for forums and print.</small></p>\n";
@@ -275,6 +280,42 @@ fn ranking_html(title: &str, r: &Ranking, cmp: &Comparison) -> String {
     h
 }
 
+/// The tip effect: a sentence per tip and the table of tips x bands
+/// (difference ± half its 95 % interval, dB); empty with one tip.
+fn tip_effect_html(effects: &[crate::compare::TipEffect], two_ears: bool) -> String {
+    let Some(first) = effects.first() else {
+        return String::new();
+    };
+    let [rlo, rhi] = first.reference_band_hz;
+    let mut h = format!(
+        "<h2>Tip effect against {}</h2>\n<p><small>Mean level difference per band, tip minus baseline over fits{}, each fit normalised to its {rlo}-{rhi} Hz mean, dB; \
+         ± half the 95 % interval (Welch t); no ±: a single fit of the tip or the baseline, no interval.</small></p>\n<ul>\n",
+        esc(&first.baseline),
+        if two_ears { " (left ear)" } else { "" }
+    );
+    for e in effects {
+        let _ = writeln!(h, "<li>{}</li>", esc(&text::tip_effect_sentence(e)));
+    }
+    h += "</ul>\n<div class=\"table\"><table class=\"sortable\"><tr><th>tip</th>";
+    for b in crate::compare::EFFECT_BANDS {
+        let _ = write!(
+            h,
+            "<th>{}<br><small>{} Hz</small></th>",
+            esc(&text::band_name(b.name)),
+            text::band_range([b.lo_hz, b.hi_hz])
+        );
+    }
+    h += "</tr>\n";
+    for e in effects {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&e.tip));
+        for b in &e.bands {
+            let _ = write!(h, "<td>{}</td>", esc(&text::effect_cell(b)));
+        }
+        h += "</tr>\n";
+    }
+    h + "</table></div>\n"
+}
+
 fn notes(cmp: &Comparison) -> String {
     let items = text::notes(cmp);
     if items.is_empty() {
@@ -358,6 +399,7 @@ mod tests {
             "Isolation per band",
             "Seal and isolation ranking",
             "Repeatability",
+            "Tip effect per band",
         ] {
             assert!(heads.contains(&want), "no heading {want:?} in {heads:?}");
         }
@@ -369,7 +411,7 @@ mod tests {
             );
             assert!(!h.contains(&format!("alt=\"{name}\"")), "alt {name}");
         }
-        assert_eq!(h.matches("<img alt=\"").count(), 6);
+        assert_eq!(h.matches("<img alt=\"").count(), PLOTS.len());
         assert!(h.contains("<td>fit 5</td>"), "{h}");
         assert!(h.contains("<td>fits 2, 5</td>"), "{h}");
         assert!(h.contains("<td>none</td>"), "{h}");

@@ -4,7 +4,8 @@
 //! ```text
 //! REPORT/
 //!   frequency_response.png bass.png isolation.png ranking.png
-//!   repeatability.png summary.png      the plots (1600x1000 by default)
+//!   repeatability.png summary.png
+//!   tip_effect.png                     the plots (1600x1000 by default)
 //!   report.html                        self-contained: PNGs embedded, tables
 //!   summary.json                       the comparison (as `tipfit compare --json`)
 //!   summary.csv                        one row per tip

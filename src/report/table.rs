@@ -2,7 +2,9 @@
 //! report's `summary.csv`). Pure: returns the text.
 
 use super::text;
-use crate::compare::{Comparison, Corner, CornerMethod, Ranking, Stat, TipStats};
+use crate::compare::{
+    Comparison, Corner, CornerMethod, Ranking, Stat, TipEffect, TipStats, EFFECT_BANDS,
+};
 
 /// `mean ± sd` with `digits` decimals (one fit: the value), or `-`.
 fn pm(s: &Option<Stat>, digits: usize) -> String {
@@ -321,6 +323,9 @@ pub fn render_table(c: &Comparison) -> String {
             s += &format!("\n  {}\n", e.recommended.sentence);
         }
     }
+    for (ear, effects) in tip_effect_blocks(c) {
+        s += &tip_effect_table(ear, effects);
+    }
     s += &listening_block(c);
     let mut notes = text::notes(c);
     if let Some(e) = &c.ears {
@@ -335,6 +340,59 @@ pub fn render_table(c: &Comparison) -> String {
     }
     for n in notes {
         s += &format!("  {n}\n");
+    }
+    s
+}
+
+/// The tip effects of a comparison: of its one ear, or of the left and the
+/// right ear.
+fn tip_effect_blocks(c: &Comparison) -> Vec<(Option<&'static str>, &[TipEffect])> {
+    match &c.ears {
+        Some(e) => vec![
+            (Some("left"), &c.tip_effect[..]),
+            (Some("right"), &e.right.tip_effect[..]),
+        ],
+        None => vec![(None, &c.tip_effect[..])],
+    }
+}
+
+/// The tip effect as a table (tips x bands, "+2.1 ±0.6": the difference
+/// and half its 95 % interval), a sentence per tip and the notes; empty
+/// without effects (one tip).
+pub fn tip_effect_table(ear: Option<&str>, effects: &[TipEffect]) -> String {
+    let Some(first) = effects.first() else {
+        return String::new();
+    };
+    let [rlo, rhi] = first.reference_band_hz;
+    let mut s = format!(
+        "\n  tip effect{} vs '{}', dB: mean level difference per band, tip minus baseline over fits,\n  \
+         each fit normalised to its {rlo}-{rhi} Hz mean; ± half the 95 % interval (Welch t); no ±: one fit, no interval\n",
+        ear.map_or(String::new(), |e| format!(", {e} ear,")),
+        first.baseline
+    );
+    s += &format!("  {:<22}", "tip");
+    for b in EFFECT_BANDS {
+        s += &format!(" {:>11}", text::band_name(b.name));
+    }
+    s += &format!("\n  {:<22}", "");
+    for b in EFFECT_BANDS {
+        s += &format!(" {:>11}", text::band_range([b.lo_hz, b.hi_hz]));
+    }
+    s += "\n";
+    for e in effects {
+        let name: String = e.tip.chars().take(22).collect();
+        s += &format!("  {name:<22}");
+        for b in &e.bands {
+            s += &format!(" {:>11}", text::effect_cell(b));
+        }
+        s += "\n";
+    }
+    s += "\n";
+    for e in effects {
+        s += &format!("  {}\n", text::tip_effect_sentence(e));
+        for n in e.other_notes() {
+            s += &format!("    {}: {n}\n", e.tip);
+        }
     }
     s
 }
@@ -490,6 +548,7 @@ mod tests {
             reference_note: None,
             refit_db: 2.5,
             ears: None,
+            tip_effect: Vec::new(),
             listening_penalty: Vec::new(),
             listening_note: None,
         };

@@ -9,10 +9,14 @@
 //!   with some fits censored "median 40 Hz (2 of 5 < 20 Hz)"; every fit a
 //!   bound "all 5 fits < 20 Hz".
 //! - Notes are grouped per tip, in words (no field names).
+//! - A tip effect reads "+2.1 dB" (signed, 0.1 dB) with "±0.6", half its
+//!   95 % interval, when there is one; its sentence names the bass and the
+//!   two other bands that differ most ([`tip_effect_sentence`]).
 
 use crate::analysis::seal::Corner;
 use crate::compare::{
-    Bound, Comparison, CornerMethod, CornerStat, OutlierMetric, RankEntry, Stat, TipStats,
+    BandEffect, Bound, Comparison, CornerMethod, CornerStat, OutlierMetric, RankEntry, Stat,
+    TipEffect, TipStats,
 };
 
 /// A frequency: "0.6 Hz", "97 Hz", "1.6 kHz".
@@ -246,6 +250,94 @@ pub fn notes(c: &Comparison) -> Vec<String> {
     out
 }
 
+/// A signed level in dB with one decimal, rounded first so that -0.04
+/// reads "+0.0", never "-0.0".
+pub fn signed(v: f64) -> String {
+    format!("{:+.1}", (v * 10.0).round() / 10.0 + 0.0)
+}
+
+/// A band's name as read: "sub-bass", "low mids", "air".
+pub fn band_name(band: &str) -> String {
+    band.replace("low-mids", "low mids")
+}
+
+/// A band's edges without units: "20-60", "500-2k", "10k-16k".
+pub fn band_range(hz: [f64; 2]) -> String {
+    let k = |v: f64| {
+        if v >= 1000.0 {
+            format!("{}k", v / 1000.0)
+        } else {
+            format!("{v}")
+        }
+    };
+    format!("{}-{}", k(hz[0]), k(hz[1]))
+}
+
+/// A band's effect: "+2.1 ±0.6" (± half the 95 % interval), "+2.1" with no
+/// interval, "-" without data.
+pub fn effect_cell(b: &BandEffect) -> String {
+    match (b.delta_db, b.half_ci()) {
+        (Some(d), Some(h)) => format!("{} ±{h:.1}", signed(d)),
+        (Some(d), None) => signed(d),
+        (None, _) => "-".into(),
+    }
+}
+
+/// The tip effect in one sentence: "Final E vs stock: -0.4 dB bass, +2.1 dB
+/// treble (±0.6), +5.8 dB air (±0.9)": the bass and the two other bands
+/// whose difference is largest, in band order; "(±h)" is half the 95 %
+/// interval, left out where there is none (and then said why).
+pub fn tip_effect_sentence(e: &TipEffect) -> String {
+    let head = format!("{} vs {}", e.tip, e.baseline);
+    let with: Vec<(usize, &BandEffect)> = e
+        .bands
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.delta_db.is_some())
+        .collect();
+    if with.is_empty() {
+        return format!("{head}: no band measured by both");
+    }
+    let mut others: Vec<&(usize, &BandEffect)> =
+        with.iter().filter(|(_, b)| b.band != "bass").collect();
+    others.sort_by(|a, b| {
+        let m = |x: &BandEffect| x.delta_db.map_or(0.0, f64::abs);
+        m(b.1).total_cmp(&m(a.1)).then(a.0.cmp(&b.0))
+    });
+    let mut shown: Vec<usize> = others.iter().take(2).map(|p| p.0).collect();
+    shown.extend(with.iter().filter(|(_, b)| b.band == "bass").map(|p| p.0));
+    shown.sort_unstable();
+    let parts: Vec<String> = shown
+        .iter()
+        .map(|&k| {
+            let b = &e.bands[k];
+            let d = signed(b.delta_db.unwrap_or(0.0));
+            match b.half_ci() {
+                Some(h) => format!("{d} dB {} (±{h:.1})", band_name(&b.band)),
+                None => format!("{d} dB {}", band_name(&b.band)),
+            }
+        })
+        .collect();
+    let mut out = format!("{head}: {}", parts.join(", "));
+    if shown.iter().any(|&k| e.bands[k].single_fit) {
+        let n = |n: usize| {
+            if n == 1 {
+                "1 fit".to_string()
+            } else {
+                format!("{n} fits")
+            }
+        };
+        out += &format!(
+            " ({} of {}, {} of {}: no interval)",
+            n(e.n),
+            e.tip,
+            n(e.n_baseline),
+            e.baseline
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +402,72 @@ mod tests {
         assert_eq!(fits(&[5, 2, 5]), "fits 2, 5");
         assert_eq!(fits(&[]), "");
         assert_eq!(fits(&[]), "");
+    }
+
+    fn effect(deltas: [Option<f64>; 7], half: Option<f64>, n: usize) -> TipEffect {
+        TipEffect {
+            tip: "Final E".into(),
+            baseline: "stock".into(),
+            n,
+            n_baseline: 2,
+            reference_band_hz: [300.0, 1000.0],
+            bands: crate::compare::EFFECT_BANDS
+                .iter()
+                .zip(deltas)
+                .map(|(b, d)| BandEffect {
+                    band: b.name.into(),
+                    band_hz: [b.lo_hz, b.hi_hz],
+                    delta_db: d,
+                    ci95_low: half.and(d).map(|d| d - half.unwrap()),
+                    ci95_high: half.and(d).map(|d| d + half.unwrap()),
+                    df: half.map(|_| 3.0),
+                    n,
+                    n_baseline: 2,
+                    single_fit: d.is_some() && n == 1,
+                })
+                .collect(),
+            notes: vec![],
+        }
+    }
+
+    /// The bass and the two largest other bands, in band order, signed,
+    /// "±" only with an interval; a single fit is said.
+    #[test]
+    fn tip_effect_sentences_by_hand() {
+        let d = [
+            Some(0.3),
+            Some(-0.44),
+            Some(0.1),
+            Some(0.0),
+            Some(-1.0),
+            Some(2.1),
+            Some(5.84),
+        ];
+        assert_eq!(
+            tip_effect_sentence(&effect(d, Some(0.6), 3)),
+            "Final E vs stock: -0.4 dB bass (±0.6), +2.1 dB treble (±0.6), +5.8 dB air (±0.6)"
+        );
+        assert_eq!(
+            tip_effect_sentence(&effect(d, None, 1)),
+            "Final E vs stock: -0.4 dB bass, +2.1 dB treble, +5.8 dB air (1 fit of Final E, 2 fits of stock: no interval)"
+        );
+        let mut lows = d;
+        lows[0] = Some(-7.0);
+        lows[2] = Some(-0.04);
+        let s = tip_effect_sentence(&effect(lows, None, 1));
+        assert!(
+            s.starts_with("Final E vs stock: -7.0 dB sub-bass, -0.4 dB bass, +5.8 dB air"),
+            "{s}"
+        );
+        assert_eq!(
+            tip_effect_sentence(&effect([None; 7], None, 0)),
+            "Final E vs stock: no band measured by both"
+        );
+        let e = effect(d, Some(0.61), 3);
+        assert_eq!(effect_cell(&e.bands[1]), "-0.4 ±0.6");
+        assert_eq!(effect_cell(&effect(d, None, 1).bands[1]), "-0.4");
+        assert_eq!(signed(-0.04), "+0.0");
+        assert_eq!(band_range([500.0, 2000.0]), "500-2k");
+        assert_eq!(band_range([10_000.0, 16_000.0]), "10k-16k");
     }
 }

@@ -50,6 +50,10 @@ pub struct SessionConfig {
     /// config file's folder.
     #[serde(default)]
     pub target: Option<PathBuf>,
+    /// The tip the others are compared with in `compare`'s tip effect (one
+    /// of the tips' names; default: the first tip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     /// Simulated-rig settings.
     #[serde(default)]
     pub sim: SimSettings,
@@ -331,6 +335,19 @@ impl SessionConfig {
                 );
             }
         }
+        if let Some(b) = &self.baseline {
+            if !self.tips.iter().any(|t| &t.name == b) {
+                let names: Vec<String> = self
+                    .tips
+                    .iter()
+                    .map(|t| format!("\"{}\"", t.name))
+                    .collect();
+                bail!(
+                    "key `baseline` = \"{b}\": not one of the tips; give one of {}",
+                    names.join(", ")
+                );
+            }
+        }
         self.check_signal()?;
         if !(self.sim.right_leak_scale > 0.0 && self.sim.right_leak_scale <= 1000.0) {
             bail!(
@@ -600,6 +617,32 @@ preset = "foam"
         let e = with("1/5").unwrap_err().to_string();
         assert!(
             e.contains("line 7") && e.contains("smoothing") && e.contains(Smoothing::ACCEPTED),
+            "{e}"
+        );
+    }
+
+    /// `baseline` names a tip (default: none, the first tip); any other
+    /// name is refused with the key, the tips and, read from a file, the
+    /// file's name.
+    #[test]
+    fn baseline_must_be_one_of_the_tips() {
+        assert_eq!(SessionConfig::parse(MINIMAL).unwrap().baseline, None);
+        let two = format!("{MINIMAL}[[tip]]\nname = \"Stock\"\npreset = \"silicone-m\"\n");
+        let c = SessionConfig::parse(&format!("baseline = \"Stock\"\n{two}")).unwrap();
+        assert_eq!(c.baseline.as_deref(), Some("Stock"));
+        let e = SessionConfig::parse(&format!("baseline = \"stock\"\n{two}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`baseline` = \"stock\"") && e.contains("\"Foam M\", \"Stock\""),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aria.toml");
+        std::fs::write(&path, format!("baseline = \"Final E\"\n{two}")).unwrap();
+        let e = format!("{:#}", SessionConfig::load(&path).unwrap_err());
+        assert!(
+            e.contains("aria.toml") && e.contains("`baseline` = \"Final E\""),
             "{e}"
         );
     }

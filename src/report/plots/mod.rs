@@ -2,8 +2,9 @@
 //! [`Comparison`] only. Pure: every plot returns the PNG bytes; the report
 //! writer saves them.
 //!
-//! Seven pictures ([`PLOTS`]): frequency response, bass, isolation, listening penalty, ranking,
-//! repeatability and a summary dashboard, one module each; the shared look
+//! Eight pictures ([`PLOTS`]): frequency response, bass, isolation, the
+//! listening penalty, ranking, repeatability, a summary dashboard and the
+//! tip effect, one module each (and `ears.png` for sessions of both ears); the shared look
 //! (colours, fonts, legends) is in `style`, the axes helpers in `axes`, the
 //! data preparation in `data`. Every plot draws tip `i` of the session in
 //! [`tip_colour`]`(i)` and uses the DejaVu Sans fonts embedded in the
@@ -24,6 +25,7 @@ mod style;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod tip_effect;
 
 pub use frequency_response::session_unit;
 pub use style::tip_colour;
@@ -44,7 +46,7 @@ pub const DEFAULT_SIZE: (u32, u32) = (1600, 1000);
 pub type Plot = fn(&SessionInfo, &[FitRecord], &Comparison, (u32, u32)) -> Result<Vec<u8>>;
 
 /// Every plot with its file name, in the report's order.
-pub const PLOTS: [(&str, Plot); 7] = [
+pub const PLOTS: [(&str, Plot); 8] = [
     ("frequency_response.png", frequency_response),
     ("bass.png", bass),
     ("isolation.png", isolation),
@@ -52,6 +54,7 @@ pub const PLOTS: [(&str, Plot); 7] = [
     ("ranking.png", ranking),
     ("repeatability.png", repeatability),
     ("summary.png", summary),
+    ("tip_effect.png", tip_effect),
 ];
 
 /// Defines a public plot function: same arguments for every plot, the
@@ -113,6 +116,13 @@ plot_fn! {
     /// `repeatability.png`: one panel per tip with every fit's response
     /// 10-1000 Hz (normalised at 300-1000 Hz), outlier fits dashed black.
     repeatability => repeatability::draw_repeatability
+}
+
+plot_fn! {
+    /// `tip_effect.png`: per band (sub-bass to air) a bar per tip but the
+    /// baseline, the mean level difference against the baseline with its
+    /// 95 % interval (Welch) as a whisker.
+    tip_effect => tip_effect::draw_tip_effect
 }
 
 /// `summary.png`: a dashboard with a table of the tips, the bass plot and

@@ -444,6 +444,8 @@ pub(super) enum Swatch {
     Marker(RGBColor, bool),
     /// An upward triangle marker.
     Triangle(RGBColor),
+    /// A filled bar (a square).
+    Bar(RGBColor),
 }
 
 #[derive(Debug, Clone)]
@@ -489,6 +491,13 @@ pub(super) fn draw_swatch(area: &Area<'_>, look: Look, sw: Swatch, x: i32, y: i3
         }
         Swatch::Triangle(c) => {
             area.draw(&TriangleMarker::new((mid, y), look.px(10.0), c.filled()))?
+        }
+        Swatch::Bar(c) => {
+            let r = look.px(11.0);
+            area.draw(&Rectangle::new(
+                [(mid - r, y - r), (mid + r, y + r)],
+                c.filled(),
+            ))?
         }
     }
     Ok(())

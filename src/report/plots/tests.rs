@@ -10,6 +10,7 @@ use super::ranking::draw_ranking;
 use super::repeatability::draw_repeatability;
 use super::style::{hz_label, num_label};
 use super::summary::draw_summary;
+use super::tip_effect::draw_tip_effect;
 use super::*;
 use crate::analysis::isolation::{insertion_loss, Isolation};
 use crate::analysis::FrequencyResponse;
@@ -149,7 +150,7 @@ fn distinct_colours(buf: &[u8]) -> usize {
 }
 
 #[test]
-fn write_all_writes_six_pngs() {
+fn write_all_writes_seven_pngs() {
     let (info, fits, cmp) = data();
     let dir = temp_dir("all");
     let t0 = std::time::Instant::now();
@@ -172,9 +173,11 @@ fn write_all_writes_six_pngs() {
             "frequency_response.png",
             "bass.png",
             "isolation.png",
+            "listening.png",
             "ranking.png",
             "repeatability.png",
-            "summary.png"
+            "summary.png",
+            "tip_effect.png"
         ]
     );
     for p in &paths {
@@ -194,13 +197,14 @@ fn write_all_writes_six_pngs() {
 fn plots_show_every_tip_colour() {
     let (info, fits, cmp) = data();
     type Draw = fn(&Area<'_>, &SessionInfo, &[FitRecord], &Comparison) -> Result<()>;
-    let draws: [(&str, Draw); 6] = [
+    let draws: [(&str, Draw); 7] = [
         ("frequency response", draw_frequency_response),
         ("bass", draw_bass),
         ("isolation", draw_isolation),
         ("ranking", draw_ranking),
         ("repeatability", draw_repeatability),
         ("summary", draw_summary),
+        ("tip effect", draw_tip_effect),
     ];
     for (name, draw) in draws {
         let buf = render_buffer(DEFAULT_SIZE, |root| draw(root, info, fits, cmp)).unwrap();
