@@ -419,7 +419,11 @@ fn the_demo_no_longer_looks_made_up() {
     let bin = env!("CARGO_BIN_EXE_tipfit");
     let run = |args: &[&str]| {
         let out = std::process::Command::new(bin).args(args).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out
     };
     let out = run(&["demo", "--out", dir.to_str().unwrap()]);
@@ -429,7 +433,8 @@ fn the_demo_no_longer_looks_made_up() {
     );
     let session = dir.join("session");
     let c: serde_json::Value =
-        serde_json::from_slice(&run(&["compare", session.to_str().unwrap(), "--json"]).stdout).unwrap();
+        serde_json::from_slice(&run(&["compare", session.to_str().unwrap(), "--json"]).stdout)
+            .unwrap();
     let tip = |name: &str| {
         c["tips"]
             .as_array()
@@ -447,8 +452,18 @@ fn the_demo_no_longer_looks_made_up() {
     assert!(rep > 0.1, "{rep}");
     // sealed tips (foam the baseline) differ by >= 1 dB in 5-10 kHz
     let treble = |name: &str| {
-        let e = c["tip_effect"].as_array().unwrap().iter().find(|e| e["tip"] == name).unwrap();
-        let b = e["bands"].as_array().unwrap().iter().find(|b| b["band"] == "treble").unwrap();
+        let e = c["tip_effect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["tip"] == name)
+            .unwrap();
+        let b = e["bands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["band"] == "treble")
+            .unwrap();
         b["delta_db"].as_f64().unwrap()
     };
     let (m, t) = (treble("Silicone M"), treble("Triple flange"));
@@ -461,8 +476,15 @@ fn the_demo_no_longer_looks_made_up() {
         .iter()
         .map(|e| e["tip"].as_str().unwrap())
         .collect();
-    assert!(order[..2].contains(&"Foam M") && order[..2].contains(&"Triple flange"), "{order:?}");
-    assert_eq!(&order[2..], ["Silicone M", "Silicone S", "Earbud"], "{order:?}");
+    assert!(
+        order[..2].contains(&"Foam M") && order[..2].contains(&"Triple flange"),
+        "{order:?}"
+    );
+    assert_eq!(
+        &order[2..],
+        ["Silicone M", "Silicone S", "Earbud"],
+        "{order:?}"
+    );
     // the seal: the three sealed tips tie first, then silicone S, the earbud
     let seal: Vec<(&str, u64)> = c["seal_ranking"]["entries"]
         .as_array()

@@ -151,6 +151,7 @@ pub fn render(
         h += &ranking_html("Isolation ranking", r, cmp);
     }
     h += &tip_effect_html(&cmp.tip_effect, cmp.ears.is_some());
+    h += &listening_html(cmp);
     h += &notes(cmp);
     h += &super::interactive::section(info, fits);
     h += "<h2 id=\"pictures\">Pictures</h2>\n<p><small>The same figures as PNG files in the report folder, for forums and print.</small></p>\n";
@@ -314,6 +315,79 @@ fn tip_effect_html(effects: &[crate::compare::TipEffect], two_ears: bool) -> Str
         h += "</tr>\n";
     }
     h + "</table></div>\n"
+}
+
+/// The listening penalty: the table of dB to add per tip and ambient (with
+/// the daily allowance) and a sentence per tip in the loudest preset; or
+/// the note saying why there is none.
+fn listening_html(cmp: &Comparison) -> String {
+    let p = &cmp.listening_penalty;
+    let Some(first) = p.first() else {
+        return match &cmp.listening_note {
+            Some(n) => format!(
+                "<h2>What a poor seal costs in listening level</h2>\n<p>{}</p>\n",
+                esc(n)
+            ),
+            None => String::new(),
+        };
+    };
+    let mut presets: Vec<(&str, &str)> = Vec::new();
+    for x in p {
+        if !presets.iter().any(|q| q.0 == x.preset) {
+            presets.push((&x.preset, &x.place));
+        }
+    }
+    let mut h = format!(
+        "<h2>What a poor seal costs in listening level</h2>\n<p><small>The volume to add over {} (the best-sealing tip{}, music at {:.0} dBA at the eardrum) \
+         to hear the music as loud (ISO 532-1 partial loudness) in the noise each tip lets in, dB; in brackets the NIOSH daily allowance at the level that follows \
+         (85 dBA for 8 h, 3 dB exchange).</small></p>\n<div class=\"table\"><table class=\"sortable\"><tr><th>tip</th>",
+        esc(&first.reference_tip),
+        if cmp.ears.is_some() { ", left ear" } else { "" },
+        first.reference_eardrum_dba
+    );
+    for (_, place) in &presets {
+        let _ = write!(h, "<th>{}</th>", esc(place));
+    }
+    h += "</tr>\n";
+    for t in &cmp.tips {
+        if !p.iter().any(|x| x.tip == t.name) {
+            continue;
+        }
+        let _ = write!(h, "<tr><td>{}</td>", esc(&t.name));
+        for (preset, _) in &presets {
+            match p.iter().find(|x| x.tip == t.name && x.preset == *preset) {
+                Some(x) => {
+                    let hours = crate::analysis::listening::hours_text(
+                        x.allowance_h,
+                        crate::analysis::listening::MAX_HOURS,
+                    );
+                    let _ = write!(
+                        h,
+                        "<td>{}{:+.1} dB ({})</td>",
+                        if x.matched { "" } else { "&gt;" },
+                        x.gain_db,
+                        esc(&hours)
+                    );
+                }
+                None => h += "<td></td>",
+            }
+        }
+        h += "</tr>\n";
+    }
+    h += "</table></div>\n<ul>\n";
+    let loudest = presets.last().map_or("", |q| q.0);
+    let pick = if presets.iter().any(|q| q.0 == "subway") {
+        "subway"
+    } else {
+        loudest
+    };
+    for x in p
+        .iter()
+        .filter(|x| x.preset == pick && x.tip != x.reference_tip)
+    {
+        let _ = writeln!(h, "<li>{}</li>", esc(&x.sentence()));
+    }
+    h + "</ul>\n"
 }
 
 fn notes(cmp: &Comparison) -> String {
