@@ -218,6 +218,11 @@ pub struct CompareArgs {
     /// `baseline`, else the first tip].
     #[arg(long, value_name = "TIP")]
     pub baseline: Option<String>,
+    /// A recorded ambient for the listening penalty, as third-octave levels:
+    /// a text or CSV file of lines "Hz, dB SPL" (a sound level meter's
+    /// third-octave export; '#' lines are comments). Added to the presets.
+    #[arg(long, value_name = "FILE")]
+    pub ambient_levels: Option<PathBuf>,
 }
 
 /// `tipfit report`.

@@ -83,3 +83,64 @@ fn without_isolation_there_is_no_penalty_and_the_note_says_why() {
     let note = c["listening_note"].as_str().unwrap();
     assert!(note.contains("isolation"), "{note}");
 }
+
+#[test]
+fn a_recorded_ambient_joins_the_presets_and_bad_files_name_their_line() {
+    let fx = Fixture::new();
+    fx.write("s.toml", CONFIG);
+    fx.ok(&["session", "run", "s.toml", "--out", "s", "--yes"]);
+    // a loud, bass-heavy ambient (third octaves 25 Hz-12.5 kHz, as a sound
+    // level meter exports them), with a header and a comment
+    let centres = [
+        25.0, 31.5, 40.0, 50.0, 63.0, 80.0, 100.0, 125.0, 160.0, 200.0, 250.0, 315.0, 400.0, 500.0,
+        630.0, 800.0, 1000.0, 1250.0, 1600.0, 2000.0, 2500.0, 3150.0, 4000.0, 5000.0, 6300.0,
+        8000.0, 10000.0, 12500.0,
+    ];
+    let mut text = String::from("# engine room\nfrequency,level\n");
+    for (i, f) in centres.iter().enumerate() {
+        text += &format!("{f},{}\n", 90.0 - i as f64);
+    }
+    fx.write("engine-room.csv", &text);
+    let c: Value = serde_json::from_slice(
+        &fx.ok(&[
+            "compare",
+            "s",
+            "--json",
+            "--ambient-levels",
+            "engine-room.csv",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let p = c["listening_penalty"].as_array().unwrap();
+    assert_eq!(p.len(), 4 * 5, "four presets and the recording");
+    let e = p
+        .iter()
+        .find(|x| x["preset"] == "engine-room" && x["tip"] == "Earbud")
+        .expect("the recorded ambient's entry");
+    assert!(e["place"].as_str().unwrap().contains("engine-room"), "{e}");
+    // louder than the subway: the earbud needs more there
+    let sub = p
+        .iter()
+        .find(|x| x["preset"] == "subway" && x["tip"] == "Earbud")
+        .unwrap();
+    assert!(
+        e["gain_db"].as_f64().unwrap() > sub["gain_db"].as_f64().unwrap(),
+        "{e} {sub}"
+    );
+    // bad files: the file and line named, non-zero exit
+    fx.write("bad.csv", "frequency,level\n100,60\n1100,60\n");
+    let err = fx.fails(&["compare", "s", "--ambient-levels", "bad.csv"]);
+    assert!(
+        err.contains("bad.csv:3") && err.contains("third-octave centre"),
+        "{err}"
+    );
+    fx.write("bad2.csv", "100,60\n200,loud\n");
+    let err = fx.fails(&["compare", "s", "--ambient-levels", "bad2.csv"]);
+    assert!(
+        err.contains("bad2.csv:2") && err.contains("two numbers"),
+        "{err}"
+    );
+    let err = fx.fails(&["compare", "s", "--ambient-levels", "missing.csv"]);
+    assert!(err.contains("missing.csv"), "{err}");
+}

@@ -23,6 +23,10 @@ pub fn run(a: CompareArgs) -> Result<()> {
     if a.baseline.is_some() {
         cmp.set_baseline(&loaded.info, &loaded.fits, a.baseline.as_deref())?;
     }
+    if let Some(path) = &a.ambient_levels {
+        let ambient = crate::compare::listening::read_ambient_levels(path)?;
+        crate::compare::listening::add_ambient(&mut cmp, &loaded.info, &loaded.fits, ambient);
+    }
     for w in &cmp.warnings {
         eprintln!("warning: {w}");
     }

@@ -65,6 +65,97 @@ pub fn penalties(
         .map_err(|e| format!("the listening penalty cannot be computed: {e}"))
 }
 
+/// Recompute `cmp`'s listening penalty with a recorded `ambient` besides
+/// the presets (of the ear `cmp.tips` describes).
+pub fn add_ambient(
+    cmp: &mut super::Comparison,
+    info: &SessionInfo,
+    fits: &[FitRecord],
+    ambient: Ambient,
+) {
+    let two = cmp.ears.is_some();
+    let ear_fits: Vec<&FitRecord> = fits
+        .iter()
+        .filter(|r| !two || super::ears::side_of(r, info.ear) == crate::session::config::Ear::Left)
+        .collect();
+    match penalties(info, &ear_fits, &cmp.tips, &[ambient]) {
+        Ok(p) => {
+            cmp.listening_penalty = p;
+            cmp.listening_note = None;
+        }
+        Err(why) => {
+            cmp.listening_penalty = Vec::new();
+            cmp.listening_note = Some(why);
+        }
+    }
+}
+
+/// Read a recorded ambient's third-octave levels: lines `Hz, dB SPL`
+/// (comma, semicolon, tab or spaces between), `#` comments and blank lines
+/// skipped, one header line allowed first. Errors name the file and line.
+pub fn read_ambient_levels(path: &std::path::Path) -> anyhow::Result<Ambient> {
+    use anyhow::{bail, Context};
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the ambient levels", path.display()))?;
+    let (mut hz, mut db) = (Vec::new(), Vec::new());
+    let mut seen_data = false;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cells: Vec<&str> = line
+            .split([',', ';', '\t', ' '])
+            .filter(|c| !c.is_empty())
+            .collect();
+        let nums: Vec<Option<f64>> = cells.iter().map(|c| c.parse::<f64>().ok()).collect();
+        let at = format!("{}:{}", path.display(), i + 1);
+        match nums.as_slice() {
+            [Some(f), Some(l), ..] => {
+                if !(f.is_finite() && (20.0..=20_000.0).contains(f)) {
+                    bail!(
+                        "{at}: frequency {f} Hz: give a third-octave centre from 20 Hz to 20 kHz"
+                    );
+                }
+                if !(l.is_finite() && (-50.0..=150.0).contains(l)) {
+                    bail!("{at}: level {l} dB SPL: give -50 to 150 dB SPL");
+                }
+                let centre = crate::analysis::loudness::THIRD_OCTAVE_CENTRES_HZ
+                    .iter()
+                    .chain(&[16_000.0, 20_000.0])
+                    .any(|c| (f / c).ln().abs() < 2f64.powf(1.0 / 12.0).ln());
+                if !centre {
+                    bail!("{at}: {f} Hz is not a third-octave centre (25, 31.5, 40 ... 12500 Hz)");
+                }
+                if *f > 14_000.0 {
+                    eprintln!("warning: {at}: {f} Hz is left out (ISO 532-1 loudness ends at the 12.5 kHz band)");
+                }
+                if hz.last().is_some_and(|p| p >= f) {
+                    bail!(
+                        "{at}: frequencies must rise ({f} Hz after {} Hz)",
+                        hz.last().unwrap()
+                    );
+                }
+                hz.push(*f);
+                db.push(*l);
+                seen_data = true;
+            }
+            _ if !seen_data && hz.is_empty() && nums.iter().all(|n| n.is_none()) => {
+                // a header line
+                seen_data = true;
+            }
+            _ => bail!("{at}: expected two numbers, a frequency in Hz and a level in dB SPL"),
+        }
+    }
+    if hz.is_empty() {
+        bail!("{}: no levels (lines of \"Hz, dB SPL\")", path.display());
+    }
+    let name = path
+        .file_stem()
+        .map_or("recorded".into(), |s| s.to_string_lossy().into_owned());
+    Ambient::recorded(&name, &hz, &db).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// One tip's mean third-octave response and isolation over `fits`.
 fn tip_bands(name: &str, fits: &[&FitRecord]) -> Option<TipBands> {
     let responses: Vec<[f64; N_BANDS]> = fits
