@@ -25,7 +25,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
     }
     if let Some(path) = &a.ambient_levels {
         let ambient = crate::compare::listening::read_ambient_levels(path)?;
-        crate::compare::listening::add_ambient(&mut cmp, &loaded.info, &loaded.fits, ambient);
+        crate::compare::listening::set_penalty(&mut cmp, &loaded.info, &loaded.fits, &[ambient]);
     }
     for w in &cmp.warnings {
         eprintln!("warning: {w}");

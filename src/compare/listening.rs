@@ -13,10 +13,10 @@
 
 use super::tips::TipStats;
 use crate::analysis::listening::{
-    listening_penalties, third_octave_response, Ambient, ListeningPenalty, PenaltySettings,
-    TipBands,
+    listening_penalties, on_third_octaves, third_octave_response, Ambient, ListeningPenalty,
+    PenaltySettings, TipBands,
 };
-use crate::analysis::loudness::{N_BANDS, THIRD_OCTAVE_CENTRES_HZ};
+use crate::analysis::loudness::N_BANDS;
 use crate::session::model::{FitRecord, SessionInfo};
 
 /// The penalties of `fits` (one ear's), with the best of `tips` as the
@@ -65,20 +65,21 @@ pub fn penalties(
         .map_err(|e| format!("the listening penalty cannot be computed: {e}"))
 }
 
-/// Recompute `cmp`'s listening penalty with a recorded `ambient` besides
-/// the presets (of the ear `cmp.tips` describes).
-pub fn add_ambient(
+/// Set `cmp`'s listening penalty (of the ear `cmp.tips` describes) in the
+/// presets and the `extra` ambients (a recorded one), or the note why
+/// there is none.
+pub fn set_penalty(
     cmp: &mut super::Comparison,
     info: &SessionInfo,
     fits: &[FitRecord],
-    ambient: Ambient,
+    extra: &[Ambient],
 ) {
     let two = cmp.ears.is_some();
     let ear_fits: Vec<&FitRecord> = fits
         .iter()
         .filter(|r| !two || super::ears::side_of(r, info.ear) == crate::session::config::Ear::Left)
         .collect();
-    match penalties(info, &ear_fits, &cmp.tips, &[ambient]) {
+    match penalties(info, &ear_fits, &cmp.tips, extra) {
         Ok(p) => {
             cmp.listening_penalty = p;
             cmp.listening_note = None;
@@ -88,6 +89,28 @@ pub fn add_ambient(
             cmp.listening_note = Some(why);
         }
     }
+}
+
+/// The ambients of `p` in order, each as its first entry (for its
+/// `preset` and `place`).
+pub fn ambients(p: &[ListeningPenalty]) -> Vec<&ListeningPenalty> {
+    let mut out: Vec<&ListeningPenalty> = Vec::new();
+    for x in p {
+        if !out.iter().any(|q| q.preset == x.preset) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+/// The ambient whose sentences the text and the page print: the subway,
+/// else the first.
+pub fn sentence_ambient(p: &[ListeningPenalty]) -> Option<&str> {
+    let all = ambients(p);
+    all.iter()
+        .find(|x| x.preset == "subway")
+        .or(all.first())
+        .map(|x| x.preset.as_str())
 }
 
 /// Read a recorded ambient's third-octave levels: lines `Hz, dB SPL`
@@ -170,14 +193,10 @@ fn tip_bands(name: &str, fits: &[&FitRecord]) -> Option<TipBands> {
         .iter()
         .filter_map(|r| r.isolation.as_ref())
         .map(|iso| {
-            let t = &iso.third_octave;
-            let mut v = [f64::NAN; N_BANDS];
-            for (k, c) in THIRD_OCTAVE_CENTRES_HZ.iter().enumerate() {
-                if let Some(i) = t.centre_hz.iter().position(|h| (h / c - 1.0).abs() < 0.03) {
-                    v[k] = t.attenuation_db.get(i).copied().unwrap_or(f64::NAN);
-                }
-            }
-            v
+            on_third_octaves(
+                &iso.third_octave.centre_hz,
+                &iso.third_octave.attenuation_db,
+            )
         })
         .collect();
     if responses.is_empty() || isolations.is_empty() {

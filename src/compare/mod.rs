@@ -209,15 +209,6 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
     });
     let (seal_ranking, bass_deficit_ranking) = rank::seal_rankings(&tips);
     let isolation_ranking = rank::isolation_ranking(&tips);
-    let ear_fits: Vec<&FitRecord> = fits
-        .iter()
-        .filter(|r| !two || ears::side_of(r, info.ear) == Ear::Left)
-        .collect();
-    let (listening_penalty, listening_note) =
-        match listening::penalties(info, &ear_fits, &tips, &[]) {
-            Ok(p) => (p, None),
-            Err(why) => (Vec::new(), Some(why)),
-        };
     let mut cmp = Comparison {
         iem: info.iem.clone(),
         tips,
@@ -228,10 +219,11 @@ pub fn compare(info: &SessionInfo, fits: &[FitRecord], warnings: Vec<String>) ->
         reference_note,
         refit_db,
         ears,
-        listening_penalty,
-        listening_note,
+        listening_penalty: Vec::new(),
+        listening_note: None,
         tip_effect: Vec::new(),
     };
+    listening::set_penalty(&mut cmp, info, fits, &[]);
     // The default baseline (the config's, else the first tip) cannot fail.
     let _ = cmp.set_baseline(info, fits, None);
     cmp

@@ -331,12 +331,10 @@ fn listening_html(cmp: &Comparison) -> String {
             None => String::new(),
         };
     };
-    let mut presets: Vec<(&str, &str)> = Vec::new();
-    for x in p {
-        if !presets.iter().any(|q| q.0 == x.preset) {
-            presets.push((&x.preset, &x.place));
-        }
-    }
+    let presets: Vec<(&str, &str)> = crate::compare::listening::ambients(p)
+        .iter()
+        .map(|x| (x.preset.as_str(), x.place.as_str()))
+        .collect();
     let mut h = format!(
         "<h2>What a poor seal costs in listening level</h2>\n<p><small>The volume to add over {} (the best-sealing tip{}, music at {:.0} dBA at the eardrum) \
          to hear the music as loud (ISO 532-1 partial loudness) in the noise each tip lets in, dB; in brackets the NIOSH daily allowance at the level that follows \
@@ -375,12 +373,7 @@ fn listening_html(cmp: &Comparison) -> String {
         h += "</tr>\n";
     }
     h += "</table></div>\n<ul>\n";
-    let loudest = presets.last().map_or("", |q| q.0);
-    let pick = if presets.iter().any(|q| q.0 == "subway") {
-        "subway"
-    } else {
-        loudest
-    };
+    let pick = crate::compare::listening::sentence_ambient(p).unwrap_or_default();
     for x in p
         .iter()
         .filter(|x| x.preset == pick && x.tip != x.reference_tip)

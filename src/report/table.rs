@@ -214,12 +214,10 @@ pub fn listening_block(c: &Comparison) -> String {
             None => String::new(),
         };
     };
-    let mut presets: Vec<&str> = Vec::new();
-    for x in p {
-        if !presets.contains(&x.preset.as_str()) {
-            presets.push(&x.preset);
-        }
-    }
+    let presets: Vec<&str> = crate::compare::listening::ambients(p)
+        .iter()
+        .map(|x| x.preset.as_str())
+        .collect();
     let mut s = format!(
         "\n  listening penalty{}: the volume to add over {} (the best-sealing tip, music at {:.0} dBA)\n  \
          to hear music as loud in the noise each tip lets in; dB, and the NIOSH daily allowance after it\n",
@@ -260,11 +258,7 @@ pub fn listening_block(c: &Comparison) -> String {
         }
         s += "\n";
     }
-    let pick = if presets.contains(&"subway") {
-        "subway"
-    } else {
-        presets[0]
-    };
+    let pick = crate::compare::listening::sentence_ambient(p).unwrap_or_default();
     for x in p
         .iter()
         .filter(|x| x.preset == pick && x.tip != x.reference_tip)

@@ -65,12 +65,10 @@ pub(super) fn draw_listening(
         Some(&sub),
     )?;
     let (plot, side) = with_legend(&body, look);
-    let mut presets: Vec<&str> = Vec::new();
-    for x in p {
-        if !presets.contains(&x.preset.as_str()) {
-            presets.push(&x.preset);
-        }
-    }
+    let presets: Vec<&str> = crate::compare::listening::ambients(p)
+        .iter()
+        .map(|x| x.preset.as_str())
+        .collect();
     let tips: Vec<(usize, &str)> = info
         .tips
         .iter()

@@ -106,7 +106,8 @@ impl TipPreset {
     }
 }
 
-fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+/// One standard normal draw (Box-Muller), for the insertions' spreads.
+pub(super) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1: f64 = rng.gen::<f64>().max(1e-300);
     let u2: f64 = rng.gen();
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()

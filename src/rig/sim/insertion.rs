@@ -43,7 +43,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::ear::TipPreset;
+use super::ear::{standard_normal as normal, TipPreset};
 
 /// Speed of sound at ~22 C, m/s.
 pub const SPEED_OF_SOUND: f64 = 343.0;
@@ -402,13 +402,6 @@ pub fn flanking_limit(target: SimTarget) -> (f64, f64, f64, f64) {
 /// The analog frequency that the bilinear transform maps to `f` at `rate`.
 pub fn prewarp(f: f64, rate: f64) -> f64 {
     rate / std::f64::consts::PI * (std::f64::consts::PI * f / rate).tan()
-}
-
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    use rand::Rng;
-    let u1: f64 = rng.gen::<f64>().max(1e-300);
-    let u2: f64 = rng.gen();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 #[cfg(test)]
