@@ -60,6 +60,7 @@ fn session(dir: &std::path::Path) {
         quick: false,
         isolation: true,
         reference: None,
+        reference_right: None,
         target: None,
         imported_from: Vec::new(),
         config: Some(cfg.clone()),

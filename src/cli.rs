@@ -754,6 +754,32 @@ pub struct MeasureArgs {
     /// late=S. Repeatable. See docs/failure-modes.md.
     #[arg(long, value_name = "FAULT", help_heading = "Simulated rig")]
     pub fault: Vec<crate::rig::faults::Fault>,
+    /// Sound card, both ears at once: the two IEMs' output channels, left
+    /// then right (e.g. 1,2); the sweep plays on both. Needs
+    /// --inner-channels; replaces --driver-channel.
+    #[arg(
+        long,
+        value_name = "L,R",
+        value_delimiter = ',',
+        requires = "inner_channels",
+        help_heading = "Sound card"
+    )]
+    pub driver_channels: Option<Vec<Channel>>,
+    /// Sound card, both ears at once: the two inner mics' input channels,
+    /// left then right (e.g. 1,2); replaces --inner-channel.
+    #[arg(
+        long,
+        value_name = "L,R",
+        value_delimiter = ',',
+        requires = "driver_channels",
+        help_heading = "Sound card"
+    )]
+    pub inner_channels: Option<Vec<Channel>>,
+    /// With --driver-channels: the right ear's sealed reference response
+    /// (--reference-response is then the left ear's; without it the right
+    /// ear's bass loss is not measured).
+    #[arg(long, value_name = "FILE", requires = "driver_channels")]
+    pub right_reference_response: Option<PathBuf>,
     /// Save the raw recording to this WAV file (32-bit float).
     #[arg(long, value_name = "FILE")]
     pub save_recording: Option<PathBuf>,

@@ -41,6 +41,13 @@ fn both_ears_are_measured_stored_compared_and_a_leakier_right_ear_shows() {
     assert!(said.contains("Foam M fit 1/3 (left)"), "{said}");
     assert!(said.contains("Foam M fit 1/3 (right)"), "{said}");
     assert!(said.contains("9 of 9 fits measured"), "{said}");
+    // a sealed reference per ear, each in its own canal (on the ear
+    // target the two canals differ, so the two references do too)
+    assert!(said.contains("reference (right ear): bass"), "{said}");
+    let info = json(&std::fs::read(fx.path("s/session.json")).unwrap());
+    assert!(info["reference_right"].is_object(), "{info}");
+    assert_ne!(info["reference"], info["reference_right"]);
+    assert!(fx.path("s/reference-right.wav").exists());
     // stored per ear, each with its own recording and insertion truth
     for n in 1..=3 {
         for ear in ["left", "right"] {
@@ -144,15 +151,42 @@ fn two_alike_ears_on_a_coupler_are_balanced_within_the_fit_to_fit_spread() {
     }
 }
 
+/// Both ears on a sound card are measured through the PulseAudio loopback
+/// (tests/loopback.rs); here the config's channel checks, which need no
+/// sound card: every one refused before anything plays, naming the key.
 #[test]
-fn both_ears_on_a_sound_card_is_refused_not_measured_twice_on_one_channel() {
+fn both_ears_on_a_sound_card_check_their_channels_before_playing() {
     let fx = Fixture::new();
-    fx.write(
-        "s.toml",
-        "iem = \"x\"\near = \"both\"\nrig = \"device\"\n[[tip]]\nname = \"A\"\n",
-    );
-    let err = fx.fails(&["session", "run", "s.toml", "--out", "s", "--yes"]);
-    assert!(err.contains("ear = \"both\" on a sound card"), "{err}");
+    let base =
+        "iem = \"x\"\nrig = \"device\"\n[measurements]\nisolation = false\n[[tip]]\nname = \"A\"\n";
+    let cases = [
+        (
+            "both",
+            "driver_channels = [1]",
+            "[device] driver_channels: give two channels, the left ear's then the right ear's",
+        ),
+        (
+            "both",
+            "inner_channels = [3, 3]",
+            "[device] inner_channels: the left and right ear are both on channel 3",
+        ),
+        ("both", "inner_channels = [1, 0]", "channels count from 1"),
+        (
+            "left",
+            "driver_channels = [1, 2]",
+            "are for both ears at once on a sound card: set ear = \"both\"",
+        ),
+    ];
+    for (ear, device, want) in cases {
+        let text = format!("ear = \"{ear}\"\n{base}[device]\n{device}\n");
+        fx.write("s.toml", text.clone());
+        let err = fx.fails(&["session", "run", "s.toml", "--out", "s", "--yes"]);
+        assert!(err.contains(want), "{text}\n{err}");
+        assert!(
+            !fx.path("s").exists(),
+            "nothing made before the config is right"
+        );
+    }
 }
 
 #[test]

@@ -507,3 +507,142 @@ name = "Cable B"
     );
     assert!(fx.path("rep/summary.png").is_file());
 }
+
+/// A session of both ears on two channels of the null sink: the sweep
+/// plays on output 1 (left IEM) and output 2 (right IEM) at once and the
+/// monitor's inputs 1 and 2 are the two inner mics. Each ear gets its own
+/// sealed reference, its own files and its own rig channels; compare
+/// gives both ears and their balance (a pure cable on both: 0 dB within
+/// 0.1 dB) and the report draws them. Channel 2 of every recording holds
+/// the sweep at the played level (-20 dBFS peak within 1 dB): the second
+/// driver channel really played (a silent input 2 would be refused).
+#[test]
+fn a_session_of_both_ears_on_two_sound_card_channels() {
+    let _one = AUDIO.lock().unwrap_or_else(|e| e.into_inner());
+    let fx = Fixture::new();
+    let Some(_) = cli(&fx) else { return };
+    let config = r#"iem = "Loopback cable"
+rig = "device"
+ear = "both"
+fits_per_tip = 2
+[measurements]
+seal = true
+quick = false
+isolation = false
+[signal]
+sweep_duration_s = 1.0
+[reference]
+measure = "sealed"
+[device]
+level_dbfs = -20
+driver_channels = [1, 2]
+inner_channels = [1, 2]
+[[tip]]
+name = "Cable A"
+[[tip]]
+name = "Cable B"
+"#;
+    std::fs::write(fx.path("s.toml"), config).unwrap();
+    let out = cli(&fx)
+        .unwrap()
+        .args(["session", "run", "s.toml", "--out", "sess", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("reference (right ear): bass"), "{stderr}");
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fx.path("sess/session.json")).unwrap()).unwrap();
+    assert!(info["reference"].is_object() && info["reference_right"].is_object());
+    assert!(fx.path("sess/reference-right.wav").is_file());
+    for tip in ["cable-a", "cable-b"] {
+        for n in 1..=2 {
+            for (ear, channel) in [("left", 1), ("right", 2)] {
+                let stem = format!("sess/fits/{tip}/fit-{n}-{ear}");
+                let fit: serde_json::Value = serde_json::from_slice(
+                    &std::fs::read(fx.path(&format!("{stem}.json"))).unwrap(),
+                )
+                .unwrap();
+                assert_eq!(fit["ear"], ear);
+                assert_eq!(fit["rig"]["driver_channel"], channel, "{fit}");
+                assert_eq!(fit["rig"]["inner_channel"], channel, "{fit}");
+                assert_eq!(fit["seal"]["seal"]["verdict"], "good", "{stem}");
+                let loss = fit["seal"]["seal"]["bass_loss_db"].as_f64().unwrap();
+                assert!(loss.abs() < 0.2, "{stem}: bass loss {loss} dB on a cable");
+                let wav = hound::WavReader::open(fx.path(&format!("{stem}.wav"))).unwrap();
+                let chans = wav.spec().channels as usize;
+                assert!(chans >= 2, "{stem}.wav: {chans} channel(s)");
+                let samples: Vec<f32> = wav.into_samples::<f32>().map(Result::unwrap).collect();
+                let peak = samples
+                    .iter()
+                    .skip(1)
+                    .step_by(chans)
+                    .fold(0f32, |m, v| m.max(v.abs()));
+                let peak_db = 20.0 * (peak as f64).log10();
+                assert!(
+                    (peak_db + 20.0).abs() < 1.0,
+                    "{stem}.wav channel 2: {peak_db} dBFS"
+                );
+            }
+        }
+    }
+    let c = json_of(
+        &cli(&fx)
+            .unwrap()
+            .args(["compare", "sess", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let ears = &c["ears"];
+    assert_eq!(ears["right"]["tips"].as_array().unwrap().len(), 2, "{c}");
+    for b in ears["balance"].as_array().unwrap() {
+        assert_eq!(b["n"], 2, "{b}");
+        for d in b["band_db"].as_array().unwrap() {
+            assert!(d.as_f64().unwrap().abs() < 0.1, "balance {b}");
+        }
+    }
+    assert_eq!(ears["recommended"]["differ"], false, "{c}");
+    let out = cli(&fx)
+        .unwrap()
+        .args(["report", "sess", "--out", "rep"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fx.path("rep/ears.png").is_file());
+    // `measure` with both ears: the left ear's document and the right's
+    // under "right", each naming its channels.
+    let m = json_of(
+        &cli(&fx)
+            .unwrap()
+            .args(["measure", "--rig", "device", "--duration", "1", "--json"])
+            .args(["--driver-channels", "1,2", "--inner-channels", "1,2"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (&m["ear"], &m["rig"]["inner_channel"]),
+        (&"left".into(), &1.into())
+    );
+    let r = &m["right"];
+    assert_eq!(
+        (&r["ear"], &r["rig"]["driver_channel"]),
+        (&"right".into(), &2.into())
+    );
+    assert_eq!(r["seal"]["verdict"], "good", "{r}");
+    // An inner mic on a channel the input does not have: refused, named.
+    let bad = config.replace("inner_channels = [1, 2]", "inner_channels = [1, 9]");
+    std::fs::write(fx.path("bad.toml"), bad).unwrap();
+    let out = cli(&fx)
+        .unwrap()
+        .args(["session", "run", "bad.toml", "--out", "bad", "--yes"])
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{e}");
+    assert!(e.contains('9') && e.contains("channel"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+}

@@ -114,6 +114,7 @@ fn loopback(a: CalibrateLoopbackArgs) -> Result<()> {
     )?;
     let setup = StreamSetup {
         inner: dev.inner_channel,
+        right_inner: None,
         markers: use_markers(dev.sync, &rig),
         level_dbfs: dev.level_dbfs,
     };

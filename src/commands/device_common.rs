@@ -21,6 +21,8 @@ impl From<&DeviceArgs> for DevicePlan {
             inner_channel: dev.inner_channel,
             outer_channel: dev.outer_channel,
             loopback_channel: dev.loopback_channel,
+            driver_channels: None,
+            inner_channels: None,
             level_dbfs: dev.level,
             max_level_dbfs: dev.max_level,
             confirm_above_dbfs: dev.confirm_above,

@@ -15,8 +15,8 @@ use crate::analysis::{AnalysisConfig, ClockCheck};
 use crate::cli::{MeasureArgs, RigKind, SyncMode};
 use crate::formats::wav::{write_wav, SampleFormat};
 use crate::measure::{
-    DeviceInfo, FaultPlan, IsolationPlan, MeasurePlan, Measurer, Observer, Playing, Recorded,
-    RigInfo, RigPlan, SimPlan, StimulusPlan,
+    DeviceInfo, DevicePlan, FaultPlan, IsolationPlan, MeasurePlan, Measurer, Observer, Playing,
+    Recorded, RigInfo, RigPlan, SimPlan, StimulusPlan,
 };
 use crate::rig::channel::Channel;
 use crate::rig::outside::OutsideNoise;
@@ -60,7 +60,47 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         isolation: isolation_files.as_ref(),
         every_channel: measurer.plan().rig.streams(),
     };
-    let measured = measurer.measure(None, reference.as_ref(), &mut saver)?;
+    let right_reference = a
+        .right_reference_response
+        .as_deref()
+        .map(super::load_reference)
+        .transpose()?;
+    if let RigPlan::Device(d) = &measurer.plan().rig {
+        if let Some((rd, ri)) = d.right_ear() {
+            eprintln!(
+                "both ears: left on output {} / input {}, right on output {rd} / input {ri}",
+                d.driver_channel, d.inner_channel
+            );
+        }
+    }
+    let references = [reference.as_ref(), right_reference.as_ref()];
+    let mut measured = measurer.measure_ears(None, references, &mut saver)?;
+    let right = measured.right.take();
+    let (m, mut extra) = output(&measured, &ambient)?;
+    let mut source = measured.rig.description().to_string();
+    if let Some(r) = right {
+        source += " (left ear)";
+        let (rm, rx) = output(&r, &ambient)?;
+        let mut doc = super::document(rm, rx.doc, &a.analysis)?;
+        doc["ear"] = json!("right");
+        extra.doc["ear"] = json!("left");
+        extra.doc["right"] = doc;
+        let right_source = format!("{} (right ear)", r.rig.description());
+        extra.text += &format!(
+            "\n{}{}",
+            super::summary::render(rm, &right_source, None),
+            rx.text
+        );
+    }
+    emit(m, extra, &a.analysis, &source)
+}
+
+/// One ear's measurement and what the output adds to it (the rig, the
+/// calibration, isolation).
+fn output<'m>(
+    measured: &'m crate::measure::Measured,
+    ambient: &Ambients,
+) -> Result<(&'m crate::analysis::Measurement, Extra)> {
     let m = measured
         .response()
         .context("the plan measures a response")?;
@@ -73,9 +113,9 @@ pub fn run(a: MeasureArgs) -> Result<()> {
         RigInfo::Device(d) => device_output(d, m.latency_s, &mut extra),
     }
     if let Some(iso) = &measured.isolation {
-        super::isolation::measure_output(iso, &ambient, &mut extra)?;
+        super::isolation::measure_output(iso, ambient, &mut extra)?;
     }
-    emit(m, extra, &a.analysis, measured.rig.description())
+    Ok((m, extra))
 }
 
 /// The plan of `a` (options checked before anything plays), and the
@@ -112,7 +152,22 @@ fn plan(a: &MeasureArgs, analysis: AnalysisConfig) -> Result<(MeasurePlan, Ambie
             })
         }
     };
+    let both = a.driver_channels.is_some() || a.inner_channels.is_some();
+    if both && !device {
+        bail!("--driver-channels / --inner-channels are for --rig device; the sim measures both ears in a session (ear = \"both\")");
+    }
+    if both && a.analysis.export_txt.is_some() {
+        bail!("--export-txt writes one response: with both ears use --json (the right ear is under \"right\"), or a session with ear = \"both\" (its report exports each ear)");
+    }
     let rig = match device {
+        true if both => RigPlan::Device(
+            DevicePlan {
+                driver_channels: a.driver_channels.clone(),
+                inner_channels: a.inner_channels.clone(),
+                ..(&a.device).into()
+            }
+            .for_both_ears(["--driver-channels", "--inner-channels"])?,
+        ),
         true => RigPlan::Device((&a.device).into()),
         false => {
             let sim = SimPlan {

@@ -66,6 +66,7 @@ pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
         quick: cfg.measurements.quick,
         isolation: cfg.measurements.isolation,
         reference,
+        reference_right: None,
         target,
         imported_from: Vec::new(),
         config: Some(cfg.clone()),

@@ -93,6 +93,7 @@ pub fn open_rig(
         output: DeviceChoice::from_option(plan.output.as_deref()),
         driver_channel: plan.driver_channel.get(),
         ambient_channel: plan.ambient_channel.map(Channel::get),
+        second_driver_channel: plan.right_ear().map(|(d, _)| d.get()),
         input_channels: input_channels.iter().map(|c| c.get()).collect(),
         max_level_dbfs: ceiling,
         ..DeviceOptions::default()

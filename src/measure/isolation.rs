@@ -71,7 +71,9 @@ impl Measurer {
     /// Isolation on a sound card: a silent lead-in of at least
     /// [`DEVICE_FLOOR_S`] (the inner mic's noise floor), then pink noise on
     /// the outside speaker (10 dB below the stimulus, at least 12 dB below
-    /// the output ceiling), inner and outer mics at once: noise reduction.
+    /// the output ceiling), inner and outer mics at once: noise reduction,
+    /// one per ear (the left's, then with both ears the right's, against
+    /// the one outer mic).
     pub(super) fn device_isolation(
         &self,
         card: &mut Card,
@@ -79,36 +81,56 @@ impl Measurer {
         plan: &IsolationPlan,
         rate: u32,
         observer: &mut dyn Observer,
-    ) -> Result<IsolationMeasured> {
+    ) -> Result<Vec<IsolationMeasured>> {
         let level = (device.level_dbfs - 10.0).min(card.ceiling - 12.0);
         let rig = &mut card.rig;
         let lead_s = plan.noise.lead_s.max(DEVICE_FLOOR_S);
         let rec = take::ambient_noise(rig, plan.noise.duration_s, lead_s, level, rate)?;
         observer.recorded(Recorded::DeviceIsolation(&rec))?;
         let input = Recorder::names(rig).0;
-        let inner = checked_channel(&rec, device.inner_channel, "--inner-channel", &input)?;
         let outer_channel = device
             .outer_channel
             .context("isolation on a sound card needs an outer mic (--outer-channel)")?;
-        let outer = checked_channel(&rec, outer_channel, "--outer-channel", &input)?;
-        let (outer, inner) = (f64s(outer), f64s(inner));
+        let outer = f64s(checked_channel(
+            &rec,
+            outer_channel,
+            "--outer-channel",
+            &input,
+        )?);
         let fft = self.analyzer.fft();
-        let nr = noise_reduction_with_floor(&outer, &inner, Floor::LeadIn, rate, fft).map_err(|e| {
-            let hint = match e {
-                IsolationError::OuterQuieter { .. } | IsolationError::ChannelsSwapped { .. } => {
-                    format!(
-                        "; if input {} is the outer mic and {outer_channel} the inner one, swap --inner-channel and --outer-channel",
-                        device.inner_channel
-                    )
-                }
-                _ => String::new(),
+        let ears = [device.inner_channel]
+            .into_iter()
+            .chain(device.right_ear().map(|(_, inner)| inner));
+        let mut out = Vec::new();
+        for (ear, inner_channel) in ears.enumerate() {
+            let side = match (ear, device.right_ear().is_some()) {
+                (_, false) => "",
+                (0, true) => " (left ear)",
+                _ => " (right ear)",
             };
-            anyhow!("{}: isolation: {e}{hint}", Rig::describe(rig))
-        })?;
-        Ok(IsolationMeasured {
-            insertion_loss: None,
-            noise_reduction: Some(nr),
-            truth_third_octave_db: None,
-        })
+            let inner = f64s(checked_channel(
+                &rec,
+                inner_channel,
+                "--inner-channel",
+                &input,
+            )?);
+            let nr = noise_reduction_with_floor(&outer, &inner, Floor::LeadIn, rate, fft).map_err(|e| {
+                let hint = match e {
+                    IsolationError::OuterQuieter { .. } | IsolationError::ChannelsSwapped { .. } => {
+                        format!(
+                            "; if input {inner_channel} is the outer mic and {outer_channel} the inner one, swap --inner-channel and --outer-channel"
+                        )
+                    }
+                    _ => String::new(),
+                };
+                anyhow!("{}: isolation{side}: {e}{hint}", Rig::describe(rig))
+            })?;
+            out.push(IsolationMeasured {
+                insertion_loss: None,
+                noise_reduction: Some(nr),
+                truth_third_octave_db: None,
+            });
+        }
+        Ok(out)
     }
 }

@@ -192,6 +192,19 @@ impl Measurer {
         reference: Option<&FrequencyResponse>,
         observer: &mut dyn Observer,
     ) -> Result<Measured> {
+        self.measure_ears(insertion, [reference, None], observer)
+    }
+
+    /// [`Self::measure`] with a reference per ear: on a sound card that
+    /// measures both ears at once ([`DevicePlan::right_ear`]) the right
+    /// ear's bass loss is against `references[1]` (none without one: never
+    /// against the left ear's IEM).
+    pub fn measure_ears(
+        &self,
+        insertion: Option<Insertion>,
+        references: [Option<&FrequencyResponse>; 2],
+        observer: &mut dyn Observer,
+    ) -> Result<Measured> {
         let nth = 1 + self.fits.fetch_add(1, Ordering::Relaxed);
         let faults = match &self.plan.rig {
             RigPlan::SimFaults(_, f) => nth >= f.from_fit,
@@ -203,12 +216,22 @@ impl Measurer {
             isolation: self.plan.isolation.is_some(),
             faults,
         };
-        self.run(insertion, parts, reference, observer)
+        self.run(insertion, parts, references, observer)
     }
 
     /// Measure the sweep alone, without a reference and without faults:
     /// the IEM sealed (on the sim, `insertion`), a reference for the fits.
     pub fn reference(&self, insertion: Option<Insertion>) -> Result<(Measurement, Recording)> {
+        let m = self.reference_ears(insertion)?;
+        Ok((
+            m.seal.expect("the sweep was measured"),
+            m.recording.expect("the sweep was recorded"),
+        ))
+    }
+
+    /// [`Self::reference`] as measured: with both ears on a sound card,
+    /// the right ear's in [`Measured::right`].
+    pub fn reference_ears(&self, insertion: Option<Insertion>) -> Result<Measured> {
         if self.sweep.is_none() {
             bail!("the plan has no sweep to measure a reference with");
         }
@@ -218,27 +241,24 @@ impl Measurer {
             isolation: false,
             faults: false,
         };
-        let m = self.run(insertion, parts, None, &mut ())?;
-        Ok((
-            m.seal.expect("the sweep was measured"),
-            m.recording.expect("the sweep was recorded"),
-        ))
+        self.run(insertion, parts, [None, None], &mut ())
     }
 
     fn run(
         &self,
         insertion: Option<Insertion>,
         parts: Parts,
-        reference: Option<&FrequencyResponse>,
+        references: [Option<&FrequencyResponse>; 2],
         observer: &mut dyn Observer,
     ) -> Result<Measured> {
+        let reference = references[0];
         match &self.plan.rig {
             RigPlan::Sim(sim) => self.on_sim(sim, None, insertion, parts, reference, observer),
             RigPlan::SimFaults(sim, f) => {
                 let f = parts.faults.then_some(f);
                 self.on_sim(sim, f, insertion, parts, reference, observer)
             }
-            RigPlan::Device(d) => self.on_device(d, parts, reference, observer),
+            RigPlan::Device(d) => self.on_device(d, parts, references, observer),
         }
     }
 
@@ -296,7 +316,8 @@ impl Measurer {
                 Some(f) => {
                     let (take, attempts) = take::faulted(&mut rig, f, stim)?;
                     observer.recorded(Recorded::Stimulus(&take.recording))?;
-                    let (m, _) = self.analyse_streamed(&take, stim, reference, None)?;
+                    let (m, _) =
+                        self.analyse_streamed(&take, take.inner(), stim, reference, None)?;
                     description = take.rig.clone();
                     streamed = Some(Streamed {
                         faults: f.faults.clone(),
@@ -337,18 +358,21 @@ impl Measurer {
         &self,
         plan: &DevicePlan,
         parts: Parts,
-        reference: Option<&FrequencyResponse>,
+        references: [Option<&FrequencyResponse>; 2],
         observer: &mut dyn Observer,
     ) -> Result<Measured> {
         let mut card = self.card();
         let card = &mut *card;
+        let right_ear = plan.right_ear();
         let setup = StreamSetup {
             inner: plan.inner_channel,
+            right_inner: right_ear.map(|(_, inner)| inner),
             markers: card.markers,
             level_dbfs: plan.level_dbfs,
         };
         let describe = card.rig.describe();
-        let (mut takes, mut clock_ppm, mut latency) = (Takes::default(), None, None);
+        let (mut takes, mut right, mut clock_ppm, mut latency) =
+            (Takes::default(), Takes::default(), None, None);
         for (is_seal, stim) in self.stimuli(parts) {
             observer.playing(Playing::Stimulus {
                 rig: &describe,
@@ -358,23 +382,36 @@ impl Measurer {
             });
             let take = take::stream(&mut card.rig, &setup, stim)?;
             observer.recorded(Recorded::Stimulus(&take.recording))?;
-            let (m, l) = self.analyse_streamed(&take, stim, reference, plan.loopback_channel)?;
+            let (m, l) = self.analyse_streamed(
+                &take,
+                take.inner(),
+                stim,
+                references[0],
+                plan.loopback_channel,
+            )?;
+            if let Some(samples) = take.right_inner() {
+                let (m, _) = self
+                    .analyse_streamed(&take, samples, stim, references[1], None)
+                    .context("the right ear")?;
+                right.put(is_seal, m, take.recording.clone());
+            }
             (clock_ppm, latency) = (take.clock_ppm, l);
             takes.put(is_seal, m, take.recording);
         }
-        let isolation = match self.plan.isolation.as_ref().filter(|_| parts.isolation) {
+        let mut isolation = match self.plan.isolation.as_ref().filter(|_| parts.isolation) {
             Some(iso) => {
                 observer.playing(Playing::Isolation {
                     rig: &describe,
                     channel: plan.ambient_channel,
                 });
                 let rate = self.plan.stimulus.rate();
-                Some(self.device_isolation(card, plan, iso, rate, observer)?)
+                self.device_isolation(card, plan, iso, rate, observer)?
             }
-            None => None,
-        };
+            None => Vec::new(),
+        }
+        .into_iter();
         let (input, output) = card.rig.names();
-        let rig = RigInfo::Device(DeviceInfo {
+        let info = DeviceInfo {
             description: card.rig.describe(),
             input,
             output,
@@ -385,16 +422,29 @@ impl Measurer {
             clock_ppm,
             sound_card_latency_s: latency,
             calibration: card.calibration.clone(),
+        };
+        let left_isolation = isolation.next();
+        let right = right_ear.map(|(driver_channel, inner_channel)| {
+            let info = DeviceInfo {
+                driver_channel,
+                inner_channel,
+                ..info.clone()
+            };
+            Box::new(right.measured(isolation.next(), RigInfo::Device(info)))
         });
-        Ok(takes.measured(isolation, rig))
+        Ok(Measured {
+            right,
+            ..takes.measured(left_isolation, RigInfo::Device(info))
+        })
     }
 
-    /// Analyse a streamed take's inner channel (on the player's clock when
-    /// the markers measured it: the drift is then known, not estimated
-    /// again), and read the sound card's latency from `loopback`.
+    /// Analyse `inner`, a streamed take's inner channel (on the player's
+    /// clock when the markers measured it: the drift is then known, not
+    /// estimated again), and read the sound card's latency from `loopback`.
     fn analyse_streamed(
         &self,
         take: &Take,
+        inner: &[f32],
         stimulus: &Stimulus,
         reference: Option<&FrequencyResponse>,
         loopback: Option<Channel>,
@@ -418,7 +468,7 @@ impl Measurer {
         let rec = &take.recording;
         let mut m = self
             .analyzer
-            .analyse(take.inner(), rec.rate, stimulus, reference, cfg)
+            .analyse(inner, rec.rate, stimulus, reference, cfg)
             .with_context(|| format!("{}: the measurement cannot be analysed", take.rig))?;
         m.latency_s -= rec.lead_s;
         let Some(ch) = loopback else {
@@ -464,6 +514,7 @@ impl Takes {
             isolation,
             rig,
             recording: self.recording,
+            right: None,
         }
     }
 }

@@ -236,6 +236,16 @@ pub struct DevicePlan {
     pub outer_channel: Option<Channel>,
     /// Input channel of a loopback cable from the driver output.
     pub loopback_channel: Option<Channel>,
+    /// Both ears at once: the IEMs' output channels, left then right
+    /// (`driver_channels = [1, 2]`; the sweep plays on both). Set by
+    /// [`DevicePlan::for_both_ears`], which makes the first one
+    /// `driver_channel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_channels: Option<Vec<Channel>>,
+    /// Both ears at once: the inner mics' input channels, left then right
+    /// (`inner_channels = [1, 2]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inner_channels: Option<Vec<Channel>>,
     /// Stimulus peak level, dBFS.
     pub level_dbfs: f64,
     /// Output ceiling, dBFS [default: the calibration file's, else -6].
@@ -266,6 +276,8 @@ impl Default for DevicePlan {
             inner_channel: Channel::FIRST,
             outer_channel: None,
             loopback_channel: None,
+            driver_channels: None,
+            inner_channels: None,
             level_dbfs: -20.0,
             max_level_dbfs: None,
             confirm_above_dbfs: -12.0,
@@ -284,13 +296,80 @@ fn device_sync<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SyncMode, D::Er
         .map_err(|e| serde::de::Error::custom(format!("[device] sync = {e}")))
 }
 
+/// The two ears' channels when none are given: 1 (left) and 2 (right),
+/// in and out, as a stereo sound card and a stereo coupler are wired.
+pub const DEFAULT_EAR_CHANNELS: [u16; 2] = [1, 2];
+
 impl DevicePlan {
-    /// The input channels a measurement reads: inner, outer, loopback.
+    /// The input channels a measurement reads: inner (both ears' with two),
+    /// outer, loopback.
     pub fn input_channels(&self) -> Vec<Channel> {
         let mut v = vec![self.inner_channel];
+        v.extend(self.right_ear().map(|(_, inner)| inner));
         v.extend(self.outer_channel);
         v.extend(self.loopback_channel);
         v
+    }
+
+    /// The right ear's (driver, inner) channels when the plan measures
+    /// both ears at once (after [`Self::for_both_ears`]).
+    pub fn right_ear(&self) -> Option<(Channel, Channel)> {
+        match (
+            self.driver_channels.as_deref(),
+            self.inner_channels.as_deref(),
+        ) {
+            (Some([_, d]), Some([_, i])) => Some((*d, *i)),
+            _ => None,
+        }
+    }
+
+    /// This plan measuring both ears at once: `driver_channels` and
+    /// `inner_channels` (each [`DEFAULT_EAR_CHANNELS`] when not given)
+    /// checked (two each, left then right, none used twice) and their
+    /// first ones made `driver_channel` and `inner_channel`. `keys` names
+    /// them in messages (`[device] driver_channels` or `--driver-channels`).
+    pub fn for_both_ears(mut self, keys: [&str; 2]) -> anyhow::Result<Self> {
+        let default = || {
+            DEFAULT_EAR_CHANNELS
+                .map(|n| Channel::new(n).expect("not 0"))
+                .to_vec()
+        };
+        let drivers = self.driver_channels.take().unwrap_or_else(default);
+        let inners = self.inner_channels.take().unwrap_or_else(default);
+        for (key, v) in keys.iter().zip([&drivers, &inners]) {
+            if v.len() != 2 {
+                anyhow::bail!(
+                    "{key}: give two channels, the left ear's then the right ear's (e.g. 1, 2); got {}",
+                    v.len()
+                );
+            }
+            if v[0] == v[1] {
+                anyhow::bail!(
+                    "{key}: the left and right ear are both on channel {}: give two different channels",
+                    v[0]
+                );
+            }
+        }
+        if let Some(a) = self.ambient_channel.filter(|a| drivers.contains(a)) {
+            anyhow::bail!(
+                "{}: output channel {a} is also the ambient (outside speaker) channel",
+                keys[0]
+            );
+        }
+        let others = [
+            (self.outer_channel, "outer mic"),
+            (self.loopback_channel, "loopback"),
+        ];
+        for (c, what) in others {
+            if let Some(c) = c.filter(|c| inners.contains(c)) {
+                anyhow::bail!("{}: input channel {c} is also the {what} channel", keys[1]);
+            }
+        }
+        self.driver_channel = drivers[0];
+        self.inner_channel = inners[0];
+        self.driver_channels = Some(drivers);
+        self.inner_channels = Some(inners);
+        Ok(self)
     }
 }
 
@@ -307,4 +386,63 @@ pub struct IsolationPlan {
     /// the true insertion loss; otherwise insertion loss only. A sound card
     /// measures noise reduction (inner and outer mic at once).
     pub both_methods: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(v: &[u16]) -> Option<Vec<Channel>> {
+        Some(v.iter().map(|&n| Channel::new(n).unwrap()).collect())
+    }
+
+    const KEYS: [&str; 2] = ["--driver-channels", "--inner-channels"];
+
+    #[test]
+    fn both_ears_take_their_channels_or_1_and_2_and_refuse_clashes() {
+        let p = DevicePlan::default().for_both_ears(KEYS).unwrap();
+        assert_eq!(
+            (p.driver_channel.get(), p.inner_channel.get()),
+            (1, 1),
+            "left"
+        );
+        let right = p.right_ear().map(|(d, i)| (d.get(), i.get()));
+        assert_eq!(right, Some((2, 2)));
+        assert_eq!(p.input_channels().len(), 2);
+        let p = DevicePlan {
+            driver_channels: ch(&[3, 4]),
+            inner_channels: ch(&[2, 1]),
+            outer_channel: Channel::new(5),
+            ..DevicePlan::default()
+        }
+        .for_both_ears(KEYS)
+        .unwrap();
+        assert_eq!((p.driver_channel.get(), p.inner_channel.get()), (3, 2));
+        assert_eq!(p.right_ear().map(|(d, i)| (d.get(), i.get())), Some((4, 1)));
+        let err = |p: DevicePlan| p.for_both_ears(KEYS).unwrap_err().to_string();
+        let e = err(DevicePlan {
+            driver_channels: ch(&[1, 2, 3]),
+            ..DevicePlan::default()
+        });
+        assert!(
+            e.contains("--driver-channels: give two channels") && e.contains("got 3"),
+            "{e}"
+        );
+        let e = err(DevicePlan {
+            inner_channels: ch(&[2, 2]),
+            ..DevicePlan::default()
+        });
+        assert!(e.contains("both on channel 2"), "{e}");
+        let e = err(DevicePlan {
+            ambient_channel: Channel::new(2),
+            ..DevicePlan::default()
+        });
+        assert!(e.contains("output channel 2 is also the ambient"), "{e}");
+        let e = err(DevicePlan {
+            loopback_channel: Channel::new(1),
+            ..DevicePlan::default()
+        });
+        assert!(e.contains("input channel 1 is also the loopback"), "{e}");
+        assert_eq!(DevicePlan::default().right_ear(), None, "one ear");
+    }
 }

@@ -27,6 +27,10 @@ pub struct Measured {
     /// The first recording (of the sweep, else of the multitone): every
     /// input channel on a streaming rig.
     pub recording: Option<Recording>,
+    /// Both ears at once on a sound card: the right ear's measurement from
+    /// the same takes (its inner mic; its recording is the same, every
+    /// input channel; its rig names its channels).
+    pub right: Option<Box<Measured>>,
 }
 
 impl Measured {
@@ -210,9 +214,11 @@ impl Serialize for RigInfo {
                 Tagged { kind: "sim", sim }.serialize(s)
             }
             RigInfo::Device(d) => {
-                let mut m = s.serialize_map(Some(6))?;
+                let mut m = s.serialize_map(Some(8))?;
                 m.serialize_entry("kind", "device")?;
                 m.serialize_entry("description", &d.description)?;
+                m.serialize_entry("driver_channel", &d.driver_channel)?;
+                m.serialize_entry("inner_channel", &d.inner_channel)?;
                 m.serialize_entry("clock_ppm", &d.clock_ppm)?;
                 m.serialize_entry("sound_card_latency_s", &d.sound_card_latency_s)?;
                 m.serialize_entry("level_dbfs", &d.level_dbfs)?;
@@ -268,7 +274,8 @@ mod tests {
                 ..CalibrationApplied::default()
             },
         });
-        let want = json!({"kind": "device", "description": "device: a -> b (ALSA)", "clock_ppm": 1.5,
+        let want = json!({"kind": "device", "description": "device: a -> b (ALSA)",
+            "driver_channel": 1, "inner_channel": 1, "clock_ppm": 1.5,
             "sound_card_latency_s": null, "level_dbfs": -20.0, "calibration": ["x"]});
         assert_eq!(serde_json::to_string(&d).unwrap(), want.to_string());
     }

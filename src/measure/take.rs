@@ -22,6 +22,8 @@ use anyhow::{Context, Result};
 pub struct StreamSetup {
     /// The input channel of the coupler or probe mic.
     pub inner: Channel,
+    /// Both ears at once: the right ear's inner mic (`inner` is the left's).
+    pub right_inner: Option<Channel>,
     /// Play sync markers and correct the clock drift.
     pub markers: bool,
     /// The stimulus's peak level, dBFS (the markers play at most at -12).
@@ -43,6 +45,9 @@ pub struct Take {
     pub input: String,
     inner: Channel,
     corrected: Option<Vec<f32>>,
+    /// Both ears: the right ear's inner channel and its samples on the
+    /// player's clock (when the markers measured it).
+    right: Option<(Channel, Option<Vec<f32>>)>,
 }
 
 impl Take {
@@ -53,6 +58,15 @@ impl Take {
             Some(c) => c,
             None => &self.recording.channels[self.inner.index()],
         }
+    }
+
+    /// Both ears: the right ear's inner mic, checked, on the player's clock
+    /// when the markers measured it.
+    pub fn right_inner(&self) -> Option<&[f32]> {
+        self.right.as_ref().map(|(ch, corrected)| match corrected {
+            Some(c) => c.as_slice(),
+            None => &self.recording.channels[ch.index()],
+        })
     }
 
     /// What was played for `stimulus`: with its markers, when they were.
@@ -99,6 +113,23 @@ pub fn stream<R: Recorder>(rig: &mut R, setup: &StreamSetup, stimulus: &Stimulus
         }
         None => (None, None),
     };
+    // The right ear's mic: checked on its own, and its markers measured
+    // on its own channel (the same input clock, its own acoustic path).
+    let right = match setup.right_inner {
+        Some(ch) => {
+            let samples = checked_channel(&recording, ch, "inner_channels (right ear)", &input)?;
+            let corrected = match &marked {
+                Some(m) => Some(
+                    measure_and_correct(samples, m)
+                        .with_context(|| format!("{}: clock sync (right ear)", rig.describe()))?
+                        .samples,
+                ),
+                None => None,
+            };
+            Some((ch, corrected))
+        }
+        None => None,
+    };
     Ok(Take {
         recording,
         marked,
@@ -107,6 +138,7 @@ pub fn stream<R: Recorder>(rig: &mut R, setup: &StreamSetup, stimulus: &Stimulus
         input,
         inner: setup.inner,
         corrected,
+        right,
     })
 }
 
@@ -119,6 +151,7 @@ pub fn faulted(rig: &mut SimRig, faults: &FaultPlan, stimulus: &Stimulus) -> Res
     let peak = stimulus.samples.iter().fold(0f32, |m, v| m.max(v.abs()));
     let setup = StreamSetup {
         inner: faults.inner_channel,
+        right_inner: None,
         markers: use_markers(faults.sync, &recorder),
         level_dbfs: crate::dsp::db(peak as f64),
     };
@@ -179,6 +212,7 @@ pub fn record_input<R: Recorder>(
     };
     let setup = StreamSetup {
         inner: channel,
+        right_inner: None,
         markers: false,
         level_dbfs: -60.0,
     };

@@ -285,6 +285,7 @@ mod tests {
             quick: false,
             isolation: false,
             reference: None,
+            reference_right: None,
             target: None,
             imported_from: vec!["a.txt".into()],
             config: None,

@@ -73,7 +73,8 @@ pub enum Ear {
     Left,
     /// Right ear.
     Right,
-    /// Both (one measurement per fit, the label says both).
+    /// Both: left and right in every fit (on the sim two ears, on a sound
+    /// card `[device] driver_channels` and `inner_channels`).
     Both,
 }
 
@@ -355,12 +356,16 @@ impl SessionConfig {
                 self.sim.right_leak_scale
             );
         }
-        if self.rig == RigChoice::Device && self.ear == Ear::Both {
+        let ear_channels =
+            self.device.driver_channels.is_some() || self.device.inner_channels.is_some();
+        if ear_channels && !(self.rig == RigChoice::Device && self.ear == Ear::Both) {
             bail!(
-                "ear = \"both\" on a sound card is not supported yet (it would measure one channel twice): \
-                 measure each ear in a session of its own (ear = \"left\", ear = \"right\"); \
-                 the simulated rig measures both ears"
+                "[device] driver_channels / inner_channels are for both ears at once on a sound card: \
+                 set ear = \"both\" and rig = \"device\" (one ear uses driver_channel and inner_channel)"
             );
+        }
+        if self.rig == RigChoice::Device {
+            self.device_plan()?;
         }
         if self.rig == RigChoice::Device {
             let d = &self.device;
@@ -460,8 +465,6 @@ impl SessionConfig {
         cfg
     }
 
-    /// What each fit of this session measures. On the sim the plan holds
-    /// the ear and the session seed; each fit is an
     /// The simulated canal of one ear (`side` 0 left, 1 right): the
     /// coupler's, or on the `ear` target the person's.
     pub fn sim_canal(&self, side: u8) -> Option<Canal> {
@@ -475,6 +478,20 @@ impl SessionConfig {
         }
     }
 
+    /// The sound card's plan: `[device]`, with both ears' channels
+    /// ([`DevicePlan::for_both_ears`]) when `ear = "both"`.
+    pub fn device_plan(&self) -> Result<DevicePlan> {
+        match self.ear {
+            Ear::Both => self
+                .device
+                .clone()
+                .for_both_ears(["[device] driver_channels", "[device] inner_channels"]),
+            _ => Ok(self.device.clone()),
+        }
+    }
+
+    /// What each fit of this session measures. On the sim the plan holds
+    /// the ear and the session seed; each fit is an
     /// [`Insertion`](crate::measure::Insertion) of its tip's preset.
     pub fn measure_plan(&self) -> Result<MeasurePlan> {
         let s = &self.signal;
@@ -511,7 +528,7 @@ impl SessionConfig {
                     // no markers, and no drift estimated from the recording
                     analysis.clock = ClockCheck::Off;
                 }
-                RigPlan::Device(self.device.clone())
+                RigPlan::Device(self.device_plan()?)
             }
         };
         let isolation = self.measurements.isolation.then(|| IsolationPlan {

@@ -286,6 +286,7 @@ fn new_info(first: &Parsed, iem: String) -> SessionInfo {
         quick: false,
         isolation: false,
         reference: None,
+        reference_right: None,
         target: None,
         imported_from: vec![],
         config: None,

@@ -6,7 +6,7 @@ use super::config::{Ear, SessionConfig};
 use super::model::{FitRecord, TipSpec, SCHEMA_VERSION};
 use crate::analysis::{FrequencyResponse, Measurement};
 use crate::interrupt::StopToken;
-use crate::measure::{Confirm, FaultPlan, Insertion, Measurer, NoOneToAsk};
+use crate::measure::{Confirm, FaultPlan, Insertion, Measured, Measurer, NoOneToAsk};
 use crate::rig::sim::{Canal, TipPreset};
 use crate::rig::Recording;
 use anyhow::{Context, Result};
@@ -19,6 +19,17 @@ pub struct FitMeasurer {
     seed: u64,
     /// With both ears: the right ear's canal and leak factor.
     right: Option<(Option<Canal>, f64)>,
+    /// Both ears in one take (a sound card with two drivers and mics).
+    at_once: bool,
+}
+
+/// A session's sealed references: one per ear with both ears.
+#[derive(Debug, Clone)]
+pub struct SealedReference {
+    /// The (left, or only) ear's response and recording.
+    pub left: (Measurement, Recording),
+    /// With both ears: the right ear's.
+    pub right: Option<(Measurement, Recording)>,
 }
 
 /// One measured fit: the record and the seal recording (with both ears:
@@ -74,10 +85,15 @@ impl FitMeasurer {
             plan.rig = plan.rig.with_faults(f);
         }
         let right = (cfg.ear == Ear::Both).then(|| (cfg.sim_canal(1), cfg.sim.right_leak_scale));
+        let at_once = match &plan.rig {
+            crate::measure::RigPlan::Device(d) => d.right_ear().is_some(),
+            _ => false,
+        };
         Ok(Self {
             measurer: Measurer::new(plan, confirm, stop)?,
             seed: cfg.sim.seed,
             right,
+            at_once,
         })
     }
 
@@ -94,78 +110,119 @@ impl FitMeasurer {
         self.measurer.stop_token()
     }
 
-    /// Measure the IEM sealed (the reference): its response and recording.
-    pub fn measure_reference(&self) -> Result<(Measurement, Recording)> {
-        let sealed = Insertion::sealed(fit_seed(self.seed, 0, 0, 0));
-        self.measurer
-            .reference(Some(sealed))
-            .context("the sealed reference")
+    /// Measure the IEM sealed (the reference): its response and recording,
+    /// with both ears each ear's (on the sim in its own canal, on a sound
+    /// card both at once).
+    pub fn measure_reference(&self) -> Result<SealedReference> {
+        let seed = fit_seed(self.seed, 0, 0, 0);
+        let context = "the sealed reference";
+        if self.at_once {
+            let mut m = self.measurer.reference_ears(None).context(context)?;
+            let right = m.right.take().map(|r| ear_reference(*r));
+            return Ok(SealedReference {
+                left: ear_reference(m),
+                right,
+            });
+        }
+        let left = self
+            .measurer
+            .reference(Some(Insertion::sealed(seed)))
+            .context(context)?;
+        let right = match self.right {
+            Some((canal, _)) => {
+                let sealed = Insertion::sealed(right_seed(seed)).into_ear(canal, 1.0);
+                let r = self.measurer.reference(Some(sealed));
+                Some(r.context("the sealed reference (right ear)")?)
+            }
+            None => None,
+        };
+        Ok(SealedReference { left, right })
     }
 
-    /// Measure fit `fit` (1-based) of tip number `tip_index`.
+    /// Measure fit `fit` (1-based) of tip number `tip_index`; bass loss
+    /// against `references` (the left or only ear's, the right ear's: a
+    /// session without the right one measures the right ear on the sim
+    /// against the left one's, the same IEM; a sound card never does).
     pub fn measure(
         &self,
         tip: &TipSpec,
         tip_index: usize,
         fit: usize,
         attempt: usize,
-        reference: Option<&FrequencyResponse>,
+        references: [Option<&FrequencyResponse>; 2],
     ) -> Result<MeasuredFit> {
+        let ctx = |ear: &str| format!("tip '{}' fit {fit}{ear}", tip.name);
+        if self.at_once {
+            let mut m = self
+                .measurer
+                .measure_ears(None, references, &mut ())
+                .with_context(|| ctx(""))?;
+            let right = m.right.take().context("both ears were measured")?;
+            let mut left = fit_record(tip, fit, attempt, m, Some(Ear::Left))?;
+            let right = fit_record(tip, fit, attempt, *right, Some(Ear::Right))?;
+            left.right = Some(Box::new(right));
+            return Ok(left);
+        }
         let preset = tip.preset.unwrap_or(TipPreset::SiliconeM);
         let seed = fit_seed(self.seed, tip_index + 1, fit, attempt);
         let insertion = Insertion::tip(preset, seed);
         let ear = self.right.map(|_| Ear::Left);
-        let mut left = self.measure_ear(tip, fit, attempt, insertion, reference, ear)?;
+        let m = self
+            .measurer
+            .measure(Some(insertion), references[0], &mut ())
+            .with_context(|| ctx(""))?;
+        let mut left = fit_record(tip, fit, attempt, m, ear)?;
         if let Some((canal, scale)) = self.right {
             let right = Insertion::tip(preset, right_seed(seed)).into_ear(canal, scale);
-            let r = self.measure_ear(tip, fit, attempt, right, reference, Some(Ear::Right))?;
+            let m = self
+                .measurer
+                .measure(Some(right), references[1].or(references[0]), &mut ())
+                .with_context(|| ctx(" (right ear)"))?;
+            let r = fit_record(tip, fit, attempt, m, Some(Ear::Right))?;
             left.right = Some(Box::new(r));
         }
         Ok(left)
     }
+}
 
-    fn measure_ear(
-        &self,
-        tip: &TipSpec,
-        fit: usize,
-        attempt: usize,
-        insertion: Insertion,
-        reference: Option<&FrequencyResponse>,
-        ear: Option<Ear>,
-    ) -> Result<MeasuredFit> {
-        let side = match ear {
-            Some(Ear::Right) => " (right ear)",
-            _ => "",
-        };
-        let m = self
-            .measurer
-            .measure(Some(insertion), reference, &mut ())
-            .with_context(|| format!("tip '{}' fit {fit}{side}", tip.name))?;
-        let wav = match ear {
-            Some(Ear::Right) => format!("fit-{fit}-right.wav"),
-            Some(Ear::Left) => format!("fit-{fit}-left.wav"),
-            _ => format!("fit-{fit}.wav"),
-        };
-        let record = FitRecord {
-            schema_version: SCHEMA_VERSION,
-            tip: tip.name.clone(),
-            fit,
-            seal: m.seal,
-            quick: m.quick,
-            isolation: m.isolation.and_then(|i| i.primary()),
-            recording: m.recording.as_ref().map(|_| wav),
-            rig: Some(serde_json::to_value(&m.rig)?),
-            skipped: false,
-            attempts: attempt,
-            source: None,
-            ear,
-        };
-        Ok(MeasuredFit {
-            record,
-            recording: m.recording,
-            right: None,
-        })
-    }
+/// A reference's response and recording.
+fn ear_reference(m: Measured) -> (Measurement, Recording) {
+    (
+        m.seal.expect("the sweep was measured"),
+        m.recording.expect("the sweep was recorded"),
+    )
+}
+
+/// The stored record of one ear's measurement of a fit.
+fn fit_record(
+    tip: &TipSpec,
+    fit: usize,
+    attempt: usize,
+    m: Measured,
+    ear: Option<Ear>,
+) -> Result<MeasuredFit> {
+    let record = FitRecord {
+        schema_version: SCHEMA_VERSION,
+        tip: tip.name.clone(),
+        fit,
+        seal: m.seal,
+        quick: m.quick,
+        isolation: m.isolation.and_then(|i| i.primary()),
+        recording: m
+            .recording
+            .as_ref()
+            .map(|_| super::store::fit_wav_name(fit, ear)),
+        rig: Some(serde_json::to_value(&m.rig)?),
+        skipped: false,
+        attempts: attempt,
+        source: None,
+        ear,
+    };
+    Ok(MeasuredFit {
+        record,
+        recording: m.recording,
+        right: None,
+    })
 }
 
 #[cfg(test)]

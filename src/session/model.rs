@@ -98,6 +98,11 @@ pub struct SessionInfo {
     /// Reference response (e.g. the IEM sealed with putty), if any.
     #[serde(default)]
     pub reference: Option<FrequencyResponse>,
+    /// With both ears and a measured sealed reference: the right ear's
+    /// (`reference` is then the left's). Absent in older sessions: the
+    /// right ear is then measured against `reference` on the sim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_right: Option<FrequencyResponse>,
     /// Target curve, if any.
     #[serde(default)]
     pub target: Option<FrequencyResponse>,

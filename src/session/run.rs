@@ -273,21 +273,25 @@ pub fn ensure_reference(
     if let Some(stop) = a.stop() {
         return Ok(stop);
     }
-    let (m, rec) = measurer.measure_reference()?;
-    let wav = store.dir().join("reference.wav");
-    crate::formats::wav::write_wav(
-        &wav,
-        &rec.channels,
-        rec.rate,
-        crate::formats::wav::SampleFormat::F32,
-        None,
-    )
-    .context("cannot save the reference recording")?;
-    ui.say(&format!(
-        "  reference: bass {:+.1} dB re 300-1000 Hz, SNR {:.0} dB",
-        m.seal.bass_db, m.snr_db
-    ));
-    info.reference = Some(m.frequency_response);
+    let sealed = measurer.measure_reference()?;
+    let ears = [("", Some(sealed.left)), (" (right ear)", sealed.right)];
+    for (i, (side, r)) in ears.into_iter().enumerate() {
+        let Some((m, rec)) = r else { continue };
+        let name = ["reference.wav", "reference-right.wav"][i];
+        crate::formats::wav::write_wav(
+            &store.dir().join(name),
+            &rec.channels,
+            rec.rate,
+            crate::formats::wav::SampleFormat::F32,
+            None,
+        )
+        .with_context(|| format!("cannot save the reference recording{side}"))?;
+        ui.say(&format!(
+            "  reference{side}: bass {:+.1} dB re 300-1000 Hz, SNR {:.0} dB",
+            m.seal.bass_db, m.snr_db
+        ));
+        *[&mut info.reference, &mut info.reference_right][i] = Some(m.frequency_response);
+    }
     store.save_info(info)?;
     Ok(Outcome::Complete)
 }
@@ -334,13 +338,13 @@ pub fn run(
             .map(|w| {
                 let (tx, rx) = std::sync::mpsc::sync_channel(1);
                 let mine: Vec<_> = pending.iter().skip(w).step_by(workers).copied().collect();
-                let reference = info.reference.as_ref();
+                let references = [info.reference.as_ref(), info.reference_right.as_ref()];
                 s.spawn(move || {
                     for (ti, tip, n) in mine {
                         if measurer.stop_token().is_stopped() {
                             return;
                         }
-                        let m = measurer.measure(tip, ti, n, 1, reference);
+                        let m = measurer.measure(tip, ti, n, 1, references);
                         if tx.send(m).is_err() {
                             return;
                         }
@@ -436,7 +440,10 @@ fn run_fit(
     loop {
         let m = match first.take() {
             Some(m) => m?,
-            None => measurer.measure(tip, fit.ti, n, attempt, info.reference.as_ref())?,
+            None => {
+                let references = [info.reference.as_ref(), info.reference_right.as_ref()];
+                measurer.measure(tip, fit.ti, n, attempt, references)?
+            }
         };
         // the right ear first: the left ear's file marks the fit done
         let ears: Vec<&MeasuredFit> = m.right.as_deref().into_iter().chain([&m]).collect();

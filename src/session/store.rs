@@ -37,6 +37,12 @@ fn ear_mark(ear: Option<Ear>) -> &'static str {
     }
 }
 
+/// The recording's file name of fit `fit` of `ear` (`fit-<n>.wav`,
+/// `fit-<n>-left.wav`, `fit-<n>-right.wav`), next to its JSON.
+pub fn fit_wav_name(fit: usize, ear: Option<Ear>) -> String {
+    format!("fit-{fit}{}.wav", ear_mark(ear))
+}
+
 /// `fits/<tip>/fit-<n>.json`, or `fit-<n>-left.json` / `fit-<n>-right.json`
 /// for one ear of a fit measured per ear ([`FitRecord::ear`]).
 pub fn fit_ear_json_path(dir: &Path, tip: &TipSpec, fit: usize, ear: Option<Ear>) -> PathBuf {

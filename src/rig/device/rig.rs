@@ -32,6 +32,9 @@ pub struct DeviceOptions {
     pub driver_channel: u16,
     /// Output channel of an outside speaker, 1-based.
     pub ambient_channel: Option<u16>,
+    /// A second IEM's output channel, 1-based: it plays what the driver
+    /// channel plays (both ears at once).
+    pub second_driver_channel: Option<u16>,
     /// Input channels the caller will read (1-based): the rig opens enough.
     pub input_channels: Vec<u16>,
     /// Hard ceiling of every output sample, dBFS peak.
@@ -48,6 +51,7 @@ impl Default for DeviceOptions {
             output: DeviceChoice::Default,
             driver_channel: 1,
             ambient_channel: None,
+            second_driver_channel: None,
             input_channels: vec![1],
             max_level_dbfs: DEFAULT_MAX_LEVEL_DBFS,
             ramp_s: 0.05,
@@ -114,9 +118,15 @@ impl DeviceRig {
         })?;
         if opts.driver_channel == 0
             || opts.ambient_channel == Some(0)
+            || opts.second_driver_channel == Some(0)
             || opts.input_channels.contains(&0)
         {
             bail!(crate::rig::channel::CHANNELS_COUNT_FROM_1);
+        }
+        if let Some(c) = opts.second_driver_channel {
+            if c == opts.driver_channel || Some(c) == opts.ambient_channel {
+                bail!("the second IEM's output channel {c} is already in use: give the two ears and the outside speaker different channels");
+            }
         }
         if Some(opts.driver_channel) == opts.ambient_channel {
             bail!(

@@ -179,7 +179,9 @@ pub(super) fn start_input(
 
 /// The output channels `opts` needs (the highest one it plays on).
 pub(super) fn output_channels_needed(opts: &DeviceOptions) -> u16 {
-    opts.driver_channel.max(opts.ambient_channel.unwrap_or(0))
+    opts.driver_channel
+        .max(opts.ambient_channel.unwrap_or(0))
+        .max(opts.second_driver_channel.unwrap_or(0))
 }
 
 /// Start the output stream of `dev` playing `play` on the channels of
@@ -198,6 +200,7 @@ pub(super) fn start_output(
         channels: chosen.config.channels as usize,
         driver: opts.driver_channel as usize - 1,
         ambient: opts.ambient_channel.map(|c| c as usize - 1),
+        second_driver: opts.second_driver_channel.map(|c| c as usize - 1),
         ceiling: crate::dsp::from_db(opts.max_level_dbfs) as f32,
         ramp: ((opts.ramp_s * rate as f64) as usize).max(1),
         play: Arc::new(play),
@@ -293,6 +296,8 @@ struct OutputPlan {
     channels: usize,
     driver: usize,
     ambient: Option<usize>,
+    /// A second IEM playing the driver's samples (both ears).
+    second_driver: Option<usize>,
     ceiling: f32,
     ramp: usize,
     play: Arc<Playback>,
@@ -361,7 +366,8 @@ fn build_output(
     })
 }
 
-/// The output callback: the driver and ambient samples on their channels,
+/// The output callback: the driver samples on the driver channel (and the
+/// second IEM's, with both ears), the ambient ones on theirs,
 /// silence elsewhere, faded in over `ramp` frames, never above `ceiling`,
 /// and silence from the moment the stop token is set (Ctrl-C).
 fn output_stream<T>(
@@ -400,6 +406,9 @@ where
                 frame.fill(silent);
                 let d = (g * at(&p.driver, i)).clamp(-plan.ceiling, plan.ceiling);
                 frame[plan.driver] = T::from_sample(d);
+                if let Some(c) = plan.second_driver {
+                    frame[c] = T::from_sample(d);
+                }
                 if let Some(a) = plan.ambient {
                     let v = (g * at(&p.ambient, i)).clamp(-plan.ceiling, plan.ceiling);
                     frame[a] = T::from_sample(v);
