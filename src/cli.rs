@@ -297,6 +297,11 @@ pub struct DemoArgs {
     /// the seed, soft walls, bone conduction) or an IEC 60318-4 style coupler.
     #[arg(long, value_enum, default_value_t = crate::rig::sim::SimTarget::Ear)]
     pub sim_target: crate::rig::sim::SimTarget,
+    /// The simulated IEM follows this measured sealed response (a REW or
+    /// squig.link .txt, an AutoEq .csv, a tipfit JSON) instead of the
+    /// built-in shape; how closely is printed.
+    #[arg(long, value_name = "FILE")]
+    pub iem_response: Option<PathBuf>,
 }
 
 /// `tipfit isolation`.
@@ -754,6 +759,11 @@ pub struct MeasureArgs {
     /// late=S. Repeatable. See docs/failure-modes.md.
     #[arg(long, value_name = "FAULT", help_heading = "Simulated rig")]
     pub fault: Vec<crate::rig::faults::Fault>,
+    /// Sim: the IEM follows this measured sealed response (a REW or
+    /// squig.link .txt, an AutoEq .csv, a tipfit JSON) instead of the
+    /// built-in shape; how closely is printed.
+    #[arg(long, value_name = "FILE", help_heading = "Simulated rig")]
+    pub iem_response: Option<PathBuf>,
     /// Sound card, both ears at once: the two IEMs' output channels, left
     /// then right (e.g. 1,2); the sweep plays on both. Needs
     /// --inner-channels; replaces --driver-channel.

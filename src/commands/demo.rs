@@ -76,7 +76,10 @@ fn prepare_out(out: &Path) -> Result<()> {
 }
 
 pub fn run(a: DemoArgs) -> Result<()> {
-    let cfg = demo_config(a.fits as usize, a.seed, a.sim_target);
+    let mut cfg = demo_config(a.fits as usize, a.seed, a.sim_target);
+    cfg.sim.iem_response = a.iem_response.clone();
+    // a file that cannot be followed is said before the folder is replaced
+    cfg.sim_config()?;
     prepare_out(&a.out)?;
     let session = a.out.join("session");
     let info = super::session::new_info(&cfg)?;

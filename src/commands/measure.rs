@@ -152,6 +152,9 @@ fn plan(a: &MeasureArgs, analysis: AnalysisConfig) -> Result<(MeasurePlan, Ambie
             })
         }
     };
+    if device && a.iem_response.is_some() {
+        bail!("--iem-response shapes the simulated IEM: on a sound card the IEM is the real one (leave it out, or use --rig sim)");
+    }
     let both = a.driver_channels.is_some() || a.inner_channels.is_some();
     if both && !device {
         bail!("--driver-channels / --inner-channels are for --rig device; the sim measures both ears in a session (ear = \"both\")");
@@ -355,7 +358,7 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
     {
         bail!("--gain-db must be -100..60 dB, --drift-ppm within +-10000, --bass-shelf-db within +-30 dB");
     }
-    Ok(SimConfig {
+    let mut config = SimConfig {
         driver: Driver {
             h2_percent: h2,
             h3_percent: h3,
@@ -375,5 +378,16 @@ fn sim_config(a: &MeasureArgs) -> Result<SimConfig> {
             SimTarget::Ideal => None,
         },
         ..SimConfig::default()
-    })
+    };
+    if let Some(path) = &a.iem_response {
+        if a.bass_shelf_db != 0.0 {
+            bail!("--iem-response sets the whole shape of the simulated IEM: leave out --bass-shelf-db (shape the file instead)");
+        }
+        let file = super::load_reference(path)?;
+        let fit = config
+            .follow(&file, a.rate as f64)
+            .map_err(|e| anyhow::anyhow!("--iem-response {}: {e}", path.display()))?;
+        eprintln!("{}", fit.describe(&path.display().to_string()));
+    }
+    Ok(config)
 }

@@ -130,50 +130,9 @@ pub(crate) fn channel<'w>(w: &'w WavData, path: &Path, n: usize, flag: &str) -> 
     Ok(&w.channels[n - 1])
 }
 
-/// Load a reference response or target: tipfit JSON (`frequency_response`)
-/// or any response text format ([`crate::formats::response`]: REW,
-/// AudioTools, squig.link, AutoEq CSV, FRD); a binary file (WAV, `.mdat`)
-/// is named as what it is.
+/// Load a reference response or target ([`crate::formats::response::load`]).
 pub(crate) fn load_reference(path: &Path) -> Result<FrequencyResponse> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("{}: cannot read the reference response", path.display()))?;
-    if let Some(why) = crate::formats::text::not_text(&bytes, path) {
-        bail!("{} {why}", crate::formats::response::display_path(path));
-    }
-    let (text, encoding) = crate::formats::text::decode(&bytes);
-    if text.trim_start().starts_with('{') {
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not valid JSON", path.display()))?;
-        let fr = value.get("frequency_response").with_context(|| {
-            format!(
-                "{}: has no \"frequency_response\" (is it a tipfit measurement?)",
-                path.display()
-            )
-        })?;
-        let fr: FrequencyResponse = serde_json::from_value(fr.clone()).with_context(|| {
-            format!(
-                "{}: \"frequency_response\" is not freq_hz/db arrays",
-                path.display()
-            )
-        })?;
-        if fr.freq_hz.len() != fr.db.len() || fr.freq_hz.len() < 2 {
-            bail!("{}: \"frequency_response\" needs matching freq_hz and db arrays of 2 or more points", path.display());
-        }
-        if fr
-            .freq_hz
-            .windows(2)
-            .any(|w| w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater))
-            || fr.db.iter().any(|d| !d.is_finite())
-        {
-            bail!(
-                "{}: \"frequency_response\" must have ascending frequencies and finite levels",
-                path.display()
-            );
-        }
-        Ok(fr)
-    } else {
-        Ok(crate::formats::response::parse_text(&text, path, encoding)?.response)
-    }
+    crate::formats::response::load(path)
 }
 
 /// What a command adds to a measurement's output.

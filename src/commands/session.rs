@@ -45,6 +45,20 @@ pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
         (ReferenceKind::File, Some(path)) => Some(super::load_reference(path)?),
         _ => None,
     };
+    let mut rig = match cfg.rig {
+        crate::session::config::RigChoice::Sim => format!("sim: {}", cfg.sim.target.describe()),
+        crate::session::config::RigChoice::Device => "sound card".into(),
+    };
+    if let (crate::session::config::RigChoice::Sim, Some(path)) = (cfg.rig, &cfg.sim.iem_response) {
+        if let (_, Some(fit)) = cfg.sim_config()? {
+            let name = path
+                .file_name()
+                .unwrap_or(path.as_os_str())
+                .to_string_lossy();
+            eprintln!("{}", fit.describe(&path.display().to_string()));
+            rig += &format!(", IEM following {name} (within {:.1} dB RMS)", fit.rms_db);
+        }
+    }
     let target = cfg
         .target
         .as_deref()
@@ -54,10 +68,7 @@ pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
         schema_version: SCHEMA_VERSION,
         tipfit_version: env!("CARGO_PKG_VERSION").into(),
         created: now_rfc3339(),
-        rig: match cfg.rig {
-            crate::session::config::RigChoice::Sim => format!("sim: {}", cfg.sim.target.describe()),
-            crate::session::config::RigChoice::Device => "sound card".into(),
-        },
+        rig,
         iem: cfg.iem.clone(),
         ear: cfg.ear,
         tips: cfg.tips.clone(),

@@ -247,6 +247,11 @@ pub struct SimSettings {
     /// resonance (1: both ears alike; 3: a right ear that leaks much more,
     /// to see an imbalance).
     pub right_leak_scale: f64,
+    /// The simulated IEM follows this measured sealed response (REW,
+    /// AutoEq, squig.link, tipfit JSON; relative to the config file)
+    /// instead of the built-in shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iem_response: Option<PathBuf>,
 }
 
 impl Default for SimSettings {
@@ -257,6 +262,7 @@ impl Default for SimSettings {
             target: SimTarget::Coupler,
             person: None,
             right_leak_scale: 1.0,
+            iem_response: None,
         }
     }
 }
@@ -289,6 +295,9 @@ impl SessionConfig {
             rebase(f);
         }
         if let Some(f) = cfg.device.mic_cal.as_mut() {
+            rebase(f);
+        }
+        if let Some(f) = cfg.sim.iem_response.as_mut() {
             rebase(f);
         }
         Ok(cfg)
@@ -478,6 +487,28 @@ impl SessionConfig {
         }
     }
 
+    /// The simulated ear of this session's plan, and with
+    /// `[sim] iem_response` how closely its IEM follows the file.
+    pub fn sim_config(&self) -> Result<(SimConfig, Option<crate::rig::sim::follow::Followed>)> {
+        let mut config = SimConfig {
+            noise: Some(NoiseLevel::BelowSignal(self.sim.snr_db)),
+            target: self.sim.target,
+            canal: self.sim_canal(0),
+            ..SimConfig::default()
+        };
+        let followed = match &self.sim.iem_response {
+            Some(path) => {
+                let file = crate::formats::response::load(path)?;
+                let fit = config
+                    .follow(&file, self.signal.rate as f64)
+                    .map_err(|e| anyhow::anyhow!("[sim] iem_response: {}: {e}", path.display()))?;
+                Some(fit)
+            }
+            None => None,
+        };
+        Ok((config, followed))
+    }
+
     /// The sound card's plan: `[device]`, with both ears' channels
     /// ([`DevicePlan::for_both_ears`]) when `ear = "both"`.
     pub fn device_plan(&self) -> Result<DevicePlan> {
@@ -515,12 +546,7 @@ impl SessionConfig {
         let mut analysis = self.analysis();
         let rig = match self.rig {
             RigChoice::Sim => RigPlan::Sim(SimPlan {
-                config: SimConfig {
-                    noise: Some(NoiseLevel::BelowSignal(self.sim.snr_db)),
-                    target: self.sim.target,
-                    canal: self.sim_canal(0),
-                    ..SimConfig::default()
-                },
+                config: self.sim_config()?.0,
                 seed: self.sim.seed,
             }),
             RigChoice::Device => {

@@ -132,6 +132,10 @@ pub struct Driver {
     pub h2_percent: f64,
     /// Third harmonic in % of the fundamental at 0 dBFS drive.
     pub h3_percent: f64,
+    /// Peaking filters (centre Hz, Q, gain dB) fitted to a measured
+    /// response ([`SimConfig::follow`]); empty for the documented shape.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peaks: Vec<(f64, f64, f64)>,
 }
 
 impl Default for Driver {
@@ -145,6 +149,7 @@ impl Default for Driver {
             high_cut_hz: 17_000.0,
             h2_percent: 0.0,
             h3_percent: 0.0,
+            peaks: Vec::new(),
         }
     }
 }
@@ -177,7 +182,9 @@ impl Driver {
                 self.bass_shelf_db,
             ));
         }
-        v.iter().map(|a| a.to_digital(rate)).collect()
+        let mut chain: Vec<Biquad> = v.iter().map(|a| a.to_digital(rate)).collect();
+        chain.extend(super::follow::peak_chain(&self.peaks, rate));
+        chain
     }
 
     /// Polynomial coefficients (a2, a3) of `x + a2 x^2 + a3 x^3`, chosen so
@@ -279,6 +286,36 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
+    /// Make the driver follow `file`, a measured sealed response (REW,
+    /// AutoEq, squig.link): its presence, treble and bass shapes are
+    /// replaced by peaking filters fitted at `rate` so that a sealed fit at
+    /// the nominal insertion of this target and canal has the file's shape
+    /// (see [`super::follow`]). Returns how well it followed.
+    pub fn follow(
+        &mut self,
+        file: &crate::analysis::FrequencyResponse,
+        rate: f64,
+    ) -> anyhow::Result<super::follow::Followed> {
+        let plain = Driver {
+            presence: (self.driver.presence.0, self.driver.presence.1, 0.0),
+            treble_peak: (self.driver.treble_peak.0, self.driver.treble_peak.1, 0.0),
+            bass_shelf_db: 0.0,
+            peaks: Vec::new(),
+            ..self.driver.clone()
+        };
+        let mut base = plain.chain_with(rate, self.target == SimTarget::Ideal);
+        if self.target != SimTarget::Ideal {
+            let nominal = InsertionDraw::nominal(TipPreset::SiliconeM, &self.canal(), self.target);
+            base.extend(nominal.chain(rate));
+        }
+        let fit = super::follow::follow(file, &base, rate)?;
+        self.driver = Driver {
+            peaks: fit.peaks.clone(),
+            ..plain
+        };
+        Ok(fit)
+    }
+
     /// The default rig with a preset tip.
     pub fn preset(preset: TipPreset) -> Self {
         Self {

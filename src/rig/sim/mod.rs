@@ -3,6 +3,7 @@
 //! | module | what it simulates |
 //! |---|---|
 //! | [`ear`] | the IEM driver, the ear canal or coupler with its leak, the microphone ([`SimRig`]) |
+//! | [`follow`] | the driver fitted to a measured sealed response (`--iem-response`) |
 //! | [`insertion`] | where the tip sits: depth, residual volume, the canal's resonances, the tip's bore and damping, the flanking limit; coupler and ear targets |
 //! | [`outside`] | outside noise through the tip body and the leak (isolation) |
 //! | [`faults`] | the sim behind the sound card's streaming steps, with the faults real rigs have |
@@ -12,6 +13,7 @@
 
 pub mod ear;
 pub mod faults;
+pub mod follow;
 pub mod insertion;
 pub mod outside;
 pub mod spec;
