@@ -77,7 +77,15 @@ fn prepare_out(out: &Path) -> Result<()> {
 
 pub fn run(a: DemoArgs) -> Result<()> {
     let mut cfg = demo_config(a.fits as usize, a.seed, a.sim_target);
-    cfg.sim.iem_response = a.iem_response.clone();
+    if let Some(file) = &a.iem_response {
+        // the report's title says which IEM the simulated one follows
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        cfg.iem = format!("{stem} (simulated, tipfit demo)");
+        cfg.sim.iem_response = Some(file.clone());
+    }
     // a file that cannot be followed is said before the folder is replaced
     cfg.sim_config()?;
     prepare_out(&a.out)?;

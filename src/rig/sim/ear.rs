@@ -303,12 +303,24 @@ impl SimConfig {
             peaks: Vec::new(),
             ..self.driver.clone()
         };
-        let mut base = plain.chain_with(rate, self.target == SimTarget::Ideal);
-        if self.target != SimTarget::Ideal {
+        let ideal = self.target == SimTarget::Ideal;
+        let mut base = plain.chain_with(rate, ideal);
+        let mut own = self.driver.chain_with(rate, ideal);
+        if !ideal {
             let nominal = InsertionDraw::nominal(TipPreset::SiliconeM, &self.canal(), self.target);
             base.extend(nominal.chain(rate));
+            own.extend(nominal.chain(rate));
         }
-        let fit = super::follow::follow(file, &base, rate)?;
+        let mut fit = super::follow::follow(file, &base, rate)?;
+        // a file with a higher peak than the sim's own IEM (relative to its
+        // mids) would clip the recording at the sim's level: lower the level
+        let mut followed = base;
+        followed.extend(super::follow::peak_chain(&fit.peaks, rate));
+        let excess = super::follow::peak_db(&followed, rate) - super::follow::peak_db(&own, rate);
+        if excess > 0.0 {
+            self.gain_db -= excess;
+            fit.lowered_db = excess;
+        }
         self.driver = Driver {
             peaks: fit.peaks.clone(),
             ..plain

@@ -11,8 +11,10 @@
 //! its level set to 0 dB at 500 Hz-2 kHz (the sim's `gain_db` sets the
 //! level). Filters are placed greedily where the 1/6-octave-smoothed error
 //! is largest (gain = the error there, Q from the width of the error's
-//! half-height region), and after each placement every filter's gain is
-//! corrected by the error at its centre. This is the approach of
+//! half-height region); after each placement every filter's gain, and at
+//! the end every centre, Q and gain, is refined by Levenberg-Marquardt
+//! (`refine`). A file peaking above the sim's own IEM lowers the sim's
+//! level ([`Followed::lowered_db`]) so it does not clip. This is the approach of
 //! parametric-EQ fitters such as AutoEq's, written here in a few dozen
 //! lines because the fit must use the sim's own filters at the sim's own
 //! rate. How well it followed is measured on a 1/192-octave grid (between
@@ -181,6 +183,9 @@ pub struct Followed {
     pub rms_db: f64,
     /// Largest remaining error on the grid, dB, and where, Hz.
     pub max_db: (f64, f64),
+    /// How far the sim's level was lowered so that the followed response
+    /// peaks no higher than the sim's own IEM (its headroom to clipping), dB.
+    pub lowered_db: f64,
 }
 
 impl Followed {
@@ -195,8 +200,29 @@ impl Followed {
             self.rms_db,
             self.max_db.0.abs(),
             self.max_db.1
-        )
+        ) + &if self.lowered_db > 0.05 {
+            format!(
+                "; its level lowered by {:.1} dB so that its peaks do not clip",
+                self.lowered_db
+            )
+        } else {
+            String::new()
+        }
     }
+}
+
+/// The highest level of `chain` at `rate` from 10 Hz to 0.45 `rate`, dB (on
+/// a 1/96-octave grid).
+pub fn peak_db(chain: &[Biquad], rate: f64) -> f64 {
+    let (lo, hi) = (10.0_f64, 0.45 * rate);
+    let n = ((hi / lo).log2() * 96.0).floor() as usize + 1;
+    (0..n)
+        .map(|i| {
+            20.0 * chain_response(chain, lo * 2f64.powf(i as f64 / 96.0))
+                .norm()
+                .log10()
+        })
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// The peaking filters of `peaks` at `rate`, pre-warped: each peaks at its
@@ -347,6 +373,7 @@ fn fit(file: &FrequencyResponse, base: &[Biquad], rate: f64) -> Result<Followed>
         band_hz: (lo, hi),
         rms_db,
         max_db: (worst, fine[k]),
+        lowered_db: 0.0,
     })
 }
 
