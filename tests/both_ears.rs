@@ -196,3 +196,84 @@ fn a_bad_right_leak_scale_is_refused_with_its_name() {
     let err = fx.fails(&["session", "run", "s.toml", "--out", "s", "--yes"]);
     assert!(err.contains("right_leak_scale"), "{err}");
 }
+
+/// `[reference] measure = "file"` with `file_right`: the right ear's bass
+/// loss is against its own file. The same session (same seed, same
+/// draws) is run with the left file for both ears and with a right file
+/// that is the left one plus a bass shelf this test adds: the right ear's
+/// bass loss moves by the shelf's mean over the 20-100 Hz bass band (less
+/// its mean over the 300-1000 Hz reference band), computed here from the
+/// file's own points, within 0.1 dB (interpolation onto the measured
+/// grid); the left ear does not move.
+#[test]
+fn a_right_ear_reference_file_is_the_right_ears_reference() {
+    let fx = Fixture::new();
+    fx.ok(&[
+        "measure",
+        "--sealed",
+        "--sim-target",
+        "coupler",
+        "--export-txt",
+        "left.txt",
+    ]);
+    let shelf = |f: f64| 3.0 / (1.0 + (f / 150.0).powi(8));
+    let left = std::fs::read_to_string(fx.path("left.txt")).unwrap();
+    let (mut bass, mut mids) = (Vec::new(), Vec::new());
+    let right: String = left
+        .lines()
+        .map(|l| {
+            let v: Vec<&str> = l.split_whitespace().collect();
+            match (
+                v.first().and_then(|s| s.parse::<f64>().ok()),
+                v.get(1).and_then(|s| s.parse::<f64>().ok()),
+            ) {
+                (Some(f), Some(db)) => {
+                    if (20.0..=100.0).contains(&f) {
+                        bass.push(shelf(f));
+                    }
+                    if (300.0..=1000.0).contains(&f) {
+                        mids.push(shelf(f));
+                    }
+                    let rest: Vec<&str> = v[2..].to_vec();
+                    format!("{f} {:.4} {}\n", db + shelf(f), rest.join(" "))
+                }
+                _ => format!("{l}\n"),
+            }
+        })
+        .collect();
+    fx.write("right.txt", right);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let expected = mean(&bass) - mean(&mids);
+    let session = |extra: &str| {
+        format!(
+            "iem = \"Both\"\near = \"both\"\nfits_per_tip = 1\n[measurements]\nisolation = false\n\
+             [reference]\nmeasure = \"file\"\nfile = \"left.txt\"\n{extra}\
+             [sim]\nseed = 3\ntarget = \"coupler\"\n[[tip]]\nname = \"Foam\"\npreset = \"foam\"\n"
+        )
+    };
+    fx.write("one.toml", session(""));
+    fx.write("two.toml", session("file_right = \"right.txt\"\n"));
+    fx.ok(&["session", "run", "one.toml", "--out", "one", "--yes"]);
+    fx.ok(&["session", "run", "two.toml", "--out", "two", "--yes"]);
+    let info = json(&std::fs::read(fx.path("two/session.json")).unwrap());
+    assert!(info["reference_right"].is_object(), "{info}");
+    let loss = |dir: &str, ear: &str| {
+        let r =
+            json(&std::fs::read(fx.path(&format!("{dir}/fits/foam/fit-1-{ear}.json"))).unwrap());
+        r["seal"]["seal"]["bass_loss_db"].as_f64().unwrap()
+    };
+    let moved = loss("two", "right") - loss("one", "right");
+    eprintln!("right ear's bass loss moved {moved:.3} dB, the shelf's mean {expected:.3} dB");
+    assert!((moved - expected).abs() < 0.1, "{moved} vs {expected}");
+    assert!((loss("two", "left") - loss("one", "left")).abs() < 1e-9);
+    // the right ear's file needs both ears and a file reference
+    fx.write(
+        "bad.toml",
+        session("file_right = \"right.txt\"\n").replace("ear = \"both\"", "ear = \"left\""),
+    );
+    let err = fx.fails(&["session", "run", "bad.toml", "--out", "bad", "--yes"]);
+    assert!(
+        err.contains("file_right") && err.contains("ear = \"both\""),
+        "{err}"
+    );
+}

@@ -45,6 +45,10 @@ pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
         (ReferenceKind::File, Some(path)) => Some(super::load_reference(path)?),
         _ => None,
     };
+    let reference_right = match (cfg.reference.measure, &cfg.reference.file_right) {
+        (ReferenceKind::File, Some(path)) => Some(super::load_reference(path)?),
+        _ => None,
+    };
     let mut rig = match cfg.rig {
         crate::session::config::RigChoice::Sim => format!("sim: {}", cfg.sim.target.describe()),
         crate::session::config::RigChoice::Device => "sound card".into(),
@@ -77,7 +81,7 @@ pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
         quick: cfg.measurements.quick,
         isolation: cfg.measurements.isolation,
         reference,
-        reference_right: None,
+        reference_right,
         target,
         imported_from: Vec::new(),
         config: Some(cfg.clone()),

@@ -210,6 +210,11 @@ pub struct ReferenceConfig {
     /// With `measure = "file"`: a tipfit JSON or REW text response, relative
     /// to the config file's folder.
     pub file: Option<PathBuf>,
+    /// With `measure = "file"` and `ear = "both"`: the right ear's sealed
+    /// response (without it the right ear has no reference on a sound
+    /// card, and the left ear's on the sim).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_right: Option<PathBuf>,
 }
 
 /// How the reference is obtained.
@@ -292,6 +297,9 @@ impl SessionConfig {
             rebase(t);
         }
         if let Some(f) = cfg.reference.file.as_mut() {
+            rebase(f);
+        }
+        if let Some(f) = cfg.reference.file_right.as_mut() {
             rebase(f);
         }
         if let Some(f) = cfg.device.mic_cal.as_mut() {
@@ -398,6 +406,14 @@ impl SessionConfig {
                 bail!("[reference] `file` is given but `measure` is not \"file\"")
             }
             _ => {}
+        }
+        if self.reference.file_right.is_some() {
+            if self.reference.measure != ReferenceKind::File {
+                bail!("[reference] `file_right` is given but `measure` is not \"file\"")
+            }
+            if self.ear != Ear::Both {
+                bail!("[reference] `file_right` is the right ear's reference: it needs ear = \"both\"")
+            }
         }
         Ok(())
     }
