@@ -496,3 +496,32 @@ fn the_demo_no_longer_looks_made_up() {
     assert!(seal[..3].iter().all(|s| s.1 == 1), "{seal:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fit that does not seal isolates nothing in the bass, and not less
+/// than nothing: the open leak lets the outside pressure in and the tip
+/// body cannot add to it (the paths fill one volume in parallel). The
+/// earbud, 20 insertions on each target, third-octave bands 25-250 Hz
+/// (far below its leak's resonance, 0.8-2 kHz): insertion loss within
+/// 0 +- 0.5 dB. (Summing the two paths' pressures read -3.5 dB here.)
+#[test]
+fn an_earbud_isolates_nothing_in_the_bass_and_does_not_amplify_it() {
+    let bands: Vec<_> = third_octaves(0.45 * RATE as f64)
+        .into_iter()
+        .filter(|b| (25.0..=250.0).contains(&b.nominal_hz))
+        .collect();
+    for target in TARGETS {
+        for seed in 0..20 {
+            let rig = SimRig::new(config(TipPreset::Earbud, target), seed);
+            let filters = rig.outside_model().filters(RATE as f64);
+            for b in &bands {
+                let t = truth_band_db(&filters, b.lower_hz, b.upper_hz, true);
+                assert!(
+                    t.abs() <= 0.5,
+                    "{} seed {seed}: {t:.2} dB at {} Hz",
+                    target.name(),
+                    b.nominal_hz
+                );
+            }
+        }
+    }
+}

@@ -1,12 +1,21 @@
 //! Outside noise on the simulated rig: a loudspeaker outside the ear, an
 //! optional outer reference microphone, and what reaches the inner mic.
 //!
-//! Paths from the outer mic (ear entrance) to the inner mic, summed as
-//! complex transfer functions (MEASUREMENT.md section 1):
-//! - the leak path, the low-pass `w0^2 / (s^2 + 2 zeta w0 s + w0^2)` of the
-//!   same leak that costs bass ([`crate::acoustics::Leak::leak_path`]);
-//! - the tip body: a material-dependent transmission `g / (1 + s / wb)`
+//! Paths from the outer mic (ear entrance) to the inner mic (MEASUREMENT.md
+//! section 1):
+//! - the leak path, the low-pass `H_l = w0^2 / (s^2 + 2 zeta w0 s + w0^2)`
+//!   of the same leak that costs bass
+//!   ([`crate::acoustics::Leak::leak_path`]);
+//! - the tip body: a material-dependent transmission `H_b = g / (1 + s / wb)`
 //!   (mass-law-like, 6 dB/octave more isolation above `fb`);
+//!
+//!   the two fill the same residual volume in parallel: with each path's
+//!   admittance relative to the volume's, `a = H_l / (1 - H_l)`, `b = H_b /
+//!   (1 - H_b)`, the two together transmit `(a + b) / (1 + a + b)`
+//!   ([`parallel_paths`]). For small transmissions (a sealed tip) that is
+//!   `H_l + H_b`, their complex sum; for a wide leak it tends to 1 (a leak
+//!   that lets everything in cannot let more in through the body: summing
+//!   them made an earbud amplify outside noise by 3.5 dB below 1 kHz);
 //! - a flanking floor that caps isolation: on the ideal target a constant
 //!   transmission (-48 dB); with insertion physics ([`super::insertion`])
 //!   the open-ear gain times the target's limit, so the insertion loss
@@ -106,9 +115,15 @@ impl OutsideModel {
                 v
             }
         };
+        let paths = match self.leak {
+            None => vec![body.to_digital(rate)],
+            Some(l) => parallel_paths(&l, from_db(self.body.transmission_db), wb)
+                .iter()
+                .map(|section| section.to_digital(rate))
+                .collect(),
+        };
         OutsideFilters {
-            leak: self.leak.map(|l| l.leak_path().to_digital(rate)),
-            body: body.to_digital(rate),
+            paths,
             flanking: from_db(self.flanking_db),
             flanking_chain,
             open_ear,
@@ -120,13 +135,65 @@ impl OutsideModel {
     }
 }
 
+/// The leak (`H_l`, its [`Leak::leak_path`]) and the tip body (`H_b = g wb
+/// / (s + wb)`) in parallel into one residual volume: `(a + b) / (1 + a +
+/// b)` with `a = H_l / (1 - H_l)`, `b = H_b / (1 - H_b)` (each path's
+/// admittance over the volume's). With `H = N / D` for each, that is
+/// `(N_l D_b + N_b D_l - 2 N_l N_b) / (D_l D_b - N_l N_b)`: a second-order
+/// numerator over a cubic, returned as a biquad (the cubic's quadratic
+/// factor) and a first-order low-pass (its real root), in cascade.
+pub fn parallel_paths(leak: &Leak, g: f64, wb: f64) -> [AnalogBiquad; 2] {
+    let g = g.min(0.999);
+    let w0 = 2.0 * std::f64::consts::PI * leak.f0_hz;
+    let z = leak.zeta;
+    let num = [
+        g * wb,
+        w0 * w0 + 2.0 * z * w0 * g * wb,
+        w0 * w0 * wb * (1.0 - g),
+    ];
+    // monic cubic s^3 + c2 s^2 + c1 s + c0, every coefficient positive
+    let (c2, c1, c0) = (
+        wb + 2.0 * z * w0,
+        2.0 * z * w0 * wb + w0 * w0,
+        w0 * w0 * wb * (1.0 - g),
+    );
+    let cubic = |s: f64| ((s + c2) * s + c1) * s + c0;
+    // its real root lies in (-(1 + max c), 0): bisection, then Newton
+    let (mut lo, mut hi) = (-(1.0 + c2.max(c1).max(c0)), 0.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cubic(mid) > 0.0 {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let mut root = 0.5 * (lo + hi);
+    for _ in 0..3 {
+        let d = (3.0 * root + 2.0 * c2) * root + c1;
+        if d != 0.0 {
+            root -= cubic(root) / d;
+        }
+    }
+    let r = -root;
+    [
+        AnalogBiquad {
+            b: num.map(|c| c / r),
+            a: [1.0, c2 - r, c0 / r],
+        },
+        AnalogBiquad {
+            b: [0.0, 0.0, r],
+            a: [0.0, 1.0, r],
+        },
+    ]
+}
+
 /// The digital filters of an [`OutsideModel`] at one rate.
 #[derive(Debug, Clone)]
 pub struct OutsideFilters {
-    /// Leak path into the canal.
-    pub leak: Option<Biquad>,
-    /// Body path (first order).
-    pub body: Biquad,
+    /// The leak and the tip body in parallel ([`parallel_paths`]), a
+    /// cascade; sealed: the body alone.
+    pub paths: Vec<Biquad>,
     /// Flanking transmission (a constant gain).
     pub flanking: f64,
     /// Shape of the flanking path (empty: flat).
@@ -140,10 +207,7 @@ pub struct OutsideFilters {
 impl OutsideFilters {
     /// Occluded transmission outer mic -> inner mic at `freq_hz` (exact).
     pub fn occluded(&self, freq_hz: f64) -> Complex64 {
-        let leak = self
-            .leak
-            .map_or(Complex64::new(0.0, 0.0), |l| l.response(freq_hz));
-        leak + self.body.response(freq_hz)
+        chain_response(&self.paths, freq_hz)
             + self.flanking * chain_response(&self.flanking_chain, freq_hz)
     }
 
@@ -159,19 +223,16 @@ impl OutsideFilters {
 
     /// Apply the occluded transmission to the outer-mic signal.
     pub fn apply_occluded(&self, outer: &[f64]) -> Vec<f64> {
-        let mut body = outer.to_vec();
-        self.body.process(&mut body);
-        let mut leak = outer.to_vec();
-        match self.leak {
-            Some(l) => l.process(&mut leak),
-            None => leak.fill(0.0),
+        let mut through = outer.to_vec();
+        for bq in &self.paths {
+            bq.process(&mut through);
         }
         let mut flank = outer.to_vec();
         for bq in &self.flanking_chain {
             bq.process(&mut flank);
         }
         (0..outer.len())
-            .map(|i| leak[i] + body[i] + self.flanking * flank[i])
+            .map(|i| through[i] + self.flanking * flank[i])
             .collect()
     }
 
@@ -350,4 +411,55 @@ pub fn truth_band_db(
         den += w * filters.occluded(f).norm_sqr();
     }
     10.0 * (num / den).log10()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cascade equals `(a + b) / (1 + a + b)` formed from the two
+    /// paths' own analog responses (not from the polynomials the cascade
+    /// is built from), over 1 Hz-20 kHz, for sealed, leaky and open fits.
+    #[test]
+    fn parallel_paths_equal_the_admittance_sum_of_the_two_paths() {
+        let one = Complex64::new(1.0, 0.0);
+        for (f0, zeta, g_db, fb) in [
+            (2.0, 1.5, -42.0, 500.0),
+            (90.0, 0.6, -30.0, 800.0),
+            (1400.0, 0.3, -6.0, 3000.0),
+            (400.0, 2.5, -25.0, 2000.0),
+        ] {
+            let leak = Leak { f0_hz: f0, zeta };
+            let (g, wb) = (from_db(g_db), 2.0 * std::f64::consts::PI * fb);
+            let body = AnalogBiquad {
+                b: [0.0, 0.0, g * wb],
+                a: [0.0, 1.0, wb],
+            };
+            let sections = parallel_paths(&leak, g, wb);
+            for i in 0..=86 {
+                let f = 10f64.powf(i as f64 / 20.0);
+                let (hl, hb) = (leak.leak_path().response(f), body.response(f));
+                let (a, b) = (hl / (one - hl), hb / (one - hb));
+                let want = (a + b) / (one + a + b);
+                let got = sections[0].response(f) * sections[1].response(f);
+                assert!(
+                    (got - want).norm() <= 1e-9 * want.norm().max(1e-6),
+                    "f0 {f0} zeta {zeta} at {f} Hz: {got} vs {want}"
+                );
+                // small paths (a sealed tip): their complex sum
+                // (second order: within 3 % of the two paths' size)
+                if hl.norm() < 0.01 && hb.norm() < 0.01 {
+                    let size = hl.norm() + hb.norm();
+                    assert!(
+                        (got - (hl + hb)).norm() < 0.03 * size,
+                        "f0 {f0} at {f} Hz: {got} vs {}",
+                        hl + hb
+                    );
+                }
+            }
+            // at DC the leak lets the outside pressure in: 0 dB, not more
+            let dc = sections[0].response(0.01) * sections[1].response(0.01);
+            assert!((dc.norm() - 1.0).abs() < 1e-3, "{dc}");
+        }
+    }
 }
