@@ -55,7 +55,7 @@ fn analysis(c: &mut Criterion) {
     // length (f32, as the analysis runs them), and six short f64 forward
     // FFTs (linear window, four harmonics, noise window).
     let fft = FftCache::new();
-    let n = fft_len(x.len(), stim.samples.len());
+    let n = fft_len(x.len(), stim.samples.len(), stim.rate);
     let m = good_size(48_000);
     let small = vec![0.5f64; m];
     let short = fft.forward(m);
@@ -125,7 +125,7 @@ fn external_sweep(c: &mut Criterion) {
     let cfg = AnalysisConfig::default();
     analyzer.analyse(&rec, 48_000, &stim, None, &cfg).unwrap();
     let fft = FftCache::new();
-    let n = fft_len(rec.len(), stim.samples.len());
+    let n = fft_len(rec.len(), stim.samples.len(), stim.rate);
     let inverse = Inverse::new(&stim, n, &fft);
     let big = fft.real32(n);
     let mut g = c.benchmark_group("external_sweep_10s_48k");

@@ -468,15 +468,15 @@ impl Analyzer {
     /// recording of `recording_len` samples by a stimulus of
     /// `stimulus_len` (planning a long FFT takes as long as reading and
     /// checking the files, which can go on meanwhile).
-    pub fn prepare(&self, recording_len: usize, stimulus_len: usize) {
+    pub fn prepare(&self, recording_len: usize, stimulus_len: usize, rate: u32) {
         self.fft
-            .prepare_real32(fft_len(recording_len, stimulus_len));
+            .prepare_real32(fft_len(recording_len, stimulus_len, rate));
     }
 
     /// The inverse of `stimulus` for recordings of `recording_len` samples
     /// (cached by FFT length; one analyzer serves one stimulus).
     pub fn inverse(&self, stimulus: &Stimulus, recording_len: usize) -> std::sync::Arc<Inverse> {
-        let n = fft_len(recording_len, stimulus.samples.len());
+        let n = fft_len(recording_len, stimulus.samples.len(), stimulus.rate);
         let mut cache = self.inverses.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry(n)
@@ -536,7 +536,7 @@ impl Analyzer {
         }
         if !matches!(stimulus.kind, StimulusKind::Multitone(_)) {
             // the long FFT's plan is made on another core meanwhile
-            self.prepare(recording.len(), stimulus.samples.len());
+            self.prepare(recording.len(), stimulus.samples.len(), rate);
         }
         let mut warnings = quality::check_recording(recording, rate)?;
         let mean = crate::dsp::lanes::sum_by(recording, f64::from) / recording.len() as f64;

@@ -59,11 +59,12 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     let frames = |p: &Path| {
         hound::WavReader::open(p)
             .ok()
-            .map(|r| r.duration() as usize)
+            .map(|r| (r.duration() as usize, r.spec().sample_rate))
     };
-    let first_frames = paths.first().and_then(|p| frames(p));
-    if let (Some(rec), Some(stim)) = (first_frames, frames(&a.reference)) {
-        analyzer.prepare(rec, stim);
+    let first = paths.first().and_then(|p| frames(p));
+    let first_frames = first.map(|(len, _)| len);
+    if let (Some((rec, rate)), Some((stim, _))) = (first, frames(&a.reference)) {
+        analyzer.prepare(rec, stim, rate);
     }
     let reference = Reference::read(&a.reference, a.sync, response, cfg)?;
     let outcome = std::thread::scope(|scope| {

@@ -33,9 +33,21 @@
 //!   the deconvolution sees as noise (bass SNR 27-45 dB, points within
 //!   0.6 dB, `tests/seal_external.rs`).
 //!
-//! The deconvolution is linear, not circular: the FFT length holds recording
-//! plus reference, so harmonic responses of a sweep (which come *before* the
-//! linear response) wrap to the end of the buffer without overlapping it.
+//! The deconvolution is circular, at a length that holds the longer of the
+//! recording and the reference plus [`GUARD_S`] (1.25 s). The recording
+//! `y = h * x` (zero-padded) fits in the buffer, so `Y / X` is exact for
+//! the linear part; what the output holds at negative lags (a sweep's
+//! harmonic responses, which come *before* the linear response, and the
+//! noise correlated there) spans at most the reference's length and wraps
+//! to the buffer's end, `[n - M, n)` for a reference of `M` samples. The
+//! linear response sits at the recording's lag `tau <= N - M` (a recording
+//! of `N` samples holding the whole stimulus), so its windows and the noise
+//! window after it end by `tau + 1.06 s < n - M`: clear of everything
+//! wrapped (a late start puts the peak at a negative lag `-d` and the same
+//! holds with `n > M + 1.06 s`). A linear deconvolution (recording plus
+//! reference, about twice as long) gives the same response; this length
+//! halves the FFTs, their plan and the memory (`tests/lean.rs` checks the
+//! two against each other).
 
 use super::fft::{good_size, FftCache};
 use super::{c32, c64, Complex32, Complex64};
@@ -116,10 +128,19 @@ impl Taper {
     }
 }
 
-/// FFT length for a linear deconvolution of `recording_len` samples by a
-/// reference of `reference_len` samples.
-pub fn fft_len(recording_len: usize, reference_len: usize) -> usize {
-    good_size(recording_len + reference_len)
+/// Seconds the deconvolution's buffer holds beyond the longer of the
+/// recording and the reference: the linear response's windows (5 ms
+/// before the peak, 500 ms after, the noise window 50 ms later and 500 ms
+/// long, `analysis::response`) plus 0.2 s to spare, so that what the
+/// output holds at negative lags (a sweep's harmonics, noise), which wraps
+/// to the end of the buffer, stays clear of them.
+pub const GUARD_S: f64 = 1.25;
+
+/// FFT length for deconvolving `recording_len` samples at `rate` by a
+/// reference of `reference_len` samples (see the module notes on why
+/// this circular length is enough).
+pub fn fft_len(recording_len: usize, reference_len: usize, rate: u32) -> usize {
+    good_size(recording_len.max(reference_len) + (GUARD_S * rate as f64).ceil() as usize)
 }
 
 impl Inverse {
@@ -479,7 +500,7 @@ mod tests {
 
     fn self_deconvolution(stim: &Stimulus) -> Vec<f32> {
         let fft = FftCache::new();
-        let n = fft_len(stim.samples.len(), stim.samples.len());
+        let n = fft_len(stim.samples.len(), stim.samples.len(), stim.rate);
         let inv = Inverse::new(stim, n, &fft);
         inv.apply(&stim.samples, &fft)
     }
@@ -535,7 +556,11 @@ mod tests {
 
     fn inverse_of(stim: &Stimulus) -> Inverse {
         let fft = FftCache::new();
-        Inverse::new(stim, fft_len(stim.samples.len(), stim.samples.len()), &fft)
+        Inverse::new(
+            stim,
+            fft_len(stim.samples.len(), stim.samples.len(), stim.rate),
+            &fft,
+        )
     }
 
     #[test]
