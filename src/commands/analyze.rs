@@ -35,8 +35,9 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
         check_output(csv, a.analysis.force)?;
     }
     let paths = recordings(&a.recordings)?;
+    // freed buffers stay for the next stage and the next recording
+    crate::allocator::batch();
     if paths.len() > 1 {
-        crate::allocator::batch();
         // (one recording names itself in this error, as it always did)
         if a.channel == 0 {
             bail!(
