@@ -127,6 +127,11 @@ pub(crate) fn measure(
     cfg: &SessionConfig,
     yes: bool,
 ) -> Result<()> {
+    // every fit allocates its recordings and buffers again: freed blocks
+    // stay in the heap for the next fit instead of being unmapped (each
+    // unmapping stops the other cores to flush their address caches; the
+    // demo took 1.42 s instead of 0.99, see `crate::allocator`)
+    crate::allocator::batch();
     let stop = crate::interrupt::install();
     let measurer = FitMeasurer::with(
         cfg,
