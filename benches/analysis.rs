@@ -4,7 +4,8 @@
 //!   measured side by side;
 //! - a whole simulated measurement (stimulus, simulation, analysis) from cold;
 //! - the numpy peer's job: the deconvolution core against its own FFTs
-//!   (issue 17: within 2x), and the whole analysis of a 10 s recording.
+//!   (issue 17: within 2x), the whole analysis of a 10 s recording, and
+//!   batch throughput (eight of them in parallel, one analyzer).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -151,6 +152,30 @@ fn external_sweep(c: &mut Criterion) {
             analyzer
                 .analyse(black_box(&rec), 48_000, &stim, None, &cfg)
                 .unwrap()
+        })
+    });
+    g.finish();
+    // Batch throughput: eight recordings against one reference on every
+    // core, one analyzer (its inverse built once), as `tipfit analyze
+    // DIR --reference` runs them (without reading the files).
+    let batch: Vec<Vec<f32>> = (0..8)
+        .map(|i| rec.iter().map(|v| v * (1.0 + 0.01 * i as f32)).collect())
+        .collect();
+    let mut g = c.benchmark_group("batch_10s_48k");
+    g.sample_size(10);
+    g.throughput(criterion::Throughput::Elements(batch.len() as u64));
+    g.bench_function("analyse_8_in_parallel", |b| {
+        use rayon::prelude::*;
+        b.iter(|| {
+            batch
+                .par_iter()
+                .map(|r| {
+                    analyzer
+                        .analyse(black_box(r), 48_000, &stim, None, &cfg)
+                        .unwrap()
+                        .snr_db
+                })
+                .sum::<f64>()
         })
     });
     g.finish();
