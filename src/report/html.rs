@@ -250,11 +250,12 @@ fn isolation_table(cmp: &Comparison) -> String {
                 ""
             };
             let sd = if o.n > 1 {
-                format!(" ± {:.1}", o.sd_db[i])
+                format!(" ± {}", super::text::fixed(o.sd_db[i], 1))
             } else {
                 String::new()
             };
-            let _ = write!(h, "<td>{bound}{:.1}{sd}{corrected}</td>", o.mean_db[i]);
+            let mean = super::text::fixed(o.mean_db[i], 1);
+            let _ = write!(h, "<td>{bound}{mean}{sd}{corrected}</td>");
         }
         h += "</tr>\n";
     }

@@ -107,11 +107,23 @@ pub fn corner_short(c: Option<&CornerStat>) -> Option<String> {
     })
 }
 
+/// `v` with `digits` decimals, rounded first so that -0.04 reads "0.0",
+/// never "-0.0".
+pub fn fixed(v: f64, digits: usize) -> String {
+    let p = 10f64.powi(digits as i32);
+    let r = if v.is_finite() {
+        (v * p).round() / p + 0.0
+    } else {
+        v
+    };
+    format!("{r:.digits$}")
+}
+
 /// "mean ± SD" with `digits` decimals; one fit: the value alone.
 pub fn mean_sd(s: &Stat, digits: usize) -> String {
     match s.sd {
-        Some(sd) => format!("{:.digits$} ± {sd:.digits$}", s.mean),
-        None => format!("{:.digits$}", s.mean),
+        Some(sd) => format!("{} ± {}", fixed(s.mean, digits), fixed(sd, digits)),
+        None => fixed(s.mean, digits),
     }
 }
 
@@ -119,7 +131,7 @@ pub fn mean_sd(s: &Stat, digits: usize) -> String {
 /// fit).
 pub fn interval(s: &Stat, digits: usize) -> Option<String> {
     let (lo, hi) = s.interval()?;
-    Some(format!("[{lo:.digits$}, {hi:.digits$}]"))
+    Some(format!("[{}, {}]", fixed(lo, digits), fixed(hi, digits)))
 }
 
 /// "fit 5", "fits 2, 5" (sorted, each once; empty for none), so that a
@@ -248,6 +260,16 @@ pub fn notes(c: &Comparison) -> Vec<String> {
     }
     out.extend(c.warnings.iter().map(|w| format!("warning: {w}")));
     out
+}
+
+#[cfg(test)]
+#[test]
+fn fixed_never_reads_minus_zero() {
+    assert_eq!(fixed(-0.04, 1), "0.0");
+    assert_eq!(fixed(-0.0, 2), "0.00");
+    assert_eq!(fixed(-0.05, 1), "-0.1");
+    assert_eq!(fixed(2.345, 2), "2.35");
+    assert_eq!(fixed(-12.0, 0), "-12");
 }
 
 /// A signed level in dB with one decimal, rounded first so that -0.04
