@@ -301,41 +301,9 @@ type Lanes = [f64; GOERTZEL_LANES];
 
 /// Run the Goertzel recurrences of all lanes over `block_a` into `a` and
 /// `block_b` into `b` (`block_a` no longer than `block_b`; the rest of
-/// `block_b` alone): with AVX where the processor has it (four f64 per
-/// operation instead of two; the same operations in the same order, so the
-/// same results bit for bit: no fused multiply-add).
-fn goertzel_pair(a: &mut Goertzel, b: &mut Goertzel, k: &Lanes, block_a: &[f64], block_b: &[f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the processor has AVX (checked just above), the only
-        // requirement of a function compiled with it enabled.
-        unsafe { goertzel_pair_avx(a, b, k, block_a, block_b) };
-        return;
-    }
-    goertzel_pair_plain(a, b, k, block_a, block_b);
-}
-
-/// [`goertzel_pair_plain`] compiled for AVX.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn goertzel_pair_avx(
-    a: &mut Goertzel,
-    b: &mut Goertzel,
-    k: &Lanes,
-    block_a: &[f64],
-    block_b: &[f64],
-) {
-    goertzel_pair_plain(a, b, k, block_a, block_b);
-}
-
+/// `block_b` alone).
 #[inline(always)]
-fn goertzel_pair_plain(
-    a: &mut Goertzel,
-    b: &mut Goertzel,
-    k: &Lanes,
-    block_a: &[f64],
-    block_b: &[f64],
-) {
+fn goertzel_pair(a: &mut Goertzel, b: &mut Goertzel, k: &Lanes, block_a: &[f64], block_b: &[f64]) {
     let both = block_a.len();
     // half the lanes at a time, both blocks side by side: few enough
     // values to stay in registers
@@ -374,44 +342,9 @@ fn goertzel_pair_plain(
 /// to `wsum` and raises `peak` to the largest `|x - mean|`. `cos p` by
 /// rotations from an exact value at the block's start, in eight lanes a
 /// sample apart (each turned by eight steps: eight independent recurrences
-/// instead of one chain), `cos 2p` and `cos 3p` from `cos p`; with AVX
-/// where the processor has it, as [`goertzel_pair`].
-fn window_block(
-    x: &[f32],
-    mean: f64,
-    step: f64,
-    from: usize,
-    out: &mut [f64],
-    wsum: &mut f64,
-    peak: &mut f64,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the processor has AVX (checked just above), the only
-        // requirement of a function compiled with it enabled.
-        unsafe { window_block_avx(x, mean, step, from, out, wsum, peak) };
-        return;
-    }
-    window_block_plain(x, mean, step, from, out, wsum, peak);
-}
-
-/// [`window_block_plain`] compiled for AVX.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn window_block_avx(
-    x: &[f32],
-    mean: f64,
-    step: f64,
-    from: usize,
-    out: &mut [f64],
-    wsum: &mut f64,
-    peak: &mut f64,
-) {
-    window_block_plain(x, mean, step, from, out, wsum, peak);
-}
-
+/// instead of one chain), `cos 2p` and `cos 3p` from `cos p`.
 #[inline(always)]
-fn window_block_plain(
+fn window_block(
     x: &[f32],
     mean: f64,
     step: f64,
@@ -484,23 +417,7 @@ fn windowed_amplitudes(
     let (la, lb) = (n / 2, n - n / 2);
     let mut a = Goertzel::default();
     let mut b = Goertzel::default();
-    let (mut wsum, mut peak) = (0.0, 0f64);
-    // the samples in blocks that stay in the first-level cache
-    let (mut ba, mut bb) = ([0.0f64; 1024], [0.0f64; 1024]);
-    let mut i = 0;
-    while i < la {
-        let len = (la - i).min(ba.len());
-        window_block(x, mean, step, i, &mut ba[..len], &mut wsum, &mut peak);
-        window_block(x, mean, step, la + i, &mut bb[..len], &mut wsum, &mut peak);
-        goertzel_pair(&mut a, &mut b, &k, &ba[..len], &bb[..len]);
-        i += len;
-    }
-    if lb > la {
-        // the second half's last sample
-        window_block(x, mean, step, n - 1, &mut bb[..1], &mut wsum, &mut peak);
-        let mut none = Goertzel::default();
-        goertzel_pair(&mut none, &mut b, &k, &[], &bb[..1]);
-    }
+    let (wsum, peak) = halves(x, mean, step, &k, &mut a, &mut b);
     let sum = |g: &Goertzel, j: usize, len: usize, at: usize| {
         // sum of x[m] e^{-j w (at + m)} over the block: e^{-j w (at + len -
         // 1)} (s1 - e^{-j w} s2)
@@ -512,6 +429,72 @@ fn windowed_amplitudes(
         2.0 * total.norm() / wsum / std::f64::consts::SQRT_2
     });
     (rms, peak)
+}
+
+/// The windowed halves of `x` through the recurrences `k`, into `a` (the
+/// first `n / 2` samples) and `b` (the rest), block by block; the window's
+/// sum and the largest `|x - mean|`. With AVX where the processor has it
+/// (four f64 per operation instead of two; the same operations in the same
+/// order, so the same results bit for bit: no fused multiply-add).
+fn halves(
+    x: &[f32],
+    mean: f64,
+    step: f64,
+    k: &Lanes,
+    a: &mut Goertzel,
+    b: &mut Goertzel,
+) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the processor has AVX (checked just above), the only
+        // requirement of a function compiled with it enabled.
+        return unsafe { halves_avx(x, mean, step, k, a, b) };
+    }
+    halves_plain(x, mean, step, k, a, b)
+}
+
+/// [`halves_plain`] compiled for AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn halves_avx(
+    x: &[f32],
+    mean: f64,
+    step: f64,
+    k: &Lanes,
+    a: &mut Goertzel,
+    b: &mut Goertzel,
+) -> (f64, f64) {
+    halves_plain(x, mean, step, k, a, b)
+}
+
+#[inline(always)]
+fn halves_plain(
+    x: &[f32],
+    mean: f64,
+    step: f64,
+    k: &Lanes,
+    a: &mut Goertzel,
+    b: &mut Goertzel,
+) -> (f64, f64) {
+    let n = x.len();
+    let (la, lb) = (n / 2, n - n / 2);
+    let (mut wsum, mut peak) = (0.0, 0f64);
+    // the samples in blocks that stay in the first-level cache
+    let (mut ba, mut bb) = ([0.0f64; 1024], [0.0f64; 1024]);
+    let mut i = 0;
+    while i < la {
+        let len = (la - i).min(ba.len());
+        window_block(x, mean, step, i, &mut ba[..len], &mut wsum, &mut peak);
+        window_block(x, mean, step, la + i, &mut bb[..len], &mut wsum, &mut peak);
+        goertzel_pair(a, b, k, &ba[..len], &bb[..len]);
+        i += len;
+    }
+    if lb > la {
+        // the second half's last sample
+        window_block(x, mean, step, n - 1, &mut bb[..1], &mut wsum, &mut peak);
+        goertzel_pair(&mut Goertzel::default(), b, k, &[], &bb[..1]);
+    }
+    (wsum, peak)
 }
 
 /// Goertzel state of every lane: `s1`, `s2`.

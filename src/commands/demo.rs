@@ -86,11 +86,11 @@ pub fn run(a: DemoArgs) -> Result<()> {
         cfg.iem = format!("{stem} (simulated, tipfit demo)");
         cfg.sim.iem_response = Some(file.clone());
     }
-    // a file that cannot be followed is said before the folder is replaced
-    cfg.sim_config()?;
+    // the session's description first: a file that cannot be followed is
+    // said before the folder is replaced
+    let info = super::session::new_info(&cfg)?;
     prepare_out(&a.out)?;
     let session = a.out.join("session");
-    let info = super::session::new_info(&cfg)?;
     let store = Store::create(&session, &info)?;
     eprintln!(
         "tipfit demo: {} tips x {} fits on the {}, seal sweep and isolation, sealed reference first",

@@ -41,14 +41,12 @@ fn default_out(config: &Path) -> PathBuf {
 /// The description of a new session from its config (reference and target
 /// files loaded).
 pub(crate) fn new_info(cfg: &SessionConfig) -> Result<SessionInfo> {
-    let reference = match (cfg.reference.measure, &cfg.reference.file) {
-        (ReferenceKind::File, Some(path)) => Some(super::load_reference(path)?),
-        _ => None,
+    let reference_file = |file: &Option<PathBuf>| match (cfg.reference.measure, file) {
+        (ReferenceKind::File, Some(path)) => super::load_reference(path).map(Some),
+        _ => Ok(None),
     };
-    let reference_right = match (cfg.reference.measure, &cfg.reference.file_right) {
-        (ReferenceKind::File, Some(path)) => Some(super::load_reference(path)?),
-        _ => None,
-    };
+    let reference = reference_file(&cfg.reference.file)?;
+    let reference_right = reference_file(&cfg.reference.file_right)?;
     let mut rig = match cfg.rig {
         crate::session::config::RigChoice::Sim => format!("sim: {}", cfg.sim.target.describe()),
         crate::session::config::RigChoice::Device => "sound card".into(),

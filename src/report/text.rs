@@ -262,16 +262,6 @@ pub fn notes(c: &Comparison) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-#[test]
-fn fixed_never_reads_minus_zero() {
-    assert_eq!(fixed(-0.04, 1), "0.0");
-    assert_eq!(fixed(-0.0, 2), "0.00");
-    assert_eq!(fixed(-0.05, 1), "-0.1");
-    assert_eq!(fixed(2.345, 2), "2.35");
-    assert_eq!(fixed(-12.0, 0), "-12");
-}
-
 /// A signed level in dB with one decimal, rounded first so that -0.04
 /// reads "+0.0", never "-0.0".
 pub fn signed(v: f64) -> String {
@@ -363,6 +353,15 @@ pub fn tip_effect_sentence(e: &TipEffect) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_never_reads_minus_zero() {
+        assert_eq!(fixed(-0.04, 1), "0.0");
+        assert_eq!(fixed(-0.0, 2), "0.00");
+        assert_eq!(fixed(-0.05, 1), "-0.1");
+        assert_eq!(fixed(2.345, 2), "2.35");
+        assert_eq!(fixed(-12.0, 0), "-12");
+    }
 
     fn cs(c: &[Corner]) -> Option<String> {
         corner_stat(CornerStat::of(c).as_ref())

@@ -234,13 +234,19 @@ pub fn peak_chain(peaks: &[(f64, f64, f64)], rate: f64) -> Vec<Biquad> {
         .collect()
 }
 
+/// Where `e` (a grid's errors, not empty) is largest in magnitude, and its
+/// value there.
+fn largest(e: &[f64]) -> (usize, f64) {
+    e.iter()
+        .copied()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .expect("a grid")
+}
+
 /// `file` interpolated linearly in log frequency at `f` (inside its range).
 fn level_at(file: &FrequencyResponse, f: f64) -> f64 {
-    let x = &file.freq_hz;
-    let i = x.partition_point(|&v| v < f).clamp(1, x.len() - 1);
-    let (f0, f1) = (x[i - 1], x[i]);
-    let t = ((f / f0).ln() / (f1 / f0).ln()).clamp(0.0, 1.0);
-    file.db[i - 1] + t * (file.db[i] - file.db[i - 1])
+    crate::analysis::seal::interpolate_db(&file.freq_hz, &file.db, f)
 }
 
 /// Fit peaking filters so that `base` (the rest of the chain at `rate`)
@@ -329,12 +335,7 @@ fn fit(file: &FrequencyResponse, base: &[Biquad], rate: f64) -> Result<Followed>
     let mut levels: Vec<Vec<f64>> = Vec::new();
     for _ in 0..MAX_PEAKS {
         let e = smooth(&error(&levels));
-        let (i, g) = e
-            .iter()
-            .copied()
-            .enumerate()
-            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-            .expect("a grid");
+        let (i, g) = largest(&e);
         if g.abs() < DONE_DB {
             break;
         }
@@ -362,12 +363,7 @@ fn fit(file: &FrequencyResponse, base: &[Biquad], rate: f64) -> Result<Followed>
         .map(|&f| level_at(file, f) - mid - db(base, f) - db(&chain, f))
         .collect();
     let rms_db = (e.iter().map(|v| v * v).sum::<f64>() / e.len() as f64).sqrt();
-    let (k, worst) = e
-        .iter()
-        .copied()
-        .enumerate()
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-        .expect("a grid");
+    let (k, worst) = largest(&e);
     Ok(Followed {
         peaks,
         band_hz: (lo, hi),
