@@ -19,7 +19,21 @@ fn names_file(message: &str, file: &str) {
 /// first channel against itself gives a measurement or an analysis error,
 /// never a panic or a hang (an edited description used to do both).
 pub fn wav(data: &[u8]) {
-    match crate::formats::wav::decode_wav(data, Path::new("fuzz.wav")) {
+    let decoded = crate::formats::wav::decode_wav(data, Path::new("fuzz.wav"));
+    // the in-place decoder (`read_wav`'s) gives the same result
+    let mut words = vec![0f32; data.len().div_ceil(4)];
+    bytemuck::cast_slice_mut::<f32, u8>(&mut words)[..data.len()].copy_from_slice(data);
+    let owned = crate::formats::wav::decode_owned(words, data.len(), Path::new("fuzz.wav"));
+    match (&decoded, &owned) {
+        (Ok(a), Ok(b)) => assert!(a == b, "decode_owned decoded another result"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!(
+            "decode_wav and decode_owned disagree: {:?} / {:?}",
+            a.as_ref().map(|_| "ok"),
+            b.as_ref().map(|_| "ok")
+        ),
+    }
+    match decoded {
         Ok(w) => {
             assert!(w.rate > 0);
             for ch in &w.channels {

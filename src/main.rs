@@ -25,6 +25,10 @@ fn install_write_faults() {
     }
 }
 
+/// Big blocks on huge pages (see `tipfit::allocator`).
+#[global_allocator]
+static ALLOC: tipfit::allocator::Tipfit = tipfit::allocator::Tipfit;
+
 fn main() -> ExitCode {
     tipfit::allocator::lean();
     let cli = tipfit::cli::Cli::parse();

@@ -56,6 +56,63 @@ proptest! {
         within(LIMIT, move || tipfit::fuzzcheck::wav(&bytes));
     }
 
+    /// `read_wav` decodes the first channel where the file's bytes lie
+    /// (`decode_owned`); `fuzzcheck::wav` asserts its result equals
+    /// `decode_wav`'s (values, or the error's words) on WAVs of every
+    /// layout it takes in place and some it leaves to `decode_wav`, edited
+    /// and cut.
+    #[test]
+    fn in_place_wav_decoding_equals_decode_wav(
+        format in 0usize..5,
+        nch in 1usize..4,
+        frames in 1usize..200,
+        edits in proptest::collection::vec((0usize..2000, any::<u8>()), 0..4),
+        cut in 0usize..40,
+        nan in proptest::option::of(0usize..200),
+        described in any::<bool>(),
+    ) {
+        let ch: Vec<Vec<f32>> = (0..nch)
+            .map(|c| (0..frames).map(|i| ((i * 37 + c * 101) % 200) as f32 / 100.0 - 1.0).collect())
+            .collect();
+        let kind = tipfit::signal::StimulusKind::Sweep(tipfit::signal::SweepParams::default());
+        let mut bytes = match format {
+            0 => wav::encode_wav(&ch, 48_000, wav::SampleFormat::F32, described.then_some(&kind)).unwrap(),
+            1 => wav::encode_wav(&ch, 44_100, wav::SampleFormat::I16, described.then_some(&kind)).unwrap(),
+            2 => wav::encode_wav(&ch, 96_000, wav::SampleFormat::I24, described.then_some(&kind)).unwrap(),
+            f => {
+                // 32-bit integers, or 8-bit (decode_wav's only)
+                let bits = if f == 3 { 32 } else { 8 };
+                let spec = hound::WavSpec {
+                    channels: nch as u16,
+                    sample_rate: 48_000,
+                    bits_per_sample: bits,
+                    sample_format: hound::SampleFormat::Int,
+                };
+                let mut out = std::io::Cursor::new(Vec::new());
+                let mut w = hound::WavWriter::new(&mut out, spec).unwrap();
+                for i in 0..frames {
+                    for c in &ch {
+                        let full = (1i64 << (bits - 1)) as f32 - 1.0;
+                        w.write_sample((c[i] * full) as i32).unwrap();
+                    }
+                }
+                w.finalize().unwrap();
+                out.into_inner()
+            }
+        };
+        if let (Some(at), 0) = (nan, format) {
+            let data = bytes.windows(4).position(|w| w == b"data").unwrap() + 8;
+            let i = data + 4 * (at % (frames * nch));
+            bytes[i..i + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        }
+        for (pos, val) in edits {
+            let i = pos % bytes.len();
+            bytes[i] = val;
+        }
+        bytes.truncate(bytes.len().saturating_sub(cut));
+        within(LIMIT, move || tipfit::fuzzcheck::wav(&bytes));
+    }
+
     #[test]
     fn edited_stimulus_descriptions_never_panic_or_hang(
         which in 0usize..3,
@@ -150,6 +207,56 @@ fn unedited_descriptions_are_kept_and_analyse() {
         let w = wav::decode_wav(&bytes, Path::new("d.wav")).unwrap();
         assert_eq!(w.stimulus, Some(kind), "{:?}", w.stimulus_note);
         within(LIMIT, move || tipfit::fuzzcheck::wav(&bytes));
+    }
+}
+
+/// `read_wav` on files (the path it reads from disk) equals `decode_wav`
+/// of the same bytes, for the layouts decoded in place and one that is not.
+#[test]
+fn read_wav_equals_decode_wav_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ch: Vec<Vec<f32>> = (0..2)
+        .map(|c| {
+            (0..5000)
+                .map(|i| ((i * 13 + c * 7) % 97) as f32 / 97.0 - 0.5)
+                .collect()
+        })
+        .collect();
+    for (format, nch) in [
+        (wav::SampleFormat::F32, 1),
+        (wav::SampleFormat::F32, 2),
+        (wav::SampleFormat::I16, 2),
+        (wav::SampleFormat::I24, 2),
+        (wav::SampleFormat::I24, 1),
+        (wav::SampleFormat::I16, 1),
+    ] {
+        let bytes = wav::encode_wav(&ch[..nch], 48_000, format, None).unwrap();
+        let path = dir.path().join(format!("{format:?}-{nch}.wav"));
+        std::fs::write(&path, &bytes).unwrap();
+        let read = wav::read_wav(&path).unwrap();
+        let decoded = wav::decode_wav(&bytes, &path).unwrap();
+        assert_eq!(read, decoded, "{format:?}, {nch} channels");
+        // and the samples are the written ones, within the format's step
+        let step = match format {
+            wav::SampleFormat::F32 => 0.0,
+            wav::SampleFormat::I16 => 1.0 / 32_768.0,
+            wav::SampleFormat::I24 => 1.0 / 8_388_608.0,
+        };
+        for (got, want) in read.channels.iter().zip(&ch) {
+            let err = got
+                .iter()
+                .zip(want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            assert!(err <= step, "{format:?}, {nch} channels: error {err}");
+        }
+        // a file cut short is refused as decode_wav refuses it
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        let e = wav::read_wav(&path).unwrap_err().to_string();
+        let want = wav::decode_wav(&bytes[..bytes.len() - 3], &path)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, want);
     }
 }
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Whole-process comparison of tipfit with the numpy peer (issue 17).
 
-  compare.py TIPFIT PYTHON [--runs N]
+  compare.py TIPFIT PYTHON [--runs N] [--before OLD_TIPFIT]
 
 Makes the peer's test recordings in a temporary folder, then runs, N times
 interleaved: `tipfit analyze rec.wav --reference ref.wav --json` against
 `ess_peer.py analyze rec.wav`; `tipfit analyze batch --reference ref.wav
 --json` against `ess_peer.py batch batch` (20 recordings); and
 `tipfit demo`. Prints the medians of wall time and of peak RSS (from
-wait4), and the ratios, all from this one run.
+wait4), and the ratios, all from this one run. With --before, another
+tipfit build (e.g. the last commit's) runs the same three jobs in the same
+interleaved loop, for before/after figures from one run.
 """
 import argparse
 import os
@@ -40,6 +42,7 @@ def main():
     ap.add_argument("tipfit")
     ap.add_argument("python")
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--before", help="another tipfit build to time alongside")
     a = ap.parse_args()
     tipfit = str(pathlib.Path(a.tipfit).resolve())
     peer = str(HERE / "ess_peer.py")
@@ -61,6 +64,13 @@ def main():
             "peer batch (20 files)": [a.python, peer, "batch", "batch"],
             "tipfit demo": [tipfit, "demo", "--out", "demo"],
         }
+        if a.before:
+            old = str(pathlib.Path(a.before).resolve())
+            jobs["before: analyze (1 file)"] = [
+                old, "analyze", "rec.wav", "--reference", "ref.wav", "--json"]
+            jobs["before: analyze (20 files)"] = [
+                old, "analyze", "batch", "--reference", "ref.wav", "--json"]
+            jobs["before: demo"] = [old, "demo", "--out", "demo-before"]
         times = {k: [] for k in jobs}
         for _ in range(a.runs):
             for k, cmd in jobs.items():
@@ -77,6 +87,11 @@ def main():
     print(f"  one file: tipfit {one:.1f}x the peer's speed")
     print(f"  batch: {per_t * 1e3:.1f} ms per file against the peer's "
           f"{per_p * 1e3:.1f} ms: {per_p / per_t:.1f}x")
+    if a.before:
+        one_b = med["peer analyze (1 file)"][0] / med["before: analyze (1 file)"][0]
+        per_b = med["before: analyze (20 files)"][0] / 20
+        print(f"  before: one file {one_b:.1f}x the peer's speed; batch "
+              f"{per_b * 1e3:.1f} ms per file, {per_p / per_b:.1f}x")
 
 
 if __name__ == "__main__":

@@ -202,6 +202,17 @@ impl Law {
 
 /// The clock difference from a sweep's impulse response `h` (circular,
 /// peak at `tau`) by the excess group delay (see the module notes).
+/// Plan the FFTs [`sweep_estimate`] makes with `law` at `fs` (see
+/// [`super::response::plan`]).
+pub(crate) fn plan(fs: f64, law: &Law, fft: &FftCache) {
+    let spread = WINDOW_PPM * 1e-6 * law.span_s;
+    let pre = (law.pre_s() * fs).ceil() as usize;
+    let post = ((spread + 0.2) * fs).ceil() as usize;
+    let m = good_size((pre + post).max((0.5 * fs) as usize));
+    fft.forward(m);
+    fft.inverse(m);
+}
+
 pub(crate) fn sweep_estimate(
     h: &[f32],
     tau: usize,
@@ -615,6 +626,7 @@ impl Analyzer {
         mean: f64,
         stimulus: &Stimulus,
         cfg: &AnalysisConfig,
+        ahead: &super::Ahead,
     ) -> Result<(super::response::ImpulseResults, Option<ClockInfo>), AnalysisError> {
         let known = match &cfg.clock {
             ClockCheck::Estimate => None,
@@ -622,7 +634,7 @@ impl Analyzer {
             ClockCheck::Off => Some(None),
         };
         if let Some(clock) = known {
-            let (r, _) = self.impulse_pass(recording, mean, stimulus, cfg, None)?;
+            let (r, _) = self.impulse_pass(recording, mean, stimulus, cfg, None, ahead)?;
             return Ok((r, clock));
         }
         let fs = stimulus.rate as f64;
@@ -634,7 +646,8 @@ impl Analyzer {
                 _ => Law::measured(&inverse, fs, stimulus.samples.len()),
             }
         };
-        let first = self.estimate_and_correct(recording, mean, stimulus, cfg, law.as_ref(), 1.0);
+        let first =
+            self.estimate_and_correct((recording, mean), stimulus, cfg, law.as_ref(), 1.0, ahead);
         let Err(e @ (AnalysisError::NoImpulse { .. } | AnalysisError::NoResponse { .. })) = first
         else {
             return first;
@@ -664,7 +677,7 @@ impl Analyzer {
             }
             s.resize(recording.len(), 0.0);
             if self
-                .impulse_pass(&s, self::mean(&s), stimulus, &off, None)
+                .impulse_pass(&s, self::mean(&s), stimulus, &off, None, &None.into())
                 .is_err()
             {
                 continue;
@@ -679,7 +692,7 @@ impl Analyzer {
                     advice: cfg.sync_advice,
                 }),
                 None => {
-                    self.estimate_and_correct(recording, mean, stimulus, cfg, law.as_ref(), ratio)
+                    self.estimate_and_correct((recording, mean), stimulus, cfg, law.as_ref(), ratio, ahead)
                 }
             };
         }
@@ -690,12 +703,12 @@ impl Analyzer {
     /// (`law`: a chirp's; `None`: noise), from the ratio `start` on.
     fn estimate_and_correct(
         &self,
-        recording: &[f32],
-        mean: f64,
+        (recording, mean): (&[f32], f64),
         stimulus: &Stimulus,
         cfg: &AnalysisConfig,
         law: Option<&Law>,
         start: f64,
+        ahead: &super::Ahead,
     ) -> Result<(super::response::ImpulseResults, Option<ClockInfo>), AnalysisError> {
         let fs = stimulus.rate as f64;
         let rate = stimulus.rate;
@@ -708,8 +721,10 @@ impl Analyzer {
                 start,
                 resample,
                 |s| match s {
-                    None => self.impulse_pass(recording, mean, stimulus, cfg, Some(law)),
-                    Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, Some(law)),
+                    None => self.impulse_pass(recording, mean, stimulus, cfg, Some(law), ahead),
+                    Some(s) => {
+                        self.impulse_pass(s, self::mean(s), stimulus, cfg, Some(law), &None.into())
+                    }
                 },
             )?;
             return Ok((r, clock));
@@ -734,8 +749,8 @@ impl Analyzer {
             },
         )?;
         let (r, _) = match &corrected {
-            Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, None)?,
-            None => self.impulse_pass(recording, mean, stimulus, cfg, None)?,
+            Some(s) => self.impulse_pass(s, self::mean(s), stimulus, cfg, None, &None.into())?,
+            None => self.impulse_pass(recording, mean, stimulus, cfg, None, ahead)?,
         };
         Ok((r, clock))
     }

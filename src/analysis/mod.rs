@@ -18,7 +18,7 @@ pub mod ratings;
 pub mod response;
 pub mod seal;
 
-use crate::dsp::deconvolve::{fft_len, Inverse, InverseMethod, Scratch};
+use crate::dsp::deconvolve::{fft_len, transform_recording, Inverse, InverseMethod, Scratch};
 use crate::dsp::fft::FftCache;
 use crate::dsp::grid::Smoothing;
 use crate::signal::ess::{EssFit, NotEss, SweepGeometry};
@@ -247,9 +247,46 @@ pub struct Analyzer {
     inverses: Mutex<HashMap<usize, std::sync::Arc<Inverse>>>,
     /// Deconvolution buffers, one set per analysis running at once (a
     /// batch analyses on every core; each takes a set and gives it back).
-    scratch: Mutex<Vec<Scratch>>,
+    scratch: Mutex<Pool>,
+    /// Signalled when buffers are given back.
+    returned: std::sync::Condvar,
     /// The reference's sweep law, by reference length (see [`Self::sweep_law`]).
     laws: Mutex<HashMap<usize, std::sync::Arc<SweepLaw>>>,
+}
+
+/// Deconvolution buffers not in use, and how many sets are lent to
+/// inverses being built (each given back as soon as the stimulus is
+/// transformed: an analysis waits for it rather than touching a fresh
+/// set, 2.3 MB for a 10 s recording).
+#[derive(Debug, Default)]
+struct Pool {
+    free: Vec<Scratch>,
+    building: usize,
+}
+
+/// Gives a set lent to an inverse back when dropped (also if the build
+/// panics, so that no analysis waits for it forever).
+struct Lent<'a> {
+    analyzer: &'a Analyzer,
+    scratch: Option<Scratch>,
+}
+
+impl Lent<'_> {
+    fn give_back(&mut self) {
+        let mut pool = self.analyzer.pool();
+        pool.building -= 1;
+        pool.free.extend(self.scratch.take());
+        drop(pool);
+        self.analyzer.returned.notify_all();
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if self.scratch.is_some() {
+            self.give_back();
+        }
+    }
 }
 
 /// What a reference is for THD: tipfit's own sweep, a recognised exponential
@@ -438,6 +475,11 @@ pub const MAX_ARRIVAL_SPREAD_S: f64 = 0.0015;
 /// `response::ImpulseResults::peak_prominence_db`), dB.
 pub const MIN_PEAK_PROMINENCE_DB: f64 = 12.0;
 
+/// A recording's spectrum computed ahead of its inverse (see
+/// [`Analyzer::analyse`]), taken by the first deconvolution of that same
+/// recording; the others transform theirs.
+type Ahead = std::cell::Cell<Option<Scratch>>;
+
 /// SNR below which the whole measurement is refused, dB.
 pub const MIN_SNR_DB: f64 = 3.0;
 
@@ -452,16 +494,37 @@ impl Analyzer {
         &self.fft
     }
 
-    /// A set of deconvolution buffers (see [`Self::give_scratch`]).
+    fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
+        self.scratch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A set of deconvolution buffers (see [`Self::give_scratch`]): a free
+    /// one, or the one an inverse being built is about to give back, or a
+    /// new one.
     fn take_scratch(&self) -> Scratch {
-        let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
-        pool.pop().unwrap_or_default()
+        let mut pool = self.pool();
+        while pool.free.is_empty() && pool.building > 0 {
+            pool = self.returned.wait(pool).unwrap_or_else(|e| e.into_inner());
+        }
+        pool.free.pop().unwrap_or_default()
     }
 
     /// Return buffers taken by [`Self::take_scratch`] for the next analysis.
     fn give_scratch(&self, s: Scratch) {
-        let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
-        pool.push(s);
+        self.pool().free.push(s);
+        self.returned.notify_all();
+    }
+
+    /// A set of buffers for building an inverse, lent until
+    /// [`Lent::give_back`].
+    fn lend_scratch(&self) -> Lent<'_> {
+        let mut pool = self.pool();
+        let scratch = pool.free.pop().unwrap_or_default();
+        pool.building += 1;
+        Lent {
+            analyzer: self,
+            scratch: Some(scratch),
+        }
     }
 
     /// Start planning, on another thread, the FFT that deconvolves a
@@ -481,10 +544,13 @@ impl Analyzer {
         cache
             .entry(n)
             .or_insert_with(|| {
-                let mut scratch = self.take_scratch();
-                let inverse = Inverse::new_with(stimulus, n, &self.fft, &mut scratch);
-                self.give_scratch(scratch);
-                std::sync::Arc::new(inverse)
+                let mut lent = self.lend_scratch();
+                let x = match lent.scratch.as_mut() {
+                    Some(scratch) => Inverse::spectrum_of(stimulus, n, &self.fft, scratch),
+                    None => unreachable!("a lent set is held until given back"),
+                };
+                lent.give_back();
+                std::sync::Arc::new(Inverse::from_spectrum(stimulus, x, n))
             })
             .clone()
     }
@@ -504,6 +570,16 @@ impl Analyzer {
             .entry(stimulus.samples.len())
             .or_insert_with(|| std::sync::Arc::new(law()))
             .clone()
+    }
+
+    /// Buffers holding the spectrum of `recording` minus `mean` at the
+    /// length of its deconvolution by `stimulus` (the first half of it,
+    /// which needs no inverse).
+    fn transform(&self, recording: &[f32], mean: f64, stimulus: &Stimulus) -> Scratch {
+        let mut scratch = self.take_scratch();
+        let n = fft_len(recording.len(), stimulus.samples.len(), stimulus.rate);
+        transform_recording(recording, mean, n, &self.fft, &mut scratch);
+        scratch
     }
 
     /// Analyse one recorded channel against its stimulus.
@@ -626,11 +702,21 @@ impl Analyzer {
         stimulus: &Stimulus,
         cfg: &AnalysisConfig,
         law: Option<&drift::Law>,
+        ahead: &Ahead,
     ) -> Result<(response::ImpulseResults, Option<drift::Estimate>), AnalysisError> {
         let len = recording.len();
+        let mut scratch = match ahead.take() {
+            Some(s) => s,
+            None => self.transform(recording, mean, stimulus),
+        };
+        // the windows' FFTs are planned while the inverse may still be
+        // being built (planned once: later analyses find them)
+        response::plan(stimulus.rate, cfg, &self.fft);
+        if let Some(law) = law {
+            drift::plan(stimulus.rate as f64, law, &self.fft);
+        }
         let inverse = self.inverse(stimulus, len);
-        let mut scratch = self.take_scratch();
-        let h = inverse.apply_with(recording, mean, &self.fft, &mut scratch);
+        let h = inverse.finish(&self.fft, &mut scratch);
         let ess = self.sweep_law(stimulus);
         let sweep = match (&*ess, &stimulus.kind, inverse.method) {
             (Ok((g, _)), StimulusKind::Sweep(_), InverseMethod::AnalyticSweep) => Some(g),
@@ -644,30 +730,36 @@ impl Analyzer {
         // the peak: the lag of the response (the whole buffer is searched:
         // a recording that started after the stimulus puts the peak at a
         // negative lag, at the end of the circular buffer). Found once, for
-        // the response and the clock estimate. (Running the two side by side
-        // on two cores saved ~2 ms but held both sets of buffers at once:
-        // +1.8 MiB peak RSS, over the 30 MiB budget, so they run in turn.)
+        // the response and the clock estimate, which then run side by side
+        // (each on its own windows of `h`; in a batch, rayon runs them in
+        // turn when every core is busy).
         let tau = crate::dsp::lanes::last_peak(h);
-        let mut r = response::analyse_impulse(
-            h,
-            tau,
-            stimulus.rate,
-            inverse.band_hz,
-            sweep,
-            cfg,
-            &self.fft,
+        let (mut r, estimate) = rayon::join(
+            || {
+                response::analyse_impulse(
+                    h,
+                    tau,
+                    stimulus.rate,
+                    inverse.band_hz,
+                    sweep,
+                    cfg,
+                    &self.fft,
+                )
+            },
+            || {
+                law.and_then(|law| {
+                    drift::sweep_estimate(
+                        h,
+                        tau,
+                        stimulus.rate as f64,
+                        inverse.band_hz,
+                        law,
+                        inverse.taper.as_ref(),
+                        &self.fft,
+                    )
+                })
+            },
         );
-        let estimate = law.and_then(|law| {
-            drift::sweep_estimate(
-                h,
-                tau,
-                stimulus.rate as f64,
-                inverse.band_hz,
-                law,
-                inverse.taper.as_ref(),
-                &self.fft,
-            )
-        });
         let lag = signed_lag(r.latency_samples, inverse.n, stimulus.samples.len());
         if lag < 0 && r.peak_prominence_db >= MIN_PEAK_PROMINENCE_DB {
             let late = late_start(-lag as usize, stimulus, tipfit_sweep, cfg)?;
@@ -726,7 +818,17 @@ impl Analyzer {
                 reason: reason.clone(),
             });
         }
-        let (mut r, clock) = self.impulse_with_clock(recording, mean, stimulus, cfg)?;
+        // The recording is transformed now (after the sweep law, found
+        // while the long FFT is still being planned), while its inverse may
+        // still be being built on the other core: the clock estimate needs
+        // the inverse before the first deconvolution, which takes this
+        // spectrum.
+        let ahead = Ahead::new(Some(self.transform(recording, mean, stimulus)));
+        let done = self.impulse_with_clock(recording, mean, stimulus, cfg, &ahead);
+        if let Some(unused) = ahead.take() {
+            self.give_scratch(unused);
+        }
+        let (mut r, clock) = done?;
         if let Some(late) = r.late_start.take() {
             warnings.push(late);
         }

@@ -133,6 +133,19 @@ fn band_power(spec: &[Complex64], bin_hz: f64, lo: f64, hi: f64) -> f64 {
     spec[a..b.max(a)].iter().map(|c| c.norm_sqr()).sum()
 }
 
+/// Plan the FFTs [`analyse_impulse`] makes at `rate` with `cfg` (the
+/// linear and noise windows, the harmonics', the arrival check's), so that
+/// they can be planned while the analysis waits for something else.
+pub fn plan(rate: u32, cfg: &AnalysisConfig, fft: &FftCache) {
+    let fs = rate as f64;
+    let pre = (cfg.pre_window_s * fs).round() as usize;
+    let post = (cfg.ir_window_s * fs).round() as usize;
+    let m = good_size(((pre + post) as f64).max(fs) as usize);
+    fft.forward(m);
+    fft.forward(good_size((pre + post).min(m)));
+    fft.forward(2 * (0.1 * fs) as usize);
+}
+
 /// Analyse the impulse response `h` (circular, from a linear deconvolution
 /// of a recording) whose peak is at `tau`
 /// ([`crate::dsp::lanes::last_peak`] of it).
@@ -151,14 +164,17 @@ pub fn analyse_impulse(
     let post = (cfg.ir_window_s * fs).round() as usize;
     let m = good_size(((pre + post) as f64).max(fs) as usize);
     let bin_hz = fs / m as f64;
-    let lin = fft.spectrum_of(windowed(h, tau, pre, post, m));
-    let lin_s = SpectrumSampler::new(&lin, bin_hz);
-
-    // Noise floor: same window shape after the linear response.
+    // Noise floor: same window shape after the linear response. The two
+    // windows' spectra are made side by side (rayon: on another core
+    // when one is free).
     let noise_centre = tau + post + pre + (0.05 * fs) as usize;
     let harmonic_zone = sweep.map_or(0, |p| (p.harmonic_advance_s(6) * fs) as usize);
     let room = noise_centre + post < (n + tau).saturating_sub(harmonic_zone + pre);
-    let noise = room.then(|| fft.spectrum_of(windowed(h, noise_centre, pre, post, m)));
+    let (lin, noise) = rayon::join(
+        || fft.spectrum_of(windowed(h, tau, pre, post, m)),
+        || room.then(|| fft.spectrum_of(windowed(h, noise_centre, pre, post, m))),
+    );
+    let lin_s = SpectrumSampler::new(&lin, bin_hz);
 
     let f_lo = cfg.f_min_hz.max(band_hz.0);
     let f_hi = cfg.f_max_hz.min(0.45 * fs).min(band_hz.1);
@@ -198,12 +214,21 @@ pub fn analyse_impulse(
         snr_db: centres.iter().map(|c| snr_of(c / half, c * half)).collect(),
         centre_hz: centres,
     };
-    let thd = sweep.map_or_else(Thd::default, |p| {
-        let noise = noise_s.as_ref();
-        harmonic_distortion(h, tau, p, &lin_s, noise, (pre, post, m), (f_lo, f_hi), fft)
-    });
-    let arrival_spread_s = arrival_spread(h, tau, fs, f_hi, fft);
-    let energy = crate::dsp::lanes::sum_by(h, |v| (v as f64).powi(2));
+    // the harmonics, and the arrival check with the energy, side by side
+    let (thd, (arrival_spread_s, energy)) = rayon::join(
+        || {
+            sweep.map_or_else(Thd::default, |p| {
+                let noise = noise_s.as_ref();
+                harmonic_distortion(h, tau, p, &lin_s, noise, (pre, post, m), (f_lo, f_hi), fft)
+            })
+        },
+        || {
+            (
+                arrival_spread(h, tau, fs, f_hi, fft),
+                crate::dsp::lanes::sum_by(h, |v| (v as f64).powi(2)),
+            )
+        },
+    );
     let rms = (energy / n.max(1) as f64).sqrt();
     let noise_max = rms * (2.0 * (n.max(2) as f64).ln()).sqrt();
     let peak_prominence_db = db(h.get(tau).map_or(0.0, |v| v.abs() as f64) / noise_max.max(1e-300));

@@ -129,7 +129,7 @@ pub(crate) fn measure(
     // stay in the heap for the next fit instead of being unmapped (each
     // unmapping stops the other cores to flush their address caches; the
     // demo took 1.42 s instead of 0.99, see `crate::allocator`)
-    crate::allocator::batch();
+    crate::allocator::sessions();
     let stop = crate::interrupt::install();
     let measurer = FitMeasurer::with(
         cfg,

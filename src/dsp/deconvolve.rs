@@ -153,12 +153,31 @@ impl Inverse {
     /// deconvolutions then reuse: fewer fresh pages, each of which costs
     /// the kernel a page fault and a clearing).
     pub fn new_with(stimulus: &Stimulus, n: usize, fft: &FftCache, s: &mut Scratch) -> Self {
+        let x = Self::spectrum_of(stimulus, n, fft, s);
+        Self::from_spectrum(stimulus, x, n)
+    }
+
+    /// The first half of [`Inverse::new_with`], the one that needs the
+    /// buffers of `s`: the spectrum of `stimulus` zero-padded to `n`.
+    pub fn spectrum_of(
+        stimulus: &Stimulus,
+        n: usize,
+        fft: &FftCache,
+        s: &mut Scratch,
+    ) -> Vec<Complex32> {
         let big = fft.real32(n);
         s.time.clear();
+        s.time.reserve(n);
         s.time.extend(stimulus.samples.iter().take(n).copied());
         s.time.resize(n, 0.0);
         let mut x = vec![Complex32::default(); n / 2 + 1];
         big.forward(&mut s.time, &mut x, &mut s.fft);
+        x
+    }
+
+    /// The second half of [`Inverse::new_with`]: the inverse of the
+    /// stimulus whose spectrum at length `n` is `x` (which becomes it).
+    pub fn from_spectrum(stimulus: &Stimulus, x: Vec<Complex32>, n: usize) -> Self {
         match &stimulus.kind {
             StimulusKind::Sweep(p) => Self::analytic(p, x, n),
             _ => Self::regularized(x, n, stimulus.rate as f64),
@@ -253,14 +272,20 @@ impl Inverse {
         fft: &FftCache,
         s: &'s mut Scratch,
     ) -> &'s [f32] {
+        transform_recording(recording, mean, self.n, fft, s);
+        self.finish(fft, s)
+    }
+
+    /// The impulse response of the recording whose spectrum
+    /// [`transform_recording`] left in `s` (at this inverse's length),
+    /// in `s`.
+    pub fn finish<'s>(&self, fft: &FftCache, s: &'s mut Scratch) -> &'s [f32] {
+        assert_eq!(
+            s.spec.len(),
+            self.n / 2 + 1,
+            "the recording was transformed at another length"
+        );
         let big = fft.real32(self.n);
-        let mean = mean as f32;
-        s.time.clear();
-        s.time
-            .extend(recording.iter().take(self.n).map(|&v| v - mean));
-        s.time.resize(self.n, 0.0);
-        s.spec.resize(self.n / 2 + 1, Complex32::default());
-        big.forward(&mut s.time, &mut s.spec, &mut s.fft);
         let scale = 1.0 / self.n as f32;
         for (yk, ik) in s.spec.iter_mut().zip(&self.spectrum) {
             *yk *= ik * scale;
@@ -268,6 +293,28 @@ impl Inverse {
         big.inverse(&mut s.spec, &mut s.time, &mut s.fft);
         &s.time
     }
+}
+
+/// The first half of [`Inverse::apply_with`]: the spectrum of `recording`
+/// minus `mean`, zero-padded to `n`, into `s`; [`Inverse::finish`] then
+/// deconvolves it. Apart so that the recording is transformed while its
+/// inverse is still being built on another core.
+pub fn transform_recording(
+    recording: &[f32],
+    mean: f64,
+    n: usize,
+    fft: &FftCache,
+    s: &mut Scratch,
+) {
+    let big = fft.real32(n);
+    let mean = mean as f32;
+    s.time.clear();
+    // its full length at once (growing a long buffer moves it)
+    s.time.reserve(n);
+    s.time.extend(recording.iter().take(n).map(|&v| v - mean));
+    s.time.resize(n, 0.0);
+    s.spec.resize(n / 2 + 1, Complex32::default());
+    big.forward(&mut s.time, &mut s.spec, &mut s.fft);
 }
 
 /// The phase of Novak's inverse plus the lead-in shift,

@@ -92,12 +92,180 @@ pub enum WavError {
 }
 
 /// Read a WAV file (8/16/24/32-bit integer, 32/64-bit float, any channels).
+///
+/// The file is read into storage of `f32`s and its first channel is
+/// decoded where it lies ([`decode_owned`]): one buffer of the file's
+/// size instead of the file's bytes and then the samples (for a 10 s
+/// recording, 2 MB less to allocate, fault in and copy).
 pub fn read_wav(path: &Path) -> Result<WavData, WavError> {
-    let bytes = std::fs::read(path).map_err(|source| WavError::Io {
+    let io = |source| WavError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    decode_wav(&bytes, path)
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut words = vec![0f32; size.div_ceil(4)];
+    let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    let mut len = 0;
+    while len < size {
+        match std::io::Read::read(&mut file, &mut buf[len..size]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    // a file that grew since its size was taken is read as std::fs::read
+    // would read it: to its end
+    let mut more = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut more).map_err(io)?;
+    if !more.is_empty() {
+        let mut bytes = bytemuck::cast_slice::<f32, u8>(&words)[..len].to_vec();
+        bytes.extend(more);
+        return decode_wav(&bytes, path);
+    }
+    decode_owned(words, len, path)
+}
+
+/// [`decode_wav`] of the first `len` bytes held in `words`, which become
+/// the first channel's samples when the layout allows: 32-bit float or
+/// 16/24/32-bit integer samples with frames of at least 4 bytes (each
+/// sample then lands at or before where it was read, so it never
+/// overwrites one not yet read). Any other layout is decoded from the
+/// bytes by [`decode_wav`]; the results are the same either way
+/// (`tests/parsers.rs` compares the two).
+pub fn decode_owned(mut words: Vec<f32>, len: usize, path: &Path) -> Result<WavData, WavError> {
+    let bytes = &bytemuck::cast_slice::<f32, u8>(&words)[..len];
+    let p = || path.to_path_buf();
+    let Some(layout) = in_place_layout(bytes) else {
+        return decode_wav(bytes, path);
+    };
+    let InPlace {
+        nch,
+        width,
+        float,
+        rate,
+        body,
+        take,
+        expected,
+    } = layout;
+    if take < expected {
+        return Err(WavError::Truncated {
+            path: p(),
+            expected,
+            actual: take,
+        });
+    }
+    let data = &bytes[body..body + take * width];
+    if float {
+        if let Some(i) = data
+            .chunks_exact(4)
+            .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite())
+        {
+            return Err(WavError::NotWav {
+                path: p(),
+                reason: format!(
+                    "sample {} is not a finite number (NaN or infinity)",
+                    i / nch
+                ),
+            });
+        }
+    }
+    let frames = take / nch;
+    if frames == 0 {
+        return Err(WavError::NoAudio { path: p() });
+    }
+    let comment = read_comment(bytes);
+    let sample = |b: &[u8]| -> f32 { sample_at(b, width, float) };
+    let frame = nch * width;
+    let mut channels: Vec<Vec<f32>> = vec![Vec::new()];
+    channels.extend((1..nch).map(|c| {
+        (0..frames)
+            .map(|i| sample(&data[i * frame + c * width..]))
+            .collect()
+    }));
+    let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    if float && nch == 1 && cfg!(target_endian = "little") {
+        buf.copy_within(body..body + 4 * frames, 0);
+    } else {
+        for i in 0..frames {
+            let at = body + i * frame;
+            let v = sample(&buf[at..at + width]);
+            buf[4 * i..4 * i + 4].copy_from_slice(&v.to_ne_bytes());
+        }
+    }
+    words.truncate(frames);
+    if nch > 1 {
+        // the other channels' bytes are not kept
+        words.shrink_to_fit();
+    }
+    channels[0] = words;
+    describe(channels, rate, comment, path)
+}
+
+/// Where and how [`decode_owned`] decodes a file's samples in place.
+struct InPlace {
+    nch: usize,
+    /// Bytes per sample.
+    width: usize,
+    /// 32-bit float (else integer).
+    float: bool,
+    rate: u32,
+    /// Offset of the data chunk's body.
+    body: usize,
+    /// Whole samples there, at most `expected`.
+    take: usize,
+    /// Samples the header announces (hound's count).
+    expected: usize,
+}
+
+/// The in-place layout of `bytes`, or `None` when [`decode_wav`] must
+/// decode them (another format, a header hound refuses: its error).
+fn in_place_layout(bytes: &[u8]) -> Option<InPlace> {
+    if bytes.is_empty() || float64::decode(bytes, Path::new("")).ok()?.is_some() {
+        return None;
+    }
+    let reader = hound::WavReader::new(Cursor::new(bytes)).ok()?;
+    let spec = reader.spec();
+    let (float, width) = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => (true, 4),
+        (hound::SampleFormat::Int, 16) => (false, 2),
+        (hound::SampleFormat::Int, 24) => (false, 3),
+        (hound::SampleFormat::Int, 32) => (false, 4),
+        _ => return None,
+    };
+    let nch = spec.channels as usize;
+    if nch == 0 || spec.sample_rate == 0 || nch * width < 4 {
+        return None;
+    }
+    // as read_samples_fast: samples in containers of their own width
+    let (_, fmt) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ")?;
+    if fmt.len() < 14 || u16::from_le_bytes([fmt[12], fmt[13]]) as usize != nch * width {
+        return None;
+    }
+    let (_, data) = data_chunk(bytes)?;
+    let body = data.as_ptr() as usize - bytes.as_ptr() as usize;
+    let expected = reader.len() as usize;
+    Some(InPlace {
+        nch,
+        width,
+        float,
+        rate: spec.sample_rate,
+        body,
+        take: expected.min(data.len() / width),
+        expected,
+    })
+}
+
+/// The sample whose `width` bytes start `b`, full scale 1.0 (as
+/// [`read_samples_fast`] converts it).
+fn sample_at(b: &[u8], width: usize, float: bool) -> f32 {
+    match (float, width) {
+        (true, _) => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        (_, 2) => i16::from_le_bytes([b[0], b[1]]) as f32 / 32_768.0,
+        (_, 3) => (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0,
+        _ => (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 / 2_147_483_648.0) as f32,
+    }
 }
 
 /// Decode WAV bytes; `path` only names the source in errors.
@@ -174,7 +342,18 @@ fn finish(
             .map(|c| (0..frames).map(|i| interleaved[i * nch + c]).collect())
             .collect()
     };
-    let (stimulus, sync_markers, stimulus_note) = match read_comment(bytes) {
+    describe(channels, rate, read_comment(bytes), path)
+}
+
+/// The decoded file, with its stimulus description `comment` read and
+/// checked against its samples.
+fn describe(
+    channels: Vec<Vec<f32>>,
+    rate: u32,
+    comment: Option<Result<serde_json::Value, String>>,
+    path: &Path,
+) -> Result<WavData, WavError> {
+    let (stimulus, sync_markers, stimulus_note) = match comment {
         None => (None, None, None),
         Some(Err(why)) => (None, None, Some(why)),
         Some(Ok(v)) => {

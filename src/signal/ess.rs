@@ -356,25 +356,31 @@ pub fn recognise(samples: &[f32], rate: u32) -> Result<EssFit, NotEss> {
     // 2. zero crossings (fractional sample positions in `x`: between a
     // positive sample and one that is not) and points. Found without a
     // branch per sample (a sweep's high end crosses every few samples):
-    // each index is written, and kept when the sign changed.
-    let mut at = vec![0u32; x.len()];
-    let mut count = 0usize;
-    for i in 1..x.len() {
-        at[count] = i as u32;
-        count += ((x[i - 1] > 0.0) != (x[i] > 0.0)) as usize;
-    }
-    at.truncate(count);
-    let up_first = at.first().map(|&i| x[i as usize] > 0.0);
+    // each index of a block is written, and kept when the sign changed
+    // (in blocks, so that the indices need no buffer as long as `x`).
+    const BLOCK: usize = 4096;
+    let mut at = [0u32; BLOCK];
+    let mut up_first = None;
     // linear for now; [`refine`] where the precision counts
-    let mut cross: Vec<f64> = at
-        .iter()
-        .map(|&i| {
+    let mut cross: Vec<f64> = Vec::new();
+    let mut from = 1;
+    while from < x.len() {
+        let to = (from + BLOCK).min(x.len());
+        let mut count = 0usize;
+        for i in from..to {
+            at[count] = i as u32;
+            count += ((x[i - 1] > 0.0) != (x[i] > 0.0)) as usize;
+        }
+        if up_first.is_none() && count > 0 {
+            up_first = Some(x[at[0] as usize] > 0.0);
+        }
+        cross.extend(at[..count].iter().map(|&i| {
             let j = i as usize - 1;
             let (a, b) = (x[j] as f64, x[j + 1] as f64);
             j as f64 + a / (a - b)
-        })
-        .collect();
-    drop(at);
+        }));
+        from = to;
+    }
     let span_min = SPAN_S * fs;
     let mut points: Vec<Point> = Vec::new();
     let mut c0 = 0;
