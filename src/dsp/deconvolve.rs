@@ -165,7 +165,9 @@ impl Inverse {
         fft: &FftCache,
         s: &mut Scratch,
     ) -> Vec<Complex32> {
-        let big = fft.real32(n);
+        // the reference is transformed once: without waiting for the long
+        // plan when it is still being made
+        let big = fft.real32_now(n);
         s.time.clear();
         s.time.reserve(n);
         s.time.extend(stimulus.samples.iter().take(n).copied());
