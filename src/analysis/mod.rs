@@ -546,7 +546,7 @@ impl Analyzer {
             .or_insert_with(|| {
                 let mut lent = self.lend_scratch();
                 let x = match lent.scratch.as_mut() {
-                    Some(scratch) => Inverse::spectrum_of(stimulus, n, &self.fft, scratch),
+                    Some(scratch) => Inverse::spectrum_of(stimulus, n, scratch),
                     None => unreachable!("a lent set is held until given back"),
                 };
                 lent.give_back();

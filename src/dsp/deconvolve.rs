@@ -152,22 +152,21 @@ impl Inverse {
     /// [`Inverse::new`] in the buffers of `scratch` (which the recordings'
     /// deconvolutions then reuse: fewer fresh pages, each of which costs
     /// the kernel a page fault and a clearing).
-    pub fn new_with(stimulus: &Stimulus, n: usize, fft: &FftCache, s: &mut Scratch) -> Self {
-        let x = Self::spectrum_of(stimulus, n, fft, s);
+    /// (`fft`'s plans are not used: the reference's transform is planned
+    /// on its own, see [`Inverse::spectrum_of`].)
+    pub fn new_with(stimulus: &Stimulus, n: usize, _fft: &FftCache, s: &mut Scratch) -> Self {
+        let x = Self::spectrum_of(stimulus, n, s);
         Self::from_spectrum(stimulus, x, n)
     }
 
     /// The first half of [`Inverse::new_with`], the one that needs the
     /// buffers of `s`: the spectrum of `stimulus` zero-padded to `n`.
-    pub fn spectrum_of(
-        stimulus: &Stimulus,
-        n: usize,
-        fft: &FftCache,
-        s: &mut Scratch,
-    ) -> Vec<Complex32> {
-        // the reference is transformed once: without waiting for the long
-        // plan when it is still being made
-        let big = fft.real32_now(n);
+    pub fn spectrum_of(stimulus: &Stimulus, n: usize, s: &mut Scratch) -> Vec<Complex32> {
+        // The reference is transformed once: by a transform planned in a
+        // fraction of the time, so as not to wait for the long plan, always
+        // (not only while that plan is being made: the inverse, and so
+        // every result, must not depend on which finished first).
+        let big = super::fft::RealFft32::quick(n);
         s.time.clear();
         s.time.reserve(n);
         s.time.extend(stimulus.samples.iter().take(n).copied());

@@ -63,17 +63,6 @@ impl FftCache {
         cell.get_or_init(|| Arc::new(RealFft32::new(n))).clone()
     }
 
-    /// The f32 real FFT of length `n` if its plan is made, else
-    /// [`RealFft32::quick`] (planned in a fraction of the time, for a
-    /// transform about twice as slow): for a transform made once, e.g. of
-    /// the reference, which need not wait for the plan.
-    pub fn real32_now(&self, n: usize) -> Arc<RealFft32> {
-        match self.real32_cell(n).get() {
-            Some(plan) => plan.clone(),
-            None => Arc::new(RealFft32::quick(n)),
-        }
-    }
-
     /// Start planning the f32 real FFT of length `n` on another thread, so
     /// that it is ready when [`Self::real32`] asks for it (a long plan
     /// takes about as long as reading and checking the recording, which
