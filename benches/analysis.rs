@@ -127,7 +127,7 @@ fn external_sweep(c: &mut Criterion) {
     analyzer.analyse(&rec, 48_000, &stim, None, &cfg).unwrap();
     let fft = FftCache::new();
     let n = fft_len(rec.len(), stim.samples.len(), stim.rate);
-    let inverse = Inverse::new(&stim, n, &fft);
+    let inverse = Inverse::new(&stim, n);
     let big = fft.real32(n);
     let mut g = c.benchmark_group("external_sweep_10s_48k");
     g.sample_size(20);

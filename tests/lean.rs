@@ -79,11 +79,7 @@ fn levels(h: &[f64], peak: usize) -> Vec<f64> {
 fn compare(stim: &Stimulus, what: &str) {
     let rec = recording(stim, 3);
     let fft = FftCache::new();
-    let inv = Inverse::new(
-        stim,
-        fft_len(rec.len(), stim.samples.len(), stim.rate),
-        &fft,
-    );
+    let inv = Inverse::new(stim, fft_len(rec.len(), stim.samples.len(), stim.rate));
     let h32: Vec<f64> = inv.apply(&rec, &fft).iter().map(|&v| v as f64).collect();
     let h64 = deconvolve_f64(&rec, &inv);
     let peak = (0..h64.len())
@@ -200,18 +196,14 @@ fn the_circular_length_equals_a_linear_deconvolution() {
             .map(|v| (v + 1e-3 * (rng.gen::<f64>() - 0.5)) as f32)
             .collect();
         let fft = FftCache::new();
-        let circular = Inverse::new(
-            &stim,
-            fft_len(rec.len(), stim.samples.len(), stim.rate),
-            &fft,
-        );
+        let circular = Inverse::new(&stim, fft_len(rec.len(), stim.samples.len(), stim.rate));
         let linear_n = tipfit::dsp::fft::good_size(rec.len() + stim.samples.len());
         assert!(
             circular.n * 3 < linear_n * 2,
             "{} vs {linear_n}",
             circular.n
         );
-        let linear = Inverse::new(&stim, linear_n, &fft);
+        let linear = Inverse::new(&stim, linear_n);
         let hc: Vec<f64> = circular
             .apply(&rec, &fft)
             .iter()

@@ -202,17 +202,6 @@ impl Law {
 
 /// The clock difference from a sweep's impulse response `h` (circular,
 /// peak at `tau`) by the excess group delay (see the module notes).
-/// Plan the FFTs [`sweep_estimate`] makes with `law` at `fs` (see
-/// [`super::response::plan`]).
-pub(crate) fn plan(fs: f64, law: &Law, fft: &FftCache) {
-    let spread = WINDOW_PPM * 1e-6 * law.span_s;
-    let pre = (law.pre_s() * fs).ceil() as usize;
-    let post = ((spread + 0.2) * fs).ceil() as usize;
-    let m = good_size((pre + post).max((0.5 * fs) as usize));
-    fft.forward(m);
-    fft.inverse(m);
-}
-
 pub(crate) fn sweep_estimate(
     h: &[f32],
     tau: usize,

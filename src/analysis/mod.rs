@@ -264,28 +264,21 @@ struct Pool {
     building: usize,
 }
 
-/// Gives a set lent to an inverse back when dropped (also if the build
-/// panics, so that no analysis waits for it forever).
+/// A set of buffers lent to an inverse being built, given back when
+/// dropped (also if the build panics, so that no analysis waits for it
+/// forever).
 struct Lent<'a> {
     analyzer: &'a Analyzer,
-    scratch: Option<Scratch>,
-}
-
-impl Lent<'_> {
-    fn give_back(&mut self) {
-        let mut pool = self.analyzer.pool();
-        pool.building -= 1;
-        pool.free.extend(self.scratch.take());
-        drop(pool);
-        self.analyzer.returned.notify_all();
-    }
+    scratch: Scratch,
 }
 
 impl Drop for Lent<'_> {
     fn drop(&mut self) {
-        if self.scratch.is_some() {
-            self.give_back();
-        }
+        let mut pool = self.analyzer.pool();
+        pool.building -= 1;
+        pool.free.push(std::mem::take(&mut self.scratch));
+        drop(pool);
+        self.analyzer.returned.notify_all();
     }
 }
 
@@ -515,15 +508,15 @@ impl Analyzer {
         self.returned.notify_all();
     }
 
-    /// A set of buffers for building an inverse, lent until
-    /// [`Lent::give_back`].
+    /// A set of buffers for building an inverse, lent until the [`Lent`]
+    /// is dropped.
     fn lend_scratch(&self) -> Lent<'_> {
         let mut pool = self.pool();
         let scratch = pool.free.pop().unwrap_or_default();
         pool.building += 1;
         Lent {
             analyzer: self,
-            scratch: Some(scratch),
+            scratch,
         }
     }
 
@@ -545,11 +538,9 @@ impl Analyzer {
             .entry(n)
             .or_insert_with(|| {
                 let mut lent = self.lend_scratch();
-                let x = match lent.scratch.as_mut() {
-                    Some(scratch) => Inverse::spectrum_of(stimulus, n, scratch),
-                    None => unreachable!("a lent set is held until given back"),
-                };
-                lent.give_back();
+                let x = Inverse::spectrum_of(stimulus, n, &mut lent.scratch);
+                // given back before the rest of the inverse is built
+                drop(lent);
                 std::sync::Arc::new(Inverse::from_spectrum(stimulus, x, n))
             })
             .clone()
@@ -709,12 +700,6 @@ impl Analyzer {
             Some(s) => s,
             None => self.transform(recording, mean, stimulus),
         };
-        // the windows' FFTs are planned while the inverse may still be
-        // being built (planned once: later analyses find them)
-        response::plan(stimulus.rate, cfg, &self.fft);
-        if let Some(law) = law {
-            drift::plan(stimulus.rate as f64, law, &self.fft);
-        }
         let inverse = self.inverse(stimulus, len);
         let h = inverse.finish(&self.fft, &mut scratch);
         let ess = self.sweep_law(stimulus);

@@ -133,19 +133,6 @@ fn band_power(spec: &[Complex64], bin_hz: f64, lo: f64, hi: f64) -> f64 {
     spec[a..b.max(a)].iter().map(|c| c.norm_sqr()).sum()
 }
 
-/// Plan the FFTs [`analyse_impulse`] makes at `rate` with `cfg` (the
-/// linear and noise windows, the harmonics', the arrival check's), so that
-/// they can be planned while the analysis waits for something else.
-pub fn plan(rate: u32, cfg: &AnalysisConfig, fft: &FftCache) {
-    let fs = rate as f64;
-    let pre = (cfg.pre_window_s * fs).round() as usize;
-    let post = (cfg.ir_window_s * fs).round() as usize;
-    let m = good_size(((pre + post) as f64).max(fs) as usize);
-    fft.forward(m);
-    fft.forward(good_size((pre + post).min(m)));
-    fft.forward(2 * (0.1 * fs) as usize);
-}
-
 /// Analyse the impulse response `h` (circular, from a linear deconvolution
 /// of a recording) whose peak is at `tau`
 /// ([`crate::dsp::lanes::last_peak`] of it).

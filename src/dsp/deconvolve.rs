@@ -144,23 +144,16 @@ pub fn fft_len(recording_len: usize, reference_len: usize, rate: u32) -> usize {
 }
 
 impl Inverse {
-    /// Build the inverse of `stimulus` for FFT length `n`.
-    pub fn new(stimulus: &Stimulus, n: usize, fft: &FftCache) -> Self {
-        Self::new_with(stimulus, n, fft, &mut Scratch::default())
-    }
-
-    /// [`Inverse::new`] in the buffers of `scratch` (which the recordings'
-    /// deconvolutions then reuse: fewer fresh pages, each of which costs
-    /// the kernel a page fault and a clearing).
-    /// (`fft`'s plans are not used: the reference's transform is planned
-    /// on its own, see [`Inverse::spectrum_of`].)
-    pub fn new_with(stimulus: &Stimulus, n: usize, _fft: &FftCache, s: &mut Scratch) -> Self {
-        let x = Self::spectrum_of(stimulus, n, s);
+    /// Build the inverse of `stimulus` for FFT length `n` (its transform
+    /// is planned on its own, see [`Inverse::spectrum_of`]).
+    pub fn new(stimulus: &Stimulus, n: usize) -> Self {
+        let x = Self::spectrum_of(stimulus, n, &mut Scratch::default());
         Self::from_spectrum(stimulus, x, n)
     }
 
-    /// The first half of [`Inverse::new_with`], the one that needs the
-    /// buffers of `s`: the spectrum of `stimulus` zero-padded to `n`.
+    /// The first half of [`Inverse::new`], in the buffers of `s` (which
+    /// the recordings' deconvolutions then reuse): the spectrum of
+    /// `stimulus` zero-padded to `n`.
     pub fn spectrum_of(stimulus: &Stimulus, n: usize, s: &mut Scratch) -> Vec<Complex32> {
         // The reference is transformed once: by a transform planned in a
         // fraction of the time, so as not to wait for the long plan, always
@@ -176,7 +169,7 @@ impl Inverse {
         x
     }
 
-    /// The second half of [`Inverse::new_with`]: the inverse of the
+    /// The second half of [`Inverse::new`]: the inverse of the
     /// stimulus whose spectrum at length `n` is `x` (which becomes it).
     pub fn from_spectrum(stimulus: &Stimulus, x: Vec<Complex32>, n: usize) -> Self {
         match &stimulus.kind {
@@ -549,7 +542,7 @@ mod tests {
     fn self_deconvolution(stim: &Stimulus) -> Vec<f32> {
         let fft = FftCache::new();
         let n = fft_len(stim.samples.len(), stim.samples.len(), stim.rate);
-        let inv = Inverse::new(stim, n, &fft);
+        let inv = Inverse::new(stim, n);
         inv.apply(&stim.samples, &fft)
     }
 
@@ -603,11 +596,9 @@ mod tests {
     }
 
     fn inverse_of(stim: &Stimulus) -> Inverse {
-        let fft = FftCache::new();
         Inverse::new(
             stim,
             fft_len(stim.samples.len(), stim.samples.len(), stim.rate),
-            &fft,
         )
     }
 

@@ -423,35 +423,40 @@ pub fn bin_hz(k: usize, n: usize, rate: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// `f` (of length `n`) against realfft's f64 transform, forward and
+    /// back, within f32 rounding.
+    fn check_against_f64(f: &RealFft32, n: usize) {
+        let x: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % 1013) as f64 / 1013.0 - 0.5 + (i as f64 * 0.01).sin())
+            .collect();
+        let want = FftCache::new().spectrum(&x, n);
+        let mut x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let mut spec = vec![Complex32::default(); n / 2 + 1];
+        let mut scratch = Vec::new();
+        f.forward(&mut x32, &mut spec, &mut scratch);
+        let peak = want.iter().map(|c| c.norm()).fold(0.0, f64::max);
+        let err = spec
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (Complex64::new(a.re as f64, a.im as f64) - b).norm())
+            .fold(0.0, f64::max);
+        // f32 rounding: about 1e-7 of the peak times log2(n)
+        assert!(err < 3e-6 * peak, "n {n}: error {err} of {peak}");
+        let mut back = vec![0.0f32; n];
+        f.inverse(&mut spec, &mut back, &mut scratch);
+        let err = back
+            .iter()
+            .zip(&x)
+            .map(|(a, b)| (*a as f64 / n as f64 - b).abs())
+            .fold(0.0, f64::max);
+        assert!(err < 1e-5, "n {n}: round trip error {err}");
+    }
+
     #[test]
     fn real_fft32_matches_the_f64_realfft() {
         // lengths with factors 2, 3 and 5, and n/2 odd and even
         for n in [12usize, 30, 64, 1000, 4374, 32_768] {
-            let x: Vec<f64> = (0..n)
-                .map(|i| ((i * 7919) % 1013) as f64 / 1013.0 - 0.5 + (i as f64 * 0.01).sin())
-                .collect();
-            let want = FftCache::new().spectrum(&x, n);
-            let f = RealFft32::new(n);
-            let mut x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-            let mut spec = vec![Complex32::default(); n / 2 + 1];
-            let mut scratch = Vec::new();
-            f.forward(&mut x32, &mut spec, &mut scratch);
-            let peak = want.iter().map(|c| c.norm()).fold(0.0, f64::max);
-            let err = spec
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| (Complex64::new(a.re as f64, a.im as f64) - b).norm())
-                .fold(0.0, f64::max);
-            // f32 rounding: about 1e-7 of the peak times log2(n)
-            assert!(err < 3e-6 * peak, "n {n}: error {err} of {peak}");
-            let mut back = vec![0.0f32; n];
-            f.inverse(&mut spec, &mut back, &mut scratch);
-            let err = back
-                .iter()
-                .zip(&x)
-                .map(|(a, b)| (*a as f64 / n as f64 - b).abs())
-                .fold(0.0, f64::max);
-            assert!(err < 1e-5, "n {n}: round trip error {err}");
+            check_against_f64(&RealFft32::new(n), n);
         }
     }
 
@@ -466,31 +471,7 @@ mod tests {
             2 * 2 * 3 * 3125 * 3,
             1000,
         ] {
-            let x: Vec<f64> = (0..n)
-                .map(|i| ((i * 7919) % 1013) as f64 / 1013.0 - 0.5 + (i as f64 * 0.01).sin())
-                .collect();
-            let want = FftCache::new().spectrum(&x, n);
-            let f = RealFft32::quick(n);
-            let mut x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-            let mut spec = vec![Complex32::default(); n / 2 + 1];
-            let mut scratch = Vec::new();
-            f.forward(&mut x32, &mut spec, &mut scratch);
-            let peak = want.iter().map(|c| c.norm()).fold(0.0, f64::max);
-            let err = spec
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| (Complex64::new(a.re as f64, a.im as f64) - b).norm())
-                .fold(0.0, f64::max);
-            // f32 rounding, as the planned transform's
-            assert!(err < 3e-6 * peak, "n {n}: error {err} of {peak}");
-            let mut back = vec![0.0f32; n];
-            f.inverse(&mut spec, &mut back, &mut scratch);
-            let err = back
-                .iter()
-                .zip(&x)
-                .map(|(a, b)| (*a as f64 / n as f64 - b).abs())
-                .fold(0.0, f64::max);
-            assert!(err < 1e-5, "n {n}: round trip error {err}");
+            check_against_f64(&RealFft32::quick(n), n);
         }
     }
 

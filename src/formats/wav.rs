@@ -162,13 +162,7 @@ pub fn decode_owned(mut words: Vec<f32>, len: usize, path: &Path) -> Result<WavD
             .chunks_exact(4)
             .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite())
         {
-            return Err(WavError::NotWav {
-                path: p(),
-                reason: format!(
-                    "sample {} is not a finite number (NaN or infinity)",
-                    i / nch
-                ),
-            });
+            return Err(non_finite(path, i / nch));
         }
     }
     let frames = take / nch;
@@ -222,25 +216,14 @@ struct InPlace {
 /// The in-place layout of `bytes`, or `None` when [`decode_wav`] must
 /// decode them (another format, a header hound refuses: its error).
 fn in_place_layout(bytes: &[u8]) -> Option<InPlace> {
-    if bytes.is_empty() || float64::decode(bytes, Path::new("")).ok()?.is_some() {
+    if bytes.is_empty() || float64::fmt(bytes).is_some() {
         return None;
     }
     let reader = hound::WavReader::new(Cursor::new(bytes)).ok()?;
     let spec = reader.spec();
-    let (float, width) = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Float, 32) => (true, 4),
-        (hound::SampleFormat::Int, 16) => (false, 2),
-        (hound::SampleFormat::Int, 24) => (false, 3),
-        (hound::SampleFormat::Int, 32) => (false, 4),
-        _ => return None,
-    };
+    let (float, width) = packed(bytes, spec)?;
     let nch = spec.channels as usize;
-    if nch == 0 || spec.sample_rate == 0 || nch * width < 4 {
-        return None;
-    }
-    // as read_samples_fast: samples in containers of their own width
-    let (_, fmt) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ")?;
-    if fmt.len() < 14 || u16::from_le_bytes([fmt[12], fmt[13]]) as usize != nch * width {
+    if spec.sample_rate == 0 || nch * width < 4 {
         return None;
     }
     let (_, data) = data_chunk(bytes)?;
@@ -257,8 +240,42 @@ fn in_place_layout(bytes: &[u8]) -> Option<InPlace> {
     })
 }
 
-/// The sample whose `width` bytes start `b`, full scale 1.0 (as
-/// [`read_samples_fast`] converts it).
+/// Whether `spec`'s samples are 32-bit float (else 16/24/32-bit integer)
+/// and their width in bytes, for the layouts decoded straight from the
+/// bytes: samples packed in containers of their own width only (a 24-bit
+/// WAVE_FORMAT_EXTENSIBLE file may hold them in 4 bytes: hound reads it).
+fn packed(bytes: &[u8], spec: hound::WavSpec) -> Option<(bool, usize)> {
+    let (float, width) = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => (true, 4),
+        (hound::SampleFormat::Int, 16) => (false, 2),
+        (hound::SampleFormat::Int, 24) => (false, 3),
+        (hound::SampleFormat::Int, 32) => (false, 4),
+        _ => return None,
+    };
+    let block = spec.channels as usize * width;
+    let (_, fmt) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ")?;
+    if block == 0 || fmt.len() < 14 || u16::from_le_bytes([fmt[12], fmt[13]]) as usize != block {
+        return None;
+    }
+    Some((float, width))
+}
+
+/// The samples of `W` bytes each in `data`, full scale 1.0.
+fn samples_of<const W: usize>(data: &[u8], float: bool) -> Vec<f32> {
+    data.chunks_exact(W)
+        .map(|b| sample_at(b, W, float))
+        .collect()
+}
+
+/// The error for a sample that is not a finite number, in frame `frame`.
+fn non_finite(path: &Path, frame: usize) -> WavError {
+    WavError::NotWav {
+        path: path.to_path_buf(),
+        reason: format!("sample {frame} is not a finite number (NaN or infinity)"),
+    }
+}
+
+/// The sample whose `width` bytes start `b`, full scale 1.0.
 fn sample_at(b: &[u8], width: usize, float: bool) -> f32 {
     match (float, width) {
         (true, _) => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
@@ -321,13 +338,7 @@ fn finish(
 ) -> Result<WavData, WavError> {
     let p = || path.to_path_buf();
     if let Some(i) = interleaved.iter().position(|v| !v.is_finite()) {
-        return Err(WavError::NotWav {
-            path: p(),
-            reason: format!(
-                "sample {} is not a finite number (NaN or infinity)",
-                i / nch
-            ),
-        });
+        return Err(non_finite(path, i / nch));
     }
     let frames = interleaved.len() / nch;
     if frames == 0 {
@@ -404,26 +415,29 @@ mod float64 {
 
     type Decoded = (Vec<f32>, usize, u32);
 
-    /// `Ok(None)` when the file is not a 64-bit float WAV (hound reads it).
-    pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<Option<Decoded>, WavError> {
+    /// The `fmt ` chunk of `bytes` when they are a 64-bit float WAV.
+    pub(super) fn fmt(bytes: &[u8]) -> Option<&[u8]> {
         if bytes.get(0..4) != Some(b"RIFF") || bytes.get(8..12) != Some(b"WAVE") {
-            return Ok(None);
+            return None;
         }
-        let Some((_, fmt)) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ") else {
-            return Ok(None);
-        };
+        let (_, fmt) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ")?;
         if fmt.len() < 16 {
-            return Ok(None);
+            return None;
         }
         let u16_at = |i: usize| u16::from_le_bytes([fmt[i], fmt[i + 1]]);
         let mut tag = u16_at(0);
         if tag == 0xFFFE && fmt.len() >= 26 {
             tag = u16_at(24);
         }
-        let bits = u16_at(14);
-        if tag != 3 || bits != 64 {
+        (tag == 3 && u16_at(14) == 64).then_some(fmt)
+    }
+
+    /// `Ok(None)` when the file is not a 64-bit float WAV (hound reads it).
+    pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<Option<Decoded>, WavError> {
+        let Some(fmt) = fmt(bytes) else {
             return Ok(None);
-        }
+        };
+        let u16_at = |i: usize| u16::from_le_bytes([fmt[i], fmt[i + 1]]);
         let nch = u16_at(2) as usize;
         let rate = u32::from_le_bytes([fmt[4], fmt[5], fmt[6], fmt[7]]);
         let p = || path.to_path_buf();
@@ -468,41 +482,15 @@ type Samples = Result<Vec<f32>, (usize, Option<String>)>;
 /// A data chunk cut short gives `Err((complete samples, None))`, as
 /// [`read_samples`] does.
 fn read_samples_fast(bytes: &[u8], spec: hound::WavSpec, expected: usize) -> Option<Samples> {
-    let width = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Float, 32) => 4,
-        (hound::SampleFormat::Int, 16) => 2,
-        (hound::SampleFormat::Int, 24) => 3,
-        (hound::SampleFormat::Int, 32) => 4,
-        _ => return None,
-    };
-    // samples packed in containers of their own width only (a 24-bit
-    // WAVE_FORMAT_EXTENSIBLE file may hold them in 4 bytes: hound reads it)
-    let block = spec.channels as usize * width;
-    let (_, fmt) = chunks(bytes, 12).find(|(id, _)| *id == b"fmt ")?;
-    if block == 0 || fmt.len() < 14 || u16::from_le_bytes([fmt[12], fmt[13]]) as usize != block {
-        return None;
-    }
+    let (float, width) = packed(bytes, spec)?;
     let (_, data) = data_chunk(bytes)?;
     let whole = data.len() / width;
     let take = expected.min(whole);
     let data = &data[..take * width];
-    let out: Vec<f32> = match (spec.sample_format, width) {
-        (hound::SampleFormat::Float, _) => data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-        (_, 2) => data
-            .chunks_exact(2)
-            .map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 / 32_768.0)
-            .collect(),
-        (_, 3) => data
-            .chunks_exact(3)
-            .map(|b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0)
-            .collect(),
-        _ => data
-            .chunks_exact(4)
-            .map(|b| (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 / 2_147_483_648.0) as f32)
-            .collect(),
+    let out = match width {
+        2 => samples_of::<2>(data, float),
+        3 => samples_of::<3>(data, float),
+        _ => samples_of::<4>(data, float),
     };
     if out.len() < expected {
         return Some(Err((out.len(), None)));
