@@ -10,8 +10,9 @@
 //!   256 KiB or more is mapped and returned when freed (the long FFT
 //!   buffers are reused by the analysis, not freed and allocated again),
 //!   which keeps the peak memory of `tipfit analyze` under 30 MiB.
-//! - Sessions and the demo ([`batch`]): each fit allocates its
-//!   recordings and buffers again, on several cores at once; unmapping a
+//! - Sessions and the demo ([`sessions`]: [`batch`], every block from the
+//!   heap): each fit allocates its recordings and buffers again, on
+//!   several cores at once; unmapping a
 //!   freed block makes the kernel stop the other cores to flush their
 //!   address caches, and the fresh pages fault again: the demo ran 1.42 s,
 //!   0.99 s with freed blocks kept (peak memory 49 MiB -> 64 MiB).
